@@ -1,0 +1,47 @@
+# Qualiopi readiness portal — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: install run stop test test-fast bench lint format services
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+install: $(VENV)/.installed
+
+services: install
+	$(PY) scripts/services.py start
+
+run: services
+	$(PY) manage.py migrate_portal --verbosity 0
+	$(PY) manage.py seed_demo
+	$(PY) scripts/processes.py start
+
+stop:
+	-@[ -x $(PY) ] && $(PY) scripts/processes.py stop
+	-@[ -x $(PY) ] && $(PY) scripts/services.py stop
+
+test: services
+	$(PY) -m pytest
+
+# Everything except the browser journeys.
+test-fast: services
+	$(PY) -m pytest -m "not e2e"
+
+bench: services
+	$(PY) bench/run.py
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

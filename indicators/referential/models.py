@@ -1,0 +1,1 @@
+"""The referential models arrive with the referential issue."""

@@ -1,0 +1,78 @@
+"""Organisation routing and access: /o/<slug>/… selects that organisation's schema.
+
+Our own middleware instead of django-tenants' TenantSubfolderMiddleware: see
+docs/decisions/0001-organisation-routing.md (no public tenant row, no URL-cache clearing on each
+request, and one place where access is decided).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from qualiopi_portal.tenancy.selectors import organisation_access_get
+
+ORGANISATION_PATH = re.compile(r"^/o/(?P<slug>[^/]+)/")
+
+
+class OrganisationMiddleware:
+    """Every /o/<slug>/ request: anonymous → login; no access → 404; else the tenant schema."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        connection.set_schema_to_public()
+        request.organisation = None
+        request.organisation_access = None
+        match = ORGANISATION_PATH.match(request.path_info)
+        if match is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            # The same answer for every slug, existing or not: nothing to guess from.
+            return redirect_to_login(request.get_full_path())
+        access = organisation_access_get(user=request.user, slug=match["slug"])
+        request.organisation = access.organisation
+        request.organisation_access = access
+        connection.set_tenant(access.organisation)
+        try:
+            return self.get_response(request)
+        finally:
+            connection.set_schema_to_public()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # The slug was consumed above; views receive request.organisation instead.
+        view_kwargs.pop("organisation_slug", None)
+
+
+class TwoFactorEnforcementMiddleware:
+    """An organisation that requires TOTP is closed to members who have not activated it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        organisation = getattr(request, "organisation", None)
+        if organisation is not None and organisation.requires_two_factor:
+            has_totp = Authenticator.objects.filter(
+                user=request.user, type=Authenticator.Type.TOTP
+            ).exists()
+            if not has_totp:
+                messages.warning(
+                    request,
+                    _(
+                        "%(organisation)s exige la double authentification. Activez une "
+                        "application d'authentification pour continuer."
+                    )
+                    % {"organisation": organisation.name},
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,101 @@
+"""Forms for organisations, invitations and security settings. Services do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ActionCategory, ConsultancyFirm, Organisation, Role
+
+PROFILE_FORM_FIELDS = [
+    "name",
+    "siret",
+    "nda",
+    "categories",
+    "is_certifying",
+    "has_alternance",
+    "has_work_situation",
+    "has_subcontracting",
+    "is_new_entrant",
+    "has_cnefop_label",
+    "site_count",
+    "turnover_band",
+    "next_audit_date",
+]
+
+
+class OrganisationProfileForm(forms.ModelForm):
+    """Profile and scope. Validation of the whole object happens in the service."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("Catégories d'actions"),
+        choices=ActionCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
+        error_messages={"required": _("Choisissez au moins une catégorie d'actions.")},
+    )
+
+    class Meta:
+        model = Organisation
+        fields = PROFILE_FORM_FIELDS
+        widgets = {
+            "next_audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "nda": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
+        help_texts = {
+            "siret": _("14 chiffres, sans espace."),
+            "nda": _("11 chiffres, sans espace."),
+        }
+
+    def clean_siret(self) -> str:
+        return "".join(self.cleaned_data["siret"].split())
+
+    def clean_nda(self) -> str:
+        return "".join(self.cleaned_data["nda"].split())
+
+    def _post_clean(self) -> None:
+        # Model validation runs in the service (organisation_validate), not twice here.
+        pass
+
+
+class OrganisationCreateForm(OrganisationProfileForm):
+    slug = forms.CharField(
+        label=_("Identifiant (adresse)"),
+        max_length=40,
+        help_text=_("Lettres minuscules, chiffres et tirets ; l'adresse sera /o/<identifiant>/."),
+    )
+    firm = forms.ModelChoiceField(
+        label=_("Cabinet de conseil qui suit l'organisation"),
+        queryset=ConsultancyFirm.objects.none(),
+        required=False,
+    )
+    referent_email = forms.EmailField(
+        label=_("E-mail du ou de la référent·e qualité"),
+        required=False,
+        help_text=_("Une invitation lui sera envoyée avec le rôle de référent·e qualité."),
+    )
+
+    class Meta(OrganisationProfileForm.Meta):
+        fields = ["name", "slug", *PROFILE_FORM_FIELDS[1:]]
+
+    def __init__(self, *args, firms=None, firm_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["firm"].queryset = firms if firms is not None else ConsultancyFirm.objects.all()
+        self.fields["firm"].required = firm_required
+        self.order_fields(["name", "slug"])
+
+    def clean_slug(self) -> str:
+        return self.cleaned_data["slug"].strip().lower()
+
+
+class TwoFactorPolicyForm(forms.Form):
+    requires_two_factor = forms.BooleanField(
+        label=_("Exiger la double authentification (TOTP) pour tous les membres"),
+        required=False,
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.CONTRIBUTOR)

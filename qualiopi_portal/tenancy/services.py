@@ -1,0 +1,317 @@
+"""Writes on organisations, memberships and invitations. Each appends an audit event."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists
+
+from qualiopi_portal.core.services import audit_event_record
+
+from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
+
+PROFILE_FIELDS = (
+    "name",
+    "siret",
+    "nda",
+    "categories",
+    "is_certifying",
+    "has_alternance",
+    "has_work_situation",
+    "has_subcontracting",
+    "is_new_entrant",
+    "has_cnefop_label",
+    "site_count",
+    "turnover_band",
+    "next_audit_date",
+)
+
+
+def _profile_changes(organisation: Organisation, data: dict[str, Any]) -> dict[str, list[Any]]:
+    changes = {}
+    for field in PROFILE_FIELDS:
+        if field in data and getattr(organisation, field) != data[field]:
+            before, after = getattr(organisation, field), data[field]
+            changes[field] = [v.isoformat() if isinstance(v, date) else v for v in (before, after)]
+    return changes
+
+
+def organisation_validate(organisation: Organisation) -> None:
+    """Full model validation plus the rules that span fields; raises French errors."""
+    errors: dict[str, list[str]] = {}
+    try:
+        organisation.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if not organisation.categories:
+        errors.setdefault("categories", []).append(
+            _("Choisissez au moins une catégorie d'actions (AF, BC, VAE ou apprentissage).")
+        )
+    if organisation.site_count is not None and organisation.site_count < 1:
+        errors.setdefault("site_count", []).append(_("Une organisation compte au moins un site."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def organisation_create(
+    *,
+    slug: str,
+    created_by: Any = None,
+    firm: ConsultancyFirm | None = None,
+    **profile: Any,
+) -> Organisation:
+    """Create an organisation and its schema, cloned from the migrated template.
+
+    Everything happens in one transaction: a failure leaves neither the row nor the schema.
+    """
+    organisation = Organisation(slug=slug, schema_name=Organisation.schema_name_for(slug or ""))
+    for field, value in profile.items():
+        if field not in PROFILE_FIELDS:
+            raise TypeError(f"unknown organisation field {field!r}")
+        setattr(organisation, field, value)
+    organisation_validate(organisation)
+    if schema_exists(organisation.schema_name):
+        raise ValidationError(
+            {"slug": [_("Cet identifiant n'est pas disponible, choisissez-en un autre.")]}
+        )
+    with transaction.atomic():
+        organisation.save(verbosity=0)
+        if firm is not None:
+            firm.clients.add(organisation)
+        audit_event_record(
+            action="organisation.created",
+            actor=created_by,
+            organisation=organisation,
+            slug=organisation.slug,
+            firm=firm.slug if firm else None,
+        )
+    return organisation
+
+
+def organisation_update(
+    *, organisation: Organisation, actor: Any, data: dict[str, Any]
+) -> Organisation:
+    """Update the profile and scope; the slug (and so the schema) never changes."""
+    changes = _profile_changes(organisation, data)
+    for field in changes:
+        setattr(organisation, field, data[field])
+    organisation_validate(organisation)
+    if changes:
+        with transaction.atomic():
+            organisation.save(update_fields=list(changes))
+            audit_event_record(
+                action="organisation.updated",
+                actor=actor,
+                organisation=organisation,
+                changes=changes,
+            )
+    return organisation
+
+
+def organisation_set_two_factor(
+    *, organisation: Organisation, actor: Any, required: bool
+) -> Organisation:
+    if organisation.requires_two_factor != required:
+        with transaction.atomic():
+            organisation.requires_two_factor = required
+            organisation.save(update_fields=["requires_two_factor"])
+            audit_event_record(
+                action="organisation.two_factor_changed",
+                actor=actor,
+                organisation=organisation,
+                required=required,
+            )
+    return organisation
+
+
+def membership_add(
+    *, organisation: Organisation, user: Any, role: Role | str, actor: Any = None
+) -> Membership:
+    if Membership.objects.filter(organisation=organisation, user=user).exists():
+        raise ValidationError(
+            _("%(email)s est déjà membre de cette organisation.") % {"email": user.email}
+        )
+    with transaction.atomic():
+        membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+        audit_event_record(
+            action="membership.added",
+            actor=actor,
+            organisation=organisation,
+            email=user.email,
+            role=str(role),
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: Any) -> None:
+    """Remove access; refuses to leave an organisation without anyone who can manage members."""
+    organisation = membership.organisation
+    managers = Membership.objects.filter(
+        organisation=organisation, role__in=[Role.REFERENT, Role.DIRECTOR]
+    )
+    if membership.role in (Role.REFERENT, Role.DIRECTOR) and managers.count() <= 1:
+        raise ValidationError(
+            _(
+                "Impossible de retirer le dernier membre pouvant gérer l'équipe (référent·e ou "
+                "direction). Invitez d'abord une autre personne à ce rôle."
+            )
+        )
+    with transaction.atomic():
+        audit_event_record(
+            action="membership.removed",
+            actor=actor,
+            organisation=organisation,
+            email=membership.user.email,
+            role=membership.role,
+        )
+        membership.delete()
+
+
+def invitation_create(
+    *,
+    organisation: Organisation,
+    email: str,
+    role: Role | str,
+    invited_by: Any,
+    base_url: str,
+) -> Invitation:
+    """Record an invitation and e-mail its link; the token itself is never stored."""
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError(
+            {"email": [_("%(email)s est déjà membre de cette organisation.") % {"email": email}]}
+        )
+    pending = Invitation.objects.filter(
+        organisation=organisation,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    if pending.exists():
+        raise ValidationError(
+            {
+                "email": [
+                    _(
+                        "Une invitation est déjà en attente pour %(email)s. Révoquez-la pour en "
+                        "envoyer une nouvelle."
+                    )
+                    % {"email": email}
+                ]
+            }
+        )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            role=role,
+            token_hash=Invitation.hash_token(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+        )
+        audit_event_record(
+            action="invitation.created",
+            actor=invited_by,
+            organisation=organisation,
+            email=email,
+            role=str(role),
+        )
+        accept_url = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
+        context = {"invitation": invitation, "accept_url": accept_url}
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=_("Invitation à rejoindre %(organisation)s sur le portail Qualiopi")
+                % {"organisation": organisation.name},
+                message=render_to_string("tenancy/emails/invitation.txt", context),
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return invitation
+
+
+class InvitationError(Exception):
+    """Why an invitation cannot be accepted, as a French sentence for the page."""
+
+
+def invitation_get_by_token(*, token: str) -> Invitation:
+    try:
+        return Invitation.objects.select_related("organisation").get(
+            token_hash=Invitation.hash_token(token)
+        )
+    except Invitation.DoesNotExist as exc:
+        raise InvitationError(_("Ce lien d'invitation n'est pas valide.")) from exc
+
+
+def invitation_check_usable(invitation: Invitation) -> None:
+    if invitation.revoked_at is not None:
+        raise InvitationError(_("Cette invitation a été révoquée."))
+    if invitation.accepted_at is not None:
+        raise InvitationError(_("Cette invitation a déjà été acceptée."))
+    if invitation.is_expired:
+        raise InvitationError(
+            _(
+                "Cette invitation a expiré le %(date)s. Demandez à votre organisation de vous "
+                "en envoyer une nouvelle."
+            )
+            % {"date": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")}
+        )
+
+
+def invitation_accept(*, token: str, user: Any) -> Membership:
+    """Turn a valid invitation into a membership for the user it was sent to."""
+    with transaction.atomic():
+        invitation = invitation_get_by_token(token=token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation_check_usable(invitation)
+        if invitation.email.lower() != user.email.lower():
+            raise InvitationError(
+                _(
+                    "Cette invitation a été envoyée à %(email)s. Connectez-vous avec cette "
+                    "adresse pour l'accepter."
+                )
+                % {"email": invitation.email}
+            )
+        if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
+            raise InvitationError(_("Vous êtes déjà membre de cette organisation."))
+        membership = Membership.objects.create(
+            organisation=invitation.organisation, user=user, role=invitation.role
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_event_record(
+            action="invitation.accepted",
+            actor=user,
+            organisation=invitation.organisation,
+            email=invitation.email,
+            role=invitation.role,
+        )
+    return membership
+
+
+def invitation_revoke(*, invitation: Invitation, actor: Any) -> Invitation:
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("Cette invitation a déjà été acceptée."))
+    if invitation.revoked_at is None:
+        with transaction.atomic():
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+            audit_event_record(
+                action="invitation.revoked",
+                actor=actor,
+                organisation=invitation.organisation,
+                email=invitation.email,
+            )
+    return invitation

@@ -1,0 +1,319 @@
+"""Home, organisation chooser, consultant portfolio, organisation pages, invitations."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .decorators import organisation_permission_required
+from .forms import (
+    InvitationForm,
+    OrganisationCreateForm,
+    OrganisationProfileForm,
+    TwoFactorPolicyForm,
+)
+from .models import Role
+from .permissions import Permission
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError becomes form errors, on the field when it names one."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _dashboard_url(slug: str) -> str:
+    return reverse("org:dashboard", kwargs={"organisation_slug": slug})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Landing for visitors; after login, where the user's role expects them."""
+    if not request.user.is_authenticated:
+        return render(request, "tenancy/landing.html")
+    if selectors.firms_for_user(user=request.user).exists():
+        return redirect("portfolio")
+    accesses = selectors.organisation_accesses_for_user(user=request.user)
+    if len(accesses) == 1:
+        return redirect(_dashboard_url(accesses[0].organisation.slug))
+    return render(
+        request,
+        "tenancy/chooser.html",
+        {"accesses": accesses, "can_create": request.user.is_staff},
+    )
+
+
+@login_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    if not selectors.user_is_consultant(user=request.user):
+        raise Http404
+    today = timezone.localdate()
+    rows = []
+    for access in selectors.portfolio_for_consultant(user=request.user):
+        audit_date = access.organisation.next_audit_date
+        rows.append(
+            {
+                "organisation": access.organisation,
+                "days_to_audit": (audit_date - today).days if audit_date else None,
+            }
+        )
+    return render(
+        request,
+        "tenancy/portfolio.html",
+        {
+            "rows": rows,
+            "firms": selectors.firms_for_user(user=request.user),
+            "can_create": True,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    """Platform staff create any organisation; a consultancy firm creates its own clients."""
+    firms = selectors.firms_for_user(user=request.user)
+    if not request.user.is_staff and not firms.exists():
+        raise Http404
+    form_kwargs = {"firms": firms if not request.user.is_staff else None}
+    form_kwargs["firm_required"] = not request.user.is_staff
+    form = OrganisationCreateForm(request.POST or None, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        slug, firm, referent_email = data.pop("slug"), data.pop("firm"), data.pop("referent_email")
+        try:
+            organisation = services.organisation_create(
+                slug=slug, created_by=request.user, firm=firm, **data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("L'organisation %(name)s a été créée.") % {"name": organisation.name}
+            )
+            if referent_email:
+                try:
+                    services.invitation_create(
+                        organisation=organisation,
+                        email=referent_email,
+                        role=Role.REFERENT,
+                        invited_by=request.user,
+                        base_url=request.build_absolute_uri("/"),
+                    )
+                    messages.info(
+                        request,
+                        _("Une invitation a été envoyée à %(email)s.") % {"email": referent_email},
+                    )
+                except ValidationError as error:
+                    messages.warning(request, " ".join(error.messages))
+            if firm is not None:
+                return redirect(_dashboard_url(organisation.slug))
+            return redirect("home")
+    return render(request, "tenancy/organisation_create.html", {"form": form})
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    access = request.organisation_access
+    today = timezone.localdate()
+    memberships = list(selectors.memberships_for_organisation(organisation=organisation))
+    next_steps = []
+    if organisation.next_audit_date is None and access.has(Permission.ORGANISATION_EDIT):
+        next_steps.append(
+            {
+                "text": _("Renseignez la date de votre prochain audit."),
+                "url": reverse("org:profile", kwargs={"organisation_slug": organisation.slug}),
+            }
+        )
+    if len(memberships) < 2 and access.has(Permission.MEMBERS_MANAGE):
+        next_steps.append(
+            {
+                "text": _("Invitez votre équipe : direction, formateurs et sous-traitants."),
+                "url": reverse("org:members", kwargs={"organisation_slug": organisation.slug}),
+            }
+        )
+    if not organisation.requires_two_factor and access.has(Permission.ORGANISATION_SECURITY):
+        next_steps.append(
+            {
+                "text": _("Protégez l'accès à vos preuves par la double authentification."),
+                "url": reverse("org:security", kwargs={"organisation_slug": organisation.slug}),
+            }
+        )
+    audit_date = organisation.next_audit_date
+    return render(
+        request,
+        "tenancy/dashboard.html",
+        {
+            "days_to_audit": (audit_date - today).days if audit_date else None,
+            "member_count": len(memberships),
+            "next_steps": next_steps,
+        },
+    )
+
+
+@organisation_permission_required(Permission.ORGANISATION_EDIT)
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = OrganisationProfileForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                organisation=organisation, actor=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            organisation.refresh_from_db()
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Le profil de l'organisation a été enregistré."))
+            return redirect(reverse("org:profile", kwargs={"organisation_slug": organisation.slug}))
+    return render(request, "tenancy/organisation_edit.html", {"form": form})
+
+
+@organisation_permission_required(Permission.ORGANISATION_SECURITY)
+@require_http_methods(["GET", "POST"])
+def organisation_security(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = TwoFactorPolicyForm(
+        request.POST or None, initial={"requires_two_factor": organisation.requires_two_factor}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.organisation_set_two_factor(
+            organisation=organisation,
+            actor=request.user,
+            required=form.cleaned_data["requires_two_factor"],
+        )
+        messages.success(request, _("La politique de sécurité a été enregistrée."))
+        return redirect(reverse("org:security", kwargs={"organisation_slug": organisation.slug}))
+    return render(request, "tenancy/organisation_security.html", {"form": form})
+
+
+@organisation_permission_required(Permission.MEMBERS_VIEW)
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    can_manage = request.organisation_access.has(Permission.MEMBERS_MANAGE)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    organisation=organisation,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=request.user,
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
+                return redirect(
+                    reverse("org:members", kwargs={"organisation_slug": organisation.slug})
+                )
+    return render(
+        request,
+        "tenancy/members.html",
+        {
+            "memberships": selectors.memberships_for_organisation(organisation=organisation),
+            "invitations": selectors.pending_invitations_for_organisation(
+                organisation=organisation
+            ),
+            "firms": organisation.consultancy_firms.all(),
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@organisation_permission_required(Permission.MEMBERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = request.organisation
+    membership = selectors.membership_get(organisation=organisation, pk=pk)
+    members_url = reverse("org:members", kwargs={"organisation_slug": organisation.slug})
+    if request.method == "POST":
+        try:
+            services.membership_remove(membership=membership, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(email)s n'a plus accès à l'organisation.") % {"email": membership.user.email},
+            )
+        return redirect(members_url)
+    return render(
+        request,
+        "tenancy/member_remove.html",
+        {"membership": membership, "cancel_url": members_url},
+    )
+
+
+@organisation_permission_required(Permission.MEMBERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = request.organisation
+    invitation = selectors.invitation_get(organisation=organisation, pk=pk)
+    members_url = reverse("org:members", kwargs={"organisation_slug": organisation.slug})
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(invitation=invitation, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("L'invitation de %(email)s est révoquée.") % {"email": invitation.email},
+            )
+        return redirect(members_url)
+    return render(
+        request,
+        "tenancy/invitation_revoke.html",
+        {"invitation": invitation, "cancel_url": members_url},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: explains the invitation, sends newcomers to sign up, accepts for the right user."""
+    try:
+        invitation = services.invitation_get_by_token(token=token)
+        services.invitation_check_usable(invitation)
+    except services.InvitationError as error:
+        return render(request, "tenancy/invitation_error.html", {"error": error}, status=404)
+    if not request.user.is_authenticated:
+        # The link proves the address: allauth will not ask to verify it again at sign-up.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        return render(
+            request,
+            "tenancy/invitation_accept.html",
+            {"invitation": invitation, "next": request.get_full_path()},
+        )
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except services.InvitationError as error:
+            return render(request, "tenancy/invitation_error.html", {"error": error}, status=400)
+        messages.success(
+            request,
+            _("Bienvenue dans %(organisation)s.") % {"organisation": membership.organisation.name},
+        )
+        return redirect(_dashboard_url(membership.organisation.slug))
+    return render(request, "tenancy/invitation_accept.html", {"invitation": invitation})

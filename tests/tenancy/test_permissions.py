@@ -1,0 +1,38 @@
+from qualiopi_portal.tenancy.models import Role
+from qualiopi_portal.tenancy.permissions import (
+    MATRIX,
+    Permission,
+    permissions_for_role,
+    role_has_permission,
+)
+
+
+def test_matrix_is_exactly_as_designed():
+    expected = {
+        Role.REFERENT: {
+            "organisation.view",
+            "organisation.edit",
+            "organisation.security",
+            "members.view",
+            "members.manage",
+        },
+        Role.DIRECTOR: {
+            "organisation.view",
+            "organisation.edit",
+            "organisation.security",
+            "members.view",
+            "members.manage",
+        },
+        Role.CONSULTANT: {"organisation.view", "organisation.edit", "members.view"},
+        Role.CONTRIBUTOR: {"organisation.view"},
+    }
+    assert {role: set(permissions_for_role(role)) for role in Role} == expected
+
+
+def test_every_permission_is_in_the_matrix():
+    assert set(MATRIX) == set(Permission)
+
+
+def test_no_role_has_nothing():
+    assert permissions_for_role(None) == frozenset()
+    assert role_has_permission(None, Permission.ORGANISATION_VIEW) is False

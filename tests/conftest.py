@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
@@ -96,7 +97,8 @@ def world(django_db_setup, django_db_blocker) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _public_schema_after_each_test():
+def _clean_state_around_each_test():
+    cache.clear()
     yield
     connection.set_schema_to_public()
 

@@ -34,18 +34,25 @@ class OrganisationProfileForm(forms.ModelForm):
         required=True,
         error_messages={"required": _("Choisissez au moins une catégorie d'actions.")},
     )
+    # Wider than the stored values: people paste "732 829 320 00074"; spaces are removed below.
+    siret = forms.CharField(
+        label=_("SIRET"),
+        max_length=20,
+        help_text=_("14 chiffres."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    nda = forms.CharField(
+        label=_("Numéro de déclaration d'activité (NDA)"),
+        max_length=16,
+        help_text=_("11 chiffres."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
     class Meta:
         model = Organisation
         fields = PROFILE_FORM_FIELDS
         widgets = {
             "next_audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            "nda": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        }
-        help_texts = {
-            "siret": _("14 chiffres, sans espace."),
-            "nda": _("11 chiffres, sans espace."),
         }
 
     def clean_siret(self) -> str:

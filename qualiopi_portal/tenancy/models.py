@@ -41,7 +41,8 @@ class Organisation(TenantMixin):
     """A training provider: the tenant. Its data lives in its own schema `org_<slug>`."""
 
     name = models.CharField(_("raison sociale"), max_length=200)
-    slug = models.SlugField(
+    # CharField, not SlugField: validate_organisation_slug is stricter and says why in French.
+    slug = models.CharField(
         _("identifiant"),
         max_length=40,
         unique=True,

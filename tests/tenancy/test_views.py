@@ -1,0 +1,382 @@
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core import mail
+from django.urls import reverse
+from django_tenants.utils import schema_exists
+
+from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
+
+pytestmark = pytest.mark.django_db
+
+CREATE_FORM = {
+    "name": "Epsilon Formation",
+    "slug": "epsilon",
+    "siret": "732 829 320 00074",
+    "nda": "11755555575",
+    "categories": ["AF", "BC"],
+    "site_count": "2",
+    "turnover_band": "lt_150k",
+    "next_audit_date": "2027-03-15",
+}
+
+
+# --- landing after login -------------------------------------------------------------------------
+
+
+def test_visitor_sees_the_landing_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Arrivez à l’audit Qualiopi avec un dossier propre." in response.text
+
+
+def test_member_of_one_organisation_lands_on_its_dashboard(client, world):
+    client.force_login(world.referent_a)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == "/o/alpha/"
+
+
+def test_member_of_several_organisations_gets_the_chooser(client, world):
+    client.force_login(world.member_a_and_c)
+    response = client.get("/")
+    assert response.status_code == 200
+    names = [access.organisation.name for access in response.context["accesses"]]
+    assert names == ["Alpha Formation", "Gamma CFA"]
+
+
+def test_consultant_of_a_firm_lands_on_the_portfolio(client, world):
+    client.force_login(world.firm_consultant)
+    assert client.get("/").url == "/portefeuille/"
+    response = client.get("/portefeuille/")
+    assert [row["organisation"].slug for row in response.context["rows"]] == ["alpha", "gamma"]
+    assert "Bêta" not in response.text
+
+
+def test_account_without_organisation_gets_an_explanation(client, world):
+    client.force_login(world.nobody)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Vous n’avez encore accès à aucune organisation." in response.text
+
+
+def test_portfolio_is_404_for_non_consultants(client, world):
+    client.force_login(world.referent_a)
+    assert client.get("/portefeuille/").status_code == 404
+
+
+def test_login_with_email_redirects_by_role(client, world):
+    response = client.post(
+        reverse("account_login"),
+        {"login": "referent.a@exemple.test", "password": "Mot-de-passe-de-test-42"},
+    )
+    assert response.status_code == 302
+    assert client.get(response.url).url == "/o/alpha/"
+
+
+def test_wrong_password_gets_a_french_error(client, world):
+    response = client.post(
+        reverse("account_login"), {"login": "referent.a@exemple.test", "password": "faux"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "L’adresse e-mail ou le mot de passe sont incorrects."
+    ]
+    assert '<ul class="errorlist nonfield"><li>L’adresse e-mail ou le mot de passe' in response.text
+
+
+# --- organisation pages and the role matrix ------------------------------------------------------
+
+
+def test_dashboard_shows_the_organisation(client, world):
+    client.force_login(world.contributor_a)
+    response = client.get("/o/alpha/")
+    assert response.status_code == 200
+    assert "<h1>Alpha Formation</h1>" in response.text
+    assert response.context["current_access"].role == Role.CONTRIBUTOR
+    # A contributor's navigation offers neither the team nor the profile.
+    assert "/o/alpha/membres/" not in response.text
+    assert "/o/alpha/profil/" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("person", "path", "expected"),
+    [
+        ("referent_a", "profil/", 200),
+        ("director_a", "profil/", 200),
+        ("consultant_a", "profil/", 200),
+        ("contributor_a", "profil/", 404),
+        ("referent_a", "securite/", 200),
+        ("director_a", "securite/", 200),
+        ("consultant_a", "securite/", 404),
+        ("contributor_a", "securite/", 404),
+        ("referent_a", "membres/", 200),
+        ("consultant_a", "membres/", 200),
+        ("contributor_a", "membres/", 404),
+    ],
+)
+def test_pages_follow_the_permission_matrix(client, world, person, path, expected):
+    client.force_login(getattr(world, person))
+    assert client.get(f"/o/alpha/{path}").status_code == expected
+
+
+def test_profile_edit_saves_and_logs(client, world):
+    client.force_login(world.referent_a)
+    form = {**CREATE_FORM, "name": "Alpha Formation", "has_subcontracting": "on"}
+    del form["slug"]
+    response = client.post("/o/alpha/profil/", form)
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(slug="alpha")
+    assert organisation.has_subcontracting is True
+    assert organisation.categories == ["AF", "BC"]
+    assert organisation.siret == "73282932000074"
+    assert AuditEvent.objects.filter(action="organisation.updated", actor=world.referent_a).exists()
+
+
+def test_profile_edit_with_bad_siret_shows_the_error_and_changes_nothing(client, world):
+    client.force_login(world.referent_a)
+    form = {**CREATE_FORM, "name": "Nouveau nom", "siret": "12345678901234"}
+    del form["slug"]
+    response = client.post("/o/alpha/profil/", form)
+    assert response.status_code == 200
+    assert response.context["form"].errors["siret"] == [
+        "Ce SIRET n'est pas valide : la clé de contrôle ne correspond pas."
+    ]
+    assert 'aria-invalid="true"' in response.text
+    assert Organisation.objects.get(slug="alpha").name == "Alpha Formation"
+
+
+def test_profile_edit_without_category_is_refused(client, world):
+    client.force_login(world.referent_a)
+    form = {**CREATE_FORM, "name": "Alpha Formation"}
+    del form["slug"], form["categories"]
+    response = client.post("/o/alpha/profil/", form)
+    assert response.context["form"].errors["categories"] == [
+        "Choisissez au moins une catégorie d'actions."
+    ]
+    assert Organisation.objects.get(slug="alpha").categories == ["AF"]
+
+
+# --- organisation creation ---------------------------------------------------------------------
+
+
+def test_consultant_creates_a_client_organisation(client, world):
+    client.force_login(world.firm_consultant)
+    response = client.post(
+        "/organisations/nouvelle/",
+        {**CREATE_FORM, "firm": world.firm.pk, "referent_email": "ref@epsilon.test"},
+    )
+    assert response.status_code == 302
+    assert response.url == "/o/epsilon/"
+    organisation = Organisation.objects.get(slug="epsilon")
+    assert organisation.site_count == 2
+    assert schema_exists("org_epsilon")
+    assert world.firm.clients.filter(pk=organisation.pk).exists()
+    assert Invitation.objects.get(organisation=organisation).role == Role.REFERENT
+    assert client.get("/o/epsilon/").status_code == 200
+
+
+def test_consultant_must_choose_their_firm(client, world):
+    client.force_login(world.firm_consultant)
+    response = client.post("/organisations/nouvelle/", CREATE_FORM)
+    assert response.context["form"].errors["firm"] == ["Ce champ est obligatoire."]
+    assert not Organisation.objects.filter(slug="epsilon").exists()
+
+
+def test_staff_creates_an_organisation_without_firm(client, world):
+    client.force_login(world.staff)
+    response = client.post("/organisations/nouvelle/", CREATE_FORM)
+    assert response.status_code == 302
+    assert Organisation.objects.filter(slug="epsilon").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"slug": "alpha"},
+            "slug",
+            "Une organisation utilise déjà cet identifiant, choisissez-en un autre.",
+        ),
+        (
+            {"slug": "Mauvais Slug"},
+            "slug",
+            "L'identifiant doit comporter de 3 à 40 caractères : lettres minuscules sans "
+            "accent, chiffres et tirets, sans tiret au début ni à la fin.",
+        ),
+        (
+            {"siret": "73282932000075"},
+            "siret",
+            "Ce SIRET n'est pas valide : la clé de contrôle ne correspond pas.",
+        ),
+        (
+            {"nda": "12"},
+            "nda",
+            "Le numéro de déclaration d'activité (NDA) doit comporter exactement 11 "
+            "chiffres, sans espace.",
+        ),
+    ],
+)
+def test_creation_errors_are_tied_to_fields(client, world, changes, field, message):
+    client.force_login(world.staff)
+    before = Organisation.objects.count()
+    response = client.post("/organisations/nouvelle/", {**CREATE_FORM, **changes})
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert Organisation.objects.count() == before
+    assert not schema_exists("org_epsilon")
+
+
+@pytest.mark.parametrize("person", ["referent_a", "nobody", "contributor_a"])
+def test_creation_form_is_404_for_others(client, world, person):
+    client.force_login(getattr(world, person))
+    assert client.get("/organisations/nouvelle/").status_code == 404
+    assert client.post("/organisations/nouvelle/", CREATE_FORM).status_code == 404
+    assert not Organisation.objects.filter(slug="epsilon").exists()
+
+
+# --- two-factor ----------------------------------------------------------------------------------
+
+
+def test_mandatory_two_factor_sends_members_to_totp_setup(client, world):
+    client.force_login(world.referent_a)
+    response = client.post("/o/alpha/securite/", {"requires_two_factor": "on"})
+    assert response.status_code == 302
+    assert Organisation.objects.get(slug="alpha").requires_two_factor is True
+
+    response = client.get("/o/alpha/")
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
+
+    Authenticator.objects.create(user=world.referent_a, type=Authenticator.Type.TOTP, data={})
+    assert client.get("/o/alpha/").status_code == 200
+
+
+def test_two_factor_policy_is_per_organisation(client, world):
+    Organisation.objects.filter(slug="gamma").update(requires_two_factor=True)
+    client.force_login(world.member_a_and_c)
+    assert client.get("/o/alpha/").status_code == 200
+    assert client.get("/o/gamma/").status_code == 302
+
+
+# --- members and invitations ----------------------------------------------------------------------
+
+
+def test_referent_invites_and_the_invitee_signs_up_and_joins(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world.referent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/o/alpha/membres/", {"email": "recrue@exemple.test", "role": Role.DIRECTOR}
+        )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/invitations/" in line)
+    path = link.replace("http://testserver", "")
+    client.logout()
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Rejoindre Alpha Formation" in page.text
+    # The invitation proves the address: signing up needs no separate verification.
+    response = client.post(
+        reverse("account_signup") + f"?next={path}",
+        {
+            "email": "recrue@exemple.test",
+            "password1": "Un-mot-de-passe-solide-2026",
+            "password2": "Un-mot-de-passe-solide-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == path
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response.url == "/o/alpha/"
+    membership = Membership.objects.get(user__email="recrue@exemple.test")
+    assert (membership.organisation.slug, membership.role) == ("alpha", Role.DIRECTOR)
+
+
+def test_inviting_a_member_shows_the_error_on_the_field(client, world):
+    client.force_login(world.referent_a)
+    response = client.post(
+        "/o/alpha/membres/", {"email": "director.a@exemple.test", "role": "referent"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "director.a@exemple.test est déjà membre de cette organisation."
+    ]
+    assert len(mail.outbox) == 0
+
+
+def test_consultant_sees_members_but_cannot_invite(client, world):
+    client.force_login(world.consultant_a)
+    response = client.get("/o/alpha/membres/")
+    assert "Inviter une personne" not in response.text
+    response = client.post("/o/alpha/membres/", {"email": "x@exemple.test", "role": "referent"})
+    assert response.status_code == 404
+    assert Invitation.objects.count() == 0
+
+
+def test_expired_invitation_page_explains(client, world, django_capture_on_commit_callbacks):
+    client.force_login(world.referent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/o/alpha/membres/", {"email": "recrue@exemple.test", "role": "contributor"})
+    Invitation.objects.update(expires_at="2020-01-01T00:00:00Z")
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/invitations/" in line)
+    client.logout()
+    response = client.get(link.replace("http://testserver", ""))
+    assert response.status_code == 404
+    assert "Cette invitation a expiré le 01/01/2020." in response.text
+
+
+def test_member_removal_asks_for_confirmation(client, world):
+    client.force_login(world.referent_a)
+    membership = Membership.objects.get(user=world.contributor_a, organisation=world.org_a)
+    url = f"/o/alpha/membres/{membership.pk}/retirer/"
+    page = client.get(url)
+    assert "Confirmer le retrait" in page.text
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    assert client.post(url).status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert client.get("/o/alpha/", HTTP_HOST="testserver").status_code == 200
+
+
+def test_removed_member_loses_access(client, world):
+    membership = Membership.objects.get(user=world.contributor_a, organisation=world.org_a)
+    membership.delete()
+    client.force_login(world.contributor_a)
+    assert client.get("/o/alpha/").status_code == 404
+
+
+def test_invitation_revocation(client, world):
+    client.force_login(world.referent_a)
+    client.post("/o/alpha/membres/", {"email": "recrue@exemple.test", "role": "contributor"})
+    invitation = Invitation.objects.get()
+    url = f"/o/alpha/invitations/{invitation.pk}/revoquer/"
+    assert "Le lien envoyé à recrue@exemple.test ne fonctionnera plus." in client.get(url).text
+    client.post(url)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+
+
+def test_new_user_gets_verification_mail(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "inconnu@exemple.test",
+            "password1": "Un-mot-de-passe-solide-2026",
+            "password2": "Un-mot-de-passe-solide-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert mail.outbox[0].to == ["inconnu@exemple.test"]
+    assert mail.outbox[0].subject.startswith("[Portail Qualiopi] ")
+
+
+def test_password_reset_sends_a_mail(client, world):
+    response = client.post(reverse("account_reset_password"), {"email": "referent.a@exemple.test"})
+    assert response.status_code == 302
+    assert mail.outbox[0].to == ["referent.a@exemple.test"]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body

@@ -16,7 +16,9 @@ _REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 class ResilientRedisCache(RedisCache):
     """The web keeps answering when Redis is down: reads miss, writes are skipped.
 
-    Login throttling and the like then fall back to "no memory", which is logged.
+    `add` fails open (reports the key as added): allauth's rate limiter takes a lock with `add`
+    and would otherwise refuse every login with 429 while Redis is away. Throttling then has
+    no memory until Redis is back; each skipped call is logged.
     """
 
     def _guard(self, name: str, default: Any, *args: Any, **kwargs: Any) -> Any:
@@ -34,7 +36,7 @@ class ResilientRedisCache(RedisCache):
         self._guard("set", None, *args, **kwargs)
 
     def add(self, *args: Any, **kwargs: Any) -> bool:
-        return self._guard("add", False, *args, **kwargs)
+        return self._guard("add", True, *args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> bool:
         return self._guard("delete", False, *args, **kwargs)

@@ -1,0 +1,127 @@
+import os
+import socket
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_tenants.utils import schema_exists
+
+from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_create_organisation_from_the_cli(world):
+    out = StringIO()
+    call_command(
+        "create_organisation",
+        "zeta",
+        "--name=Zêta Formation",
+        "--siret=73282932000074",
+        "--nda=11755555575",
+        "--categories=af,BC",
+        "--subcontracting",
+        "--sites=4",
+        "--next-audit=2027-02-01",
+        "--firm=cabinet-test",
+        stdout=out,
+    )
+    assert out.getvalue() == "organisation zeta créée (schéma org_zeta)\n"
+    organisation = Organisation.objects.get(slug="zeta")
+    assert (organisation.categories, organisation.has_subcontracting, organisation.site_count) == (
+        ["AF", "BC"],
+        True,
+        4,
+    )
+    assert str(organisation.next_audit_date) == "2027-02-01"
+    assert world.firm.clients.filter(pk=organisation.pk).exists()
+    assert schema_exists("org_zeta")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--categories=AF,XYZ"], "catégorie inconnue : XYZ (attendu : AF, BC, VAE, APP)"),
+        (
+            ["--siret=12345678901234"],
+            "siret: Ce SIRET n'est pas valide : la clé de contrôle ne correspond pas.",
+        ),
+        (["--firm=inconnu"], "cabinet de conseil inconnu : inconnu"),
+        (["--next-audit=01/02/2027"], "--next-audit attend une date AAAA-MM-JJ"),
+    ],
+)
+def test_create_organisation_errors(world, arguments, message):
+    base = {
+        "--name": "--name=Zêta",
+        "--siret": "--siret=73282932000074",
+        "--nda": "--nda=11755555575",
+        "--categories": "--categories=AF",
+    }
+    for argument in arguments:
+        base[argument.split("=")[0]] = argument
+    with pytest.raises(CommandError) as error:
+        call_command("create_organisation", "zeta", *base.values())
+    assert message in str(error.value)
+    assert not Organisation.objects.filter(slug="zeta").exists()
+    assert not schema_exists("org_zeta")
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as error:
+        call_command("seed_demo")
+    assert "refuse de s'exécuter avec DEBUG désactivé" in str(error.value)
+    assert not Organisation.objects.filter(slug="cooperative-solstice").exists()
+
+
+def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
+    call_command("seed_demo", "--force", stdout=StringIO())
+    firm = ConsultancyFirm.objects.get(slug="trajectoires-qualite")
+    slugs = ["cap-competences", "cfa-metiers-occitanie", "cooperative-solstice"]
+    assert sorted(firm.clients.values_list("slug", flat=True)) == slugs
+    assert list(firm.members.values_list("email", flat=True)) == ["consultant@demo.test"]
+    for slug in slugs:
+        roles = sorted(
+            Membership.objects.filter(organisation__slug=slug).values_list("role", flat=True)
+        )
+        assert roles == sorted([Role.CONTRIBUTOR, Role.DIRECTOR, Role.REFERENT])
+    cfa = Organisation.objects.get(slug="cfa-metiers-occitanie")
+    assert (cfa.categories, cfa.has_alternance) == (["APP", "AF"], True)
+    cap = Organisation.objects.get(slug="cap-competences")
+    assert (cap.categories, cap.is_new_entrant) == (["AF", "BC"], True)
+    coop = Organisation.objects.get(slug="cooperative-solstice")
+    assert (coop.is_certifying, coop.has_subcontracting) == (True, True)
+
+    counts = (Organisation.objects.count(), Membership.objects.count())
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert (Organisation.objects.count(), Membership.objects.count()) == counts
+
+
+def test_services_script_explains_a_taken_port(tmp_path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        env = {
+            **os.environ,
+            "QUALIOPI_RUN_DIR": str(tmp_path),
+            "EMBEDDED_REDIS_PORT": str(port),
+            "DATABASE_URL": "postgres://unused",
+        }
+        env.pop("REDIS_URL", None)
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "services.py"), "start"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is already taken by another program" in result.stderr
+    assert "EMBEDDED_REDIS_PORT=<port>" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
@@ -73,8 +74,13 @@ def user_is_consultant(*, user) -> bool:
     if not user.is_authenticated:
         return False
     return (
-        ConsultancyFirm.objects.filter(members=user).exists()
-        or Membership.objects.filter(user=user, role=Role.CONSULTANT).exists()
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .filter(
+            Exists(ConsultancyFirm.objects.filter(members=OuterRef("pk")))
+            | Exists(Membership.objects.filter(user=OuterRef("pk"), role=Role.CONSULTANT))
+        )
+        .exists()
     )
 
 

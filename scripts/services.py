@@ -123,6 +123,9 @@ def postgres_start() -> None:
             raise ServiceError(f"initdb failed:\n{result.stderr.strip()}")
     if _pg_is_running():
         _say(f"PostgreSQL already running on 127.0.0.1:{PG_PORT}")
+    elif _postgres_answers():
+        # Another checkout's embedded server (same recipe, same port): share it.
+        _say(f"reusing the PostgreSQL already answering on 127.0.0.1:{PG_PORT}")
     else:
         if _port_is_open(PG_PORT):
             raise ServiceError(
@@ -155,6 +158,18 @@ def postgres_start() -> None:
             )
         _say(f"PostgreSQL started on 127.0.0.1:{PG_PORT} (data in {PG_DATA})")
     database_ensure(DATABASE_NAME)
+
+
+def _postgres_answers() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            host="127.0.0.1", port=PG_PORT, user="postgres", dbname="postgres", connect_timeout=2
+        ):
+            return True
+    except psycopg.Error:
+        return False
 
 
 def database_ensure(name: str) -> None:
@@ -222,8 +237,9 @@ def _redis_answers(port: int) -> bool:
 
 def redis_start() -> None:
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
-    if _redis_pid() and _redis_answers(REDIS_PORT):
-        _say(f"Redis already running on 127.0.0.1:{REDIS_PORT}")
+    if _redis_answers(REDIS_PORT):
+        owner = "" if _redis_pid() else " (started elsewhere; reused)"
+        _say(f"Redis already running on 127.0.0.1:{REDIS_PORT}{owner}")
         return
     if _port_is_open(REDIS_PORT):
         raise ServiceError(

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionCategory, ConsultancyFirm, Organisation, Role
+from .validators import validate_nda, validate_organisation_slug, validate_siret
 
 PROFILE_FORM_FIELDS = [
     "name",
@@ -55,11 +56,20 @@ class OrganisationProfileForm(forms.ModelForm):
             "next_audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    # Field checks run here too so that every error shows in one round; the service repeats them.
     def clean_siret(self) -> str:
-        return "".join(self.cleaned_data["siret"].split())
+        siret = "".join(self.cleaned_data["siret"].split())
+        validate_siret(siret)
+        return siret
 
     def clean_nda(self) -> str:
-        return "".join(self.cleaned_data["nda"].split())
+        nda = "".join(self.cleaned_data["nda"].split())
+        validate_nda(nda)
+        return nda
 
     def _post_clean(self) -> None:
         # Model validation runs in the service (organisation_validate), not twice here.
@@ -70,7 +80,10 @@ class OrganisationCreateForm(OrganisationProfileForm):
     slug = forms.CharField(
         label=_("Identifiant (adresse)"),
         max_length=40,
-        help_text=_("Lettres minuscules, chiffres et tirets ; l'adresse sera /o/<identifiant>/."),
+        help_text=_(
+            "Lettres minuscules, chiffres et tirets ; l'adresse sera /o/identifiant/. "
+            "Il ne pourra plus être modifié."
+        ),
     )
     firm = forms.ModelChoiceField(
         label=_("Cabinet de conseil qui suit l'organisation"),
@@ -93,16 +106,26 @@ class OrganisationCreateForm(OrganisationProfileForm):
         self.order_fields(["name", "slug"])
 
     def clean_slug(self) -> str:
-        return self.cleaned_data["slug"].strip().lower()
+        slug = self.cleaned_data["slug"].strip().lower()
+        validate_organisation_slug(slug)
+        return slug
 
 
-class TwoFactorPolicyForm(forms.Form):
+class PortalForm(forms.Form):
+    """Labels without Django's " :" suffix, like the model forms above."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class TwoFactorPolicyForm(PortalForm):
     requires_two_factor = forms.BooleanField(
         label=_("Exiger la double authentification (TOTP) pour tous les membres"),
         required=False,
     )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(PortalForm):
     email = forms.EmailField(label=_("Adresse e-mail"))
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.CONTRIBUTOR)

@@ -47,7 +47,7 @@ class Organisation(TenantMixin):
         max_length=40,
         unique=True,
         validators=[validate_organisation_slug],
-        help_text=_("Utilisé dans les adresses : /o/<identifiant>/."),
+        help_text=_("Utilisé dans les adresses : /o/identifiant/."),
         error_messages={
             "unique": _("Une organisation utilise déjà cet identifiant, choisissez-en un autre.")
         },

@@ -227,6 +227,16 @@ def test_creation_errors_are_tied_to_fields(client, world, changes, field, messa
     assert not schema_exists("org_epsilon")
 
 
+def test_creation_reports_every_field_error_at_once(client, world):
+    client.force_login(world.staff)
+    form = {**CREATE_FORM, "slug": "Mauvais Slug", "siret": "12345678901234", "nda": ""}
+    response = client.post("/organisations/nouvelle/", form)
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["nda", "siret", "slug"]
+    assert errors["nda"] == ["Ce champ est obligatoire."]
+    assert "/o/identifiant/" in response.text
+
+
 @pytest.mark.parametrize("person", ["referent_a", "nobody", "contributor_a"])
 def test_creation_form_is_404_for_others(client, world, person):
     client.force_login(getattr(world, person))

@@ -6,23 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionCategory, ConsultancyFirm, Organisation, Role
+from .services import PROFILE_FIELDS
 from .validators import validate_nda, validate_organisation_slug, validate_siret
 
-PROFILE_FORM_FIELDS = [
-    "name",
-    "siret",
-    "nda",
-    "categories",
-    "is_certifying",
-    "has_alternance",
-    "has_work_situation",
-    "has_subcontracting",
-    "is_new_entrant",
-    "has_cnefop_label",
-    "site_count",
-    "turnover_band",
-    "next_audit_date",
-]
+PROFILE_FORM_FIELDS = list(PROFILE_FIELDS)
 
 
 class OrganisationProfileForm(forms.ModelForm):

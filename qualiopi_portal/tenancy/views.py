@@ -242,51 +242,46 @@ def members(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_permission_required(Permission.MEMBERS_MANAGE)
-@require_http_methods(["GET", "POST"])
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = request.organisation
-    membership = selectors.membership_get(organisation=organisation, pk=pk)
-    members_url = reverse("org:members", kwargs={"organisation_slug": organisation.slug})
+def _confirm_then_act(
+    request: HttpRequest, *, template: str, context: dict, action, success_message: str
+) -> HttpResponse:
+    """GET shows a confirmation page; POST runs the action and returns to the team page."""
+    members_url = reverse("org:members", kwargs={"organisation_slug": request.organisation.slug})
     if request.method == "POST":
         try:
-            services.membership_remove(membership=membership, actor=request.user)
+            action()
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(
-                request,
-                _("%(email)s n'a plus accès à l'organisation.") % {"email": membership.user.email},
-            )
+            messages.success(request, success_message)
         return redirect(members_url)
-    return render(
+    return render(request, template, {**context, "cancel_url": members_url})
+
+
+@organisation_permission_required(Permission.MEMBERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = selectors.membership_get(organisation=request.organisation, pk=pk)
+    return _confirm_then_act(
         request,
-        "tenancy/member_remove.html",
-        {"membership": membership, "cancel_url": members_url},
+        template="tenancy/member_remove.html",
+        context={"membership": membership},
+        action=lambda: services.membership_remove(membership=membership, actor=request.user),
+        success_message=_("%(email)s n'a plus accès à l'organisation.")
+        % {"email": membership.user.email},
     )
 
 
 @organisation_permission_required(Permission.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = request.organisation
-    invitation = selectors.invitation_get(organisation=organisation, pk=pk)
-    members_url = reverse("org:members", kwargs={"organisation_slug": organisation.slug})
-    if request.method == "POST":
-        try:
-            services.invitation_revoke(invitation=invitation, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _("L'invitation de %(email)s est révoquée.") % {"email": invitation.email},
-            )
-        return redirect(members_url)
-    return render(
+    invitation = selectors.invitation_get(organisation=request.organisation, pk=pk)
+    return _confirm_then_act(
         request,
-        "tenancy/invitation_revoke.html",
-        {"invitation": invitation, "cancel_url": members_url},
+        template="tenancy/invitation_revoke.html",
+        context={"invitation": invitation},
+        action=lambda: services.invitation_revoke(invitation=invitation, actor=request.user),
+        success_message=_("L'invitation de %(email)s est révoquée.") % {"email": invitation.email},
     )
 
 

@@ -7,6 +7,8 @@ from django_tenants.utils import schema_exists
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
 
+from ..factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 CREATE_FORM = {
@@ -390,3 +392,22 @@ def test_password_reset_sends_a_mail(client, world):
     assert response.status_code == 302
     assert mail.outbox[0].to == ["referent.a@exemple.test"]
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_staff_creates_an_organisation_in_the_django_admin(client, world):
+    superuser = UserFactory(email="super@exemple.test", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/tenancy/organisation/add/",
+        {
+            **CREATE_FORM,
+            "siret": "73282932000074",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    organisation = Organisation.objects.get(slug="epsilon")
+    assert organisation.schema_name == "org_epsilon"
+    assert schema_exists("org_epsilon")
+    assert AuditEvent.objects.get(organisation=organisation).actor == superuser

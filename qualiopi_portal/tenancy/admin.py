@@ -1,4 +1,5 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from . import services
@@ -11,11 +12,34 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class OrganisationAdminForm(forms.ModelForm):
+    """Runs the service's checks in the form, so the admin shows them as field errors."""
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", *services.PROFILE_FIELDS, "requires_two_factor"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            candidate = Organisation(
+                schema_name=Organisation.schema_name_for(cleaned_data.get("slug") or ""),
+                **{key: value for key, value in cleaned_data.items() if key != "schema_name"},
+            )
+            try:
+                services.organisation_validate(candidate)
+                services.organisation_check_available(candidate)
+            except ValidationError as error:
+                for field, field_messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, field_messages)
+        return cleaned_data
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
     list_display = ["name", "slug", "siret", "next_audit_date", "created_at"]
     search_fields = ["name", "slug", "siret"]
-    exclude = ["schema_name"]
     inlines = [MembershipInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -35,13 +59,13 @@ class OrganisationAdmin(admin.ModelAdmin):
             )
             return
         profile = {field: getattr(obj, field) for field in services.PROFILE_FIELDS}
-        try:
-            created = services.organisation_create(
-                slug=obj.slug, created_by=request.user, **profile
+        # The form ran the same checks (OrganisationAdminForm.clean); the service is the writer.
+        created = services.organisation_create(slug=obj.slug, created_by=request.user, **profile)
+        obj.requires_two_factor = form.cleaned_data.get("requires_two_factor", False)
+        if obj.requires_two_factor:
+            services.organisation_set_two_factor(
+                organisation=created, actor=request.user, required=True
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            raise
         obj.pk = created.pk
         obj.schema_name = created.schema_name
         obj.created_at = created.created_at

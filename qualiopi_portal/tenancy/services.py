@@ -63,6 +63,14 @@ def organisation_validate(organisation: Organisation) -> None:
         raise ValidationError(errors)
 
 
+def organisation_check_available(organisation: Organisation) -> None:
+    """A schema left behind by hand (no row) makes its slug unusable: say so in French."""
+    if schema_exists(organisation.schema_name):
+        raise ValidationError(
+            {"slug": [_("Cet identifiant n'est pas disponible, choisissez-en un autre.")]}
+        )
+
+
 def organisation_create(
     *,
     slug: str,
@@ -80,10 +88,7 @@ def organisation_create(
             raise TypeError(f"unknown organisation field {field!r}")
         setattr(organisation, field, value)
     organisation_validate(organisation)
-    if schema_exists(organisation.schema_name):
-        raise ValidationError(
-            {"slug": [_("Cet identifiant n'est pas disponible, choisissez-en un autre.")]}
-        )
+    organisation_check_available(organisation)
     with transaction.atomic():
         organisation.save(verbosity=0)
         if firm is not None:
@@ -269,22 +274,27 @@ def invitation_check_usable(invitation: Invitation) -> None:
         )
 
 
+def invitation_check_recipient(invitation: Invitation, user: Any) -> None:
+    """Only the addressee may accept, and only once."""
+    if invitation.email.lower() != user.email.lower():
+        raise InvitationError(
+            _(
+                "Cette invitation a été envoyée à %(email)s. Connectez-vous avec cette "
+                "adresse pour l'accepter."
+            )
+            % {"email": invitation.email}
+        )
+    if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
+        raise InvitationError(_("Vous êtes déjà membre de cette organisation."))
+
+
 def invitation_accept(*, token: str, user: Any) -> Membership:
     """Turn a valid invitation into a membership for the user it was sent to."""
     with transaction.atomic():
         invitation = invitation_get_by_token(token=token)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         invitation_check_usable(invitation)
-        if invitation.email.lower() != user.email.lower():
-            raise InvitationError(
-                _(
-                    "Cette invitation a été envoyée à %(email)s. Connectez-vous avec cette "
-                    "adresse pour l'accepter."
-                )
-                % {"email": invitation.email}
-            )
-        if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
-            raise InvitationError(_("Vous êtes déjà membre de cette organisation."))
+        invitation_check_recipient(invitation, user)
         membership = Membership.objects.create(
             organisation=invitation.organisation, user=user, role=invitation.role
         )

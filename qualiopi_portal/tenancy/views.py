@@ -301,11 +301,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "tenancy/invitation_accept.html",
             {"invitation": invitation, "next": request.get_full_path()},
         )
-    if request.method == "POST":
-        try:
+    try:
+        services.invitation_check_recipient(invitation, request.user)
+        if request.method == "POST":
             membership = services.invitation_accept(token=token, user=request.user)
-        except services.InvitationError as error:
-            return render(request, "tenancy/invitation_error.html", {"error": error}, status=400)
+    except services.InvitationError as error:
+        return render(request, "tenancy/invitation_error.html", {"error": error}, status=403)
+    if request.method == "POST":
         messages.success(
             request,
             _("Bienvenue dans %(organisation)s.") % {"organisation": membership.organisation.name},

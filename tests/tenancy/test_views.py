@@ -411,3 +411,58 @@ def test_staff_creates_an_organisation_in_the_django_admin(client, world):
     assert organisation.schema_name == "org_epsilon"
     assert schema_exists("org_epsilon")
     assert AuditEvent.objects.get(organisation=organisation).actor == superuser
+
+
+def test_admin_shows_an_unavailable_slug_as_a_field_error(client, world):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "org_epsilon"')
+    superuser = UserFactory(email="super@exemple.test", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/tenancy/organisation/add/",
+        {
+            **CREATE_FORM,
+            "siret": "73282932000074",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["slug"] == [
+        "Cet identifiant n'est pas disponible, choisissez-en un autre."
+    ]
+    assert not Organisation.objects.filter(slug="epsilon").exists()
+
+
+def test_repeated_failed_logins_are_throttled(client, world):
+    for _ in range(5):
+        client.post(
+            reverse("account_login"), {"login": "referent.a@exemple.test", "password": "faux"}
+        )
+    response = client.post(
+        reverse("account_login"),
+        {"login": "referent.a@exemple.test", "password": "Mot-de-passe-de-test-42"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Trop de tentatives de connexion échouées. Veuillez réessayer ultérieurement."
+    ]
+    assert "_auth_user_id" not in client.session
+
+
+def test_invitation_opened_by_another_account_says_so_at_once(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world.referent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/o/alpha/membres/", {"email": "recrue@exemple.test", "role": "contributor"})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/invitations/" in line)
+    client.force_login(world.nobody)
+    response = client.get(link.replace("http://testserver", ""))
+    assert response.status_code == 403
+    assert "Cette invitation a été envoyée à recrue@exemple.test." in response.text
+    assert "Accepter l’invitation" not in response.text
+    assert client.post(link.replace("http://testserver", "")).status_code == 403
+    assert not Membership.objects.filter(user=world.nobody).exists()

@@ -11,16 +11,15 @@ import re
 from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 
 from qualiopi_portal.tenancy.selectors import organisation_access_get
 
 ORGANISATION_PATH = re.compile(r"^/o/(?P<slug>[^/]+)/")
+TWO_FACTOR_REASON_KEY = "two_factor_required_by"
 
 
 class OrganisationMiddleware:
@@ -66,13 +65,9 @@ class TwoFactorEnforcementMiddleware:
                 user=request.user, type=Authenticator.Type.TOTP
             ).exists()
             if not has_totp:
-                messages.warning(
-                    request,
-                    _(
-                        "%(organisation)s exige la double authentification. Activez une "
-                        "application d'authentification pour continuer."
-                    )
-                    % {"organisation": organisation.name},
-                )
+                # Shown by the activation page itself (templates/allauth/layouts/manage.html):
+                # a flash message would be spent on the password re-check page before it.
+                request.session[TWO_FACTOR_REASON_KEY] = organisation.name
                 return redirect("mfa_activate_totp")
+            request.session.pop(TWO_FACTOR_REASON_KEY, None)
         return self.get_response(request)

@@ -156,7 +156,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "qualiopi_portal.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portail Qualiopi] "
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# allauth's default rate limits apply: 5 failed logins per account per 5 minutes, 10 per IP
+# per minute (generous per IP: a whole training centre may sit behind one address).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Portail Qualiopi"
 SESSION_COOKIE_HTTPONLY = True

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+import redis
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +131,8 @@ def portal(tmp_path_factory) -> Iterator[str]:
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "PYTHONUNBUFFERED": "1",
     }
+    # The stack's own Redis database: no rate-limit counters or heartbeats from an earlier run.
+    redis.Redis.from_url(redis_url).flushdb()
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate_portal", "--verbosity", "0"], ["seed_demo", "--force"]):
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, timeout=300)

@@ -259,6 +259,7 @@ def test_mandatory_two_factor_sends_members_to_totp_setup(client, world):
     response = client.get("/o/alpha/")
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+    assert client.session["two_factor_required_by"] == "Alpha Formation"
 
     Authenticator.objects.create(user=world.referent_a, type=Authenticator.Type.TOTP, data={})
     assert client.get("/o/alpha/").status_code == 200
@@ -466,3 +467,12 @@ def test_invitation_opened_by_another_account_says_so_at_once(
     assert "Accepter l’invitation" not in response.text
     assert client.post(link.replace("http://testserver", "")).status_code == 403
     assert not Membership.objects.filter(user=world.nobody).exists()
+
+
+def test_rate_limited_page_is_french(client, world):
+    for _ in range(6):
+        response = client.post(
+            reverse("account_reset_password"), {"email": "referent.a@exemple.test"}
+        )
+    assert response.status_code == 429
+    assert "<h1>Trop de tentatives</h1>" in response.text

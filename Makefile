@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run stop test test-fast bench lint format services
+.PHONY: install run stop test test-fast bench lint format messages services
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -21,6 +21,7 @@ services: install
 
 run: services
 	$(PY) manage.py migrate_portal --verbosity 0
+	$(PY) manage.py referential load
 	$(PY) manage.py seed_demo
 	$(PY) scripts/processes.py start
 
@@ -45,3 +46,8 @@ lint:
 format:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Refresh the English catalogue after changing French strings (then translate the new entries).
+messages: install
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore tests --ignore bench
+	$(PY) manage.py compilemessages -l en --ignore .venv

@@ -7,6 +7,7 @@ may change anything. Organisation B carries a marker text that must never leak t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
@@ -54,6 +55,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """After pytest-django builds the test database: the template schema and the world."""
     with django_db_blocker.unblock():
         call_command("migrate_portal", verbosity=0)
+        call_command("referential", "load", stdout=StringIO())
         connection.set_schema_to_public()
 
 

@@ -77,6 +77,17 @@ class Organisation(TenantMixin):
         default=TurnoverBand.UNDER_150K,
     )
     next_audit_date = models.DateField(_("date du prochain audit"), null=True, blank=True)
+    referential_version = models.ForeignKey(
+        "referential.ReferentialVersion",
+        verbose_name=_("version du référentiel imposée"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Laissez vide pour appliquer la version en vigueur à la date du prochain audit."
+        ),
+    )
     requires_two_factor = models.BooleanField(
         _("double authentification obligatoire"),
         default=False,

@@ -17,7 +17,7 @@ class OrganisationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["slug", *services.PROFILE_FIELDS, "requires_two_factor"]
+        fields = ["slug", *services.EDITABLE_FIELDS, "requires_two_factor"]
 
     def clean(self):
         cleaned_data = super().clean()
@@ -48,7 +48,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            data = {field: getattr(obj, field) for field in services.PROFILE_FIELDS}
+            data = {field: getattr(obj, field) for field in services.EDITABLE_FIELDS}
             obj.refresh_from_db()
             services.organisation_update(organisation=obj, actor=request.user, data=data)
             obj.requires_two_factor = form.cleaned_data.get(
@@ -58,7 +58,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                 organisation=obj, actor=request.user, required=obj.requires_two_factor
             )
             return
-        profile = {field: getattr(obj, field) for field in services.PROFILE_FIELDS}
+        profile = {field: getattr(obj, field) for field in services.EDITABLE_FIELDS}
         # The form ran the same checks (OrganisationAdminForm.clean); the service is the writer.
         created = services.organisation_create(slug=obj.slug, created_by=request.user, **profile)
         obj.requires_two_factor = form.cleaned_data.get("requires_two_factor", False)

@@ -6,14 +6,23 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionCategory, ConsultancyFirm, Organisation, Role
-from .services import PROFILE_FIELDS
+from .services import PROFILE_FIELDS, SCOPE_FIELDS
 from .validators import validate_nda, validate_organisation_slug, validate_siret
 
-PROFILE_FORM_FIELDS = list(PROFILE_FIELDS)
+
+class _OrganisationForm(forms.ModelForm):
+    """Labels without " :"; model validation runs once, in the service (organisation_validate)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def _post_clean(self) -> None:
+        pass
 
 
-class OrganisationProfileForm(forms.ModelForm):
-    """Profile and scope. Validation of the whole object happens in the service."""
+class OrganisationScopeForm(_OrganisationForm):
+    """What decides the applicable indicators."""
 
     categories = forms.MultipleChoiceField(
         label=_("Catégories d'actions"),
@@ -22,6 +31,22 @@ class OrganisationProfileForm(forms.ModelForm):
         required=True,
         error_messages={"required": _("Choisissez au moins une catégorie d'actions.")},
     )
+
+    class Meta:
+        model = Organisation
+        fields = list(SCOPE_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "referential_version" in self.fields:
+            self.fields["referential_version"].empty_label = _(
+                "Selon la date du prochain audit"
+            )
+
+
+class OrganisationProfileForm(_OrganisationForm):
+    """Identity and audit planning."""
+
     # Wider than the stored values: people paste "732 829 320 00074"; spaces are removed below.
     siret = forms.CharField(
         label=_("SIRET"),
@@ -38,14 +63,10 @@ class OrganisationProfileForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = PROFILE_FORM_FIELDS
+        fields = list(PROFILE_FIELDS)
         widgets = {
             "next_audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
     # Field checks run here too so that every error shows in one round; the service repeats them.
     def clean_siret(self) -> str:
@@ -58,12 +79,8 @@ class OrganisationProfileForm(forms.ModelForm):
         validate_nda(nda)
         return nda
 
-    def _post_clean(self) -> None:
-        # Model validation runs in the service (organisation_validate), not twice here.
-        pass
 
-
-class OrganisationCreateForm(OrganisationProfileForm):
+class OrganisationCreateForm(OrganisationProfileForm, OrganisationScopeForm):
     slug = forms.CharField(
         label=_("Identifiant (adresse)"),
         max_length=40,
@@ -84,13 +101,14 @@ class OrganisationCreateForm(OrganisationProfileForm):
     )
 
     class Meta(OrganisationProfileForm.Meta):
-        fields = ["name", "slug", *PROFILE_FORM_FIELDS[1:]]
+        # The version pin is left to the scope page: new organisations follow the calendar.
+        fields = [*PROFILE_FIELDS, *(f for f in SCOPE_FIELDS if f != "referential_version")]
 
     def __init__(self, *args, firms=None, firm_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["firm"].queryset = firms if firms is not None else ConsultancyFirm.objects.all()
         self.fields["firm"].required = firm_required
-        self.order_fields(["name", "slug"])
+        self.order_fields(["name", "slug", "siret", "nda", "categories"])
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()

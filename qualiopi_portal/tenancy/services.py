@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,10 @@ from qualiopi_portal.core.services import audit_event_record
 
 from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
 
-PROFILE_FIELDS = (
-    "name",
-    "siret",
-    "nda",
+# Identity and audit planning (the profile page).
+PROFILE_FIELDS = ("name", "siret", "nda", "site_count", "turnover_band", "next_audit_date")
+# What decides the applicable indicators (the scope page).
+SCOPE_FIELDS = (
     "categories",
     "is_certifying",
     "has_alternance",
@@ -31,19 +31,25 @@ PROFILE_FIELDS = (
     "has_subcontracting",
     "is_new_entrant",
     "has_cnefop_label",
-    "site_count",
-    "turnover_band",
-    "next_audit_date",
+    "referential_version",
 )
+EDITABLE_FIELDS = PROFILE_FIELDS + SCOPE_FIELDS
 
 
-def _profile_changes(organisation: Organisation, data: dict[str, Any]) -> dict[str, list[Any]]:
-    changes = {}
-    for field in PROFILE_FIELDS:
-        if field in data and getattr(organisation, field) != data[field]:
-            before, after = getattr(organisation, field), data[field]
-            changes[field] = [v.isoformat() if isinstance(v, date) else v for v in (before, after)]
-    return changes
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return value
+
+
+def _changes(organisation: Organisation, data: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        field: [_jsonable(getattr(organisation, field)), _jsonable(data[field])]
+        for field in EDITABLE_FIELDS
+        if field in data and getattr(organisation, field) != data[field]
+    }
 
 
 def organisation_validate(organisation: Organisation) -> None:
@@ -84,7 +90,7 @@ def organisation_create(
     """
     organisation = Organisation(slug=slug, schema_name=Organisation.schema_name_for(slug or ""))
     for field, value in profile.items():
-        if field not in PROFILE_FIELDS:
+        if field not in EDITABLE_FIELDS:
             raise TypeError(f"unknown organisation field {field!r}")
         setattr(organisation, field, value)
     organisation_validate(organisation)
@@ -106,8 +112,8 @@ def organisation_create(
 def organisation_update(
     *, organisation: Organisation, actor: Any, data: dict[str, Any]
 ) -> Organisation:
-    """Update the profile and scope; the slug (and so the schema) never changes."""
-    changes = _profile_changes(organisation, data)
+    """Update profile or scope fields; the slug (and so the schema) never changes."""
+    changes = _changes(organisation, data)
     for field in changes:
         setattr(organisation, field, data[field])
     organisation_validate(organisation)

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from indicators.referential import selectors as referential
+
 from . import selectors, services
 from .decorators import organisation_permission_required
 from .forms import (
@@ -151,6 +153,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
         )
     audit_date = organisation.next_audit_date
+    try:
+        version = referential.version_for_organisation(organisation, today=today)
+        applicable_count = len(
+            referential.applicability_for_organisation(organisation, version).applicable
+        )
+    except referential.NoVersionInForce:
+        version, applicable_count = None, None
     return render(
         request,
         "tenancy/dashboard.html",
@@ -158,6 +167,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "days_to_audit": (audit_date - today).days if audit_date else None,
             "member_count": len(memberships),
             "next_steps": next_steps,
+            "referential_version": version,
+            "applicable_count": applicable_count,
         },
     )
 

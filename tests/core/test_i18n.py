@@ -98,11 +98,16 @@ def test_compiled_catalogue_matches_the_po_file():
     with CATALOGUE.with_suffix(".mo").open("rb") as compiled:
         mo = gettext_module.GNUTranslations(compiled)
     for entry in _entries(CATALOGUE)[1:]:
+        context = entry.get("msgctxt")
         if "msgid_plural" in entry:
             for n, index in ((1, 0), (2, 1)):
-                assert (
-                    mo.ngettext(entry["msgid"], entry["msgid_plural"], n)
-                    == (entry["msgstr"][index])
-                ), entry["msgid"]
+                arguments = (entry["msgid"], entry["msgid_plural"], n)
+                translated = (
+                    mo.npgettext(context, *arguments) if context else mo.ngettext(*arguments)
+                )
+                assert translated == entry["msgstr"][index], entry["msgid"]
         else:
-            assert mo.gettext(entry["msgid"]) == entry["msgstr"][None], entry["msgid"]
+            translated = (
+                mo.pgettext(context, entry["msgid"]) if context else mo.gettext(entry["msgid"])
+            )
+            assert translated == entry["msgstr"][None], entry["msgid"]

@@ -134,7 +134,11 @@ def portal(tmp_path_factory) -> Iterator[str]:
     # The stack's own Redis database: no rate-limit counters or heartbeats from an earlier run.
     redis.Redis.from_url(redis_url).flushdb()
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate_portal", "--verbosity", "0"], ["seed_demo", "--force"]):
+    for command in (
+        ["migrate_portal", "--verbosity", "0"],
+        ["referential", "load"],
+        ["seed_demo", "--force"],
+    ):
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, timeout=300)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"

@@ -26,8 +26,10 @@ def test_referent_logs_in_and_lands_on_the_dashboard(page, login, portal):
     nav = page.get_by_role("navigation", name="Navigation de l’organisation")
     assert nav.get_by_role("link").all_inner_texts() == [
         "Tableau de bord",
+        "Référentiel",
+        "Périmètre",
         "Équipe",
-        "Profil et périmètre",
+        "Profil",
         "Sécurité",
     ]
     assert "Votre rôle : Référent·e qualité" in nav.inner_text()

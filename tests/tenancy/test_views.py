@@ -124,15 +124,17 @@ def test_pages_follow_the_permission_matrix(client, world, person, path, expecte
 
 def test_profile_edit_saves_and_logs(client, world):
     client.force_login(world.referent_a)
-    form = {**CREATE_FORM, "name": "Alpha Formation", "has_subcontracting": "on"}
-    del form["slug"]
+    form = {**CREATE_FORM, "name": "Alpha Formation", "site_count": "3"}
+    del form["slug"], form["categories"]
     response = client.post("/o/alpha/profil/", form)
     assert response.status_code == 302
     organisation = Organisation.objects.get(slug="alpha")
-    assert organisation.has_subcontracting is True
-    assert organisation.categories == ["AF", "BC"]
+    assert organisation.site_count == 3
     assert organisation.siret == "73282932000074"
-    assert AuditEvent.objects.filter(action="organisation.updated", actor=world.referent_a).exists()
+    # The scope (categories, flags) belongs to the scope page and is left as it was.
+    assert organisation.categories == ["AF"]
+    event = AuditEvent.objects.get(action="organisation.updated", actor=world.referent_a)
+    assert event.details["changes"]["site_count"] == [1, 3]
 
 
 def test_profile_edit_with_bad_siret_shows_the_error_and_changes_nothing(client, world):
@@ -146,17 +148,6 @@ def test_profile_edit_with_bad_siret_shows_the_error_and_changes_nothing(client,
     ]
     assert 'aria-invalid="true"' in response.text
     assert Organisation.objects.get(slug="alpha").name == "Alpha Formation"
-
-
-def test_profile_edit_without_category_is_refused(client, world):
-    client.force_login(world.referent_a)
-    form = {**CREATE_FORM, "name": "Alpha Formation"}
-    del form["slug"], form["categories"]
-    response = client.post("/o/alpha/profil/", form)
-    assert response.context["form"].errors["categories"] == [
-        "Choisissez au moins une catégorie d'actions."
-    ]
-    assert Organisation.objects.get(slug="alpha").categories == ["AF"]
 
 
 # --- organisation creation ---------------------------------------------------------------------

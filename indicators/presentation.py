@@ -1,0 +1,121 @@
+"""French wording for the applicability engine's results (reasons, exclusions, treatments)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from indicators.referential.applicability import (
+    Applicable,
+    Condition,
+    Excluded,
+    Result,
+    Treatment,
+)
+from indicators.referential.models import Indicator, Reason
+
+CATEGORY_LABELS = {
+    "AF": gettext_lazy("actions de formation"),
+    "BC": gettext_lazy("bilans de compétences"),
+    "VAE": gettext_lazy("VAE"),
+    "APP": gettext_lazy("apprentissage (CFA)"),
+}
+CONDITION_LABELS = {
+    Condition.CERTIFYING: gettext_lazy("actions certifiantes (RNCP / RS)"),
+    Condition.ALTERNANCE: gettext_lazy("formations en alternance"),
+    Condition.WORK_SITUATION: gettext_lazy(
+        "périodes en situation de travail (alternance ou AFEST)"
+    ),
+    Condition.SUBCONTRACTING: gettext_lazy("sous-traitance ou portage salarial"),
+}
+TREATMENT_LABELS = {
+    Treatment.NEW_ENTRANT_DEFERRED: gettext_lazy(
+        "Nouvel entrant : processus vérifié à l'audit initial, mise en œuvre à l'audit de "
+        "surveillance"
+    ),
+    Treatment.REDUCED_AUDIT_IN: gettext_lazy("Dans l'audit allégé (ancien label CNEFOP)"),
+    Treatment.REDUCED_AUDIT_OUT: gettext_lazy("Hors de l'audit allégé (ancien label CNEFOP)"),
+}
+SEED_COUNT_NOTE = gettext_lazy(
+    "Le support de Transitions Pro Occitanie annonce 23 indicateurs pour une action de "
+    "formation simple, 24 avec de l'AFEST, 26 pour une formation certifiante et 28 en "
+    "alternance : il compte l'indicateur 27 (sous-traitance) comme toujours applicable. "
+    "Officiellement, l'indicateur 27 ne s'applique qu'aux organismes qui sous-traitent ou "
+    "recourent au portage salarial : une action de formation simple en compte donc 22."
+)
+
+
+def exclusion_text(excluded: Excluded, declared: frozenset[str]) -> str:
+    """Why an indicator does not apply, in one French sentence."""
+    if not excluded.would_apply_with:
+        return _("Ne s'applique à aucune catégorie d'actions.")
+    if excluded.outside_declared_categories:
+        targets = [
+            str(CATEGORY_LABELS[category])
+            if condition == Condition.ALWAYS
+            else _("%(category)s si %(condition)s")
+            % {"category": CATEGORY_LABELS[category], "condition": CONDITION_LABELS[condition]}
+            for category, condition in excluded.would_apply_with
+        ]
+        return _("Ne concerne pas vos catégories d'actions ; s'applique à : %(targets)s.") % {
+            "targets": ", ".join(targets)
+        }
+    conditions = sorted(
+        {
+            str(CONDITION_LABELS[condition])
+            for category, condition in excluded.would_apply_with
+            if category in declared and condition != Condition.ALWAYS
+        }
+    )
+    return _("S'appliquerait si vous déclariez : %(conditions)s.") % {
+        # Translators: joins the alternative conditions of one exclusion sentence.
+        "conditions": _(" ou ").join(conditions)
+    }
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator as the pages show it for an organisation."""
+
+    indicator: Indicator
+    applicable: Applicable | None
+    excluded_because: str
+
+    @property
+    def reason_label(self) -> str:
+        return str(Reason(self.applicable.reason).label) if self.applicable else ""
+
+    @property
+    def treatment_labels(self) -> list[str]:
+        if not self.applicable:
+            return []
+        return [
+            str(TREATMENT_LABELS[t]) for t in self.applicable.treatments if t in TREATMENT_LABELS
+        ]
+
+    @property
+    def severity_label(self) -> str:
+        if self.indicator.is_fundamental:
+            return _("Indicateur fondamental : toute non-conformité est majeure")
+        return _("Non-conformité mineure ou majeure selon l'écart")
+
+
+def indicator_rows(
+    indicators: list[Indicator], result: Result, declared: frozenset[str]
+) -> list[IndicatorRow]:
+    applicable = {item.number: item for item in result.applicable}
+    excluded = {item.number: item for item in result.excluded}
+    return [
+        IndicatorRow(
+            indicator=indicator,
+            applicable=applicable.get(indicator.number),
+            excluded_because=(
+                exclusion_text(excluded[indicator.number], declared)
+                if indicator.number in excluded
+                else ""
+            ),
+        )
+        for indicator in indicators
+    ]

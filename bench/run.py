@@ -7,6 +7,7 @@ DATABASE_URL is set), created afresh and dropped at the end.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import statistics
@@ -124,8 +125,213 @@ def bench_dashboard(requests: int = 200) -> dict[str, float]:
     }
 
 
+def _bench_member(slug: str, email: str, role: str):
+    from django.contrib.auth import get_user_model
+
+    from qualiopi_portal.tenancy import services
+    from qualiopi_portal.tenancy.models import Organisation
+
+    user = get_user_model().objects.create_user(email, "x")
+    organisation = Organisation.objects.get(slug=slug)
+    services.membership_add(organisation=organisation, user=user, role=role)
+    return organisation, user
+
+
+def bench_evidence_list(items: int = 5000, requests: int = 100) -> dict[str, float]:
+    """The evidence register of an organisation holding 5,000 items (test client, in process)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import schema_context
+
+    from evidence.models import EvidenceItem
+    from qualiopi_portal.tenancy.models import Role
+
+    organisation, user = _bench_member("bench-2", "bench.evidence@exemple.test", Role.REFERENT)
+    statuses = [s for s, _label in EvidenceItem.Status.choices]
+    with schema_context(organisation.schema_name):
+        EvidenceItem.objects.bulk_create(
+            [
+                EvidenceItem(
+                    title=f"Preuve {index:05d} — feuille d'émargement",
+                    kind="record",
+                    indicator_numbers=[1 + index % 32, 1 + (index * 7) % 32],
+                    status=statuses[index % len(statuses)],
+                    owner=user,
+                    created_by=user,
+                    concerns=user if index % 3 else None,
+                    url="https://www.example.org",
+                )
+                for index in range(items)
+            ],
+            batch_size=1000,
+        )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    url = "/o/bench-2/preuves/"
+    assert client.get(url).status_code == 200
+    timings = []
+    for index in range(requests):
+        page = 1 + index % 20
+        started = time.perf_counter()
+        response = client.get(f"{url}?page={page}")
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    filtered = client.get(f"{url}?q=00001")
+    assert len(filtered.context["page"].object_list) == 10
+    with CaptureQueriesContext(connection) as full_page:
+        client.get(url)
+    with CaptureQueriesContext(connection) as small_page:
+        client.get(f"{url}?q=00001")
+    timings.sort()
+    return {
+        "evidence_list_p50_ms": round(timings[len(timings) // 2] * 1000, 2),
+        "evidence_list_p95_ms": round(timings[int(len(timings) * 0.95)] * 1000, 2),
+        "evidence_list_queries": len(full_page),
+        "evidence_list_queries_10_rows": len(small_page),
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _rss_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def bench_upload(size_mb: int = 50) -> dict[str, float]:
+    """Peak memory growth of a real gunicorn worker while it receives a 50 MB upload.
+
+    The upload is streamed over a socket in 1 MB chunks; the worker's peak RSS (VmHWM, reset
+    just before) is compared with its RSS before the request.
+    """
+    import http.client
+    import re
+    import signal
+    import subprocess
+    import uuid
+
+    import psutil
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_tenants.utils import schema_context
+
+    from evidence.models import EvidenceVersion
+    from qualiopi_portal.tenancy.models import Role
+
+    organisation, user = _bench_member("bench-3", "bench.upload@exemple.test", Role.REFERENT)
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "qualiopi_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "300",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        cookies = f"sessionid={session.session_key}"
+        page = None
+        for _ in range(100):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request(
+                    "GET", "/o/bench-3/preuves/nouvelle/", headers={"Cookie": cookies}
+                )
+                response = connection.getresponse()
+                page = response.read().decode()
+                csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))
+                break
+            except (ConnectionRefusedError, TypeError):
+                time.sleep(0.2)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        cookies += f"; csrftoken={csrf_cookie.group(1)}"
+        worker = psutil.Process(server.pid).children()[0].pid
+
+        boundary = uuid.uuid4().hex
+        fields = {
+            "csrfmiddlewaretoken": token,
+            "title": "Gros fichier",
+            "kind": "record",
+            "indicator_numbers": "4",
+        }
+        head = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        )
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="gros.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+        )
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        size = size_mb * 1024 * 1024 - 1024  # just under the limit
+        chunk = b"%PDF-1.4\n" + b"%" + b"0" * (1024 * 1024 - 11) + b"\n"
+        body_length = len(head.encode()) + size + len(tail)
+
+        rss_before = _rss_kb(worker, "VmRSS")
+        Path(f"/proc/{worker}/clear_refs").write_text("5")  # reset the peak (VmHWM)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        connection.putrequest("POST", "/o/bench-3/preuves/nouvelle/")
+        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        connection.putheader("Content-Length", str(body_length))
+        connection.putheader("Cookie", cookies)
+        connection.putheader("Referer", f"http://127.0.0.1:{port}/o/bench-3/preuves/nouvelle/")
+        connection.endheaders()
+        started = time.perf_counter()
+        connection.send(head.encode())
+        sent = 0
+        while sent < size:
+            part = chunk[: min(len(chunk), size - sent)]
+            connection.send(part)
+            sent += len(part)
+        connection.send(tail)
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        peak = _rss_kb(worker, "VmHWM")
+        assert response.status == 302, response.status
+        with schema_context(organisation.schema_name):
+            version = EvidenceVersion.objects.get()
+        assert version.size == size, version.size
+        assert (Path(settings.MEDIA_ROOT) / version.file.name).stat().st_size == size
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return {
+        "upload_50mb_rss_growth_mb": round((peak - rss_before) / 1024, 1),
+        "upload_50mb_s": round(elapsed, 2),
+    }
+
+
 def main() -> int:
     database = _bench_database()
+    import tempfile
+
+    media = tempfile.mkdtemp(prefix="qualiopi-bench-media-")
+    os.environ["MEDIA_ROOT"] = media
     import django
 
     django.setup()
@@ -133,10 +339,13 @@ def main() -> int:
     from django.db import connection
 
     call_command("migrate_portal", verbosity=0)
+    call_command("referential", "load", verbosity=0, stdout=io.StringIO())
     results = {}
     results.update(bench_organisation_creation())
     results.update(bench_routing())
     results.update(bench_dashboard())
+    results.update(bench_evidence_list())
+    results.update(bench_upload())
     connection.close()
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -149,6 +358,9 @@ def main() -> int:
     environ_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(environ_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    import shutil
+
+    shutil.rmtree(media, ignore_errors=True)
     return 0
 
 

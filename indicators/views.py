@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evidence import selectors as evidence_selectors
 from indicators.referential import selectors as referential
 from indicators.referential.applicability import Scope, evaluate
 from indicators.referential.models import ChangeKind, ReferentialVersion
@@ -90,6 +91,12 @@ def referential_compare(request: HttpRequest) -> HttpResponse:
         if item["row"].applicable
         and item["new"].change_kind in (ChangeKind.REWORDED, ChangeKind.NEW)
     ]
+    # Proofs filed before V10 came into force for an indicator whose requirement changed.
+    stale = evidence_selectors.evidence_predating(
+        numbers={item["new"].number for item in to_review}, before=v10.in_force_from
+    )
+    for item in to_review:
+        item["stale_evidence"] = stale.get(item["new"].number, [])
     return render(
         request,
         "indicators/compare.html",
@@ -99,6 +106,7 @@ def referential_compare(request: HttpRequest) -> HttpResponse:
             "comparison": comparison,
             "changed": [c for c in comparison if c["new"].change_kind != ChangeKind.UNCHANGED],
             "to_review": to_review,
+            "stale_count": sum(len(item["stale_evidence"]) for item in to_review),
         },
     )
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from evidence import views as evidence_views
 from indicators import views as indicator_views
 from qualiopi_portal.tenancy import views as tenancy_views
 
@@ -13,6 +14,46 @@ urlpatterns = [
     path("referentiel/v9-v10/", indicator_views.referential_compare, name="referential_compare"),
     path("perimetre/", indicator_views.scope, name="scope"),
     path("perimetre/apercu/", indicator_views.scope_preview, name="scope_preview"),
+    path("preuves/", evidence_views.evidence_list, name="evidence_list"),
+    path("preuves/nouvelle/", evidence_views.evidence_create, name="evidence_create"),
+    path("preuves/couverture/", evidence_views.evidence_coverage, name="evidence_coverage"),
+    path(
+        "preuves/export.<str:export_format>",
+        evidence_views.evidence_export,
+        name="evidence_export",
+    ),
+    path("preuves/<int:pk>/", evidence_views.evidence_detail, name="evidence_detail"),
+    path("preuves/<int:pk>/modifier/", evidence_views.evidence_edit, name="evidence_edit"),
+    path(
+        "preuves/<int:pk>/versions/",
+        evidence_views.evidence_version_upload,
+        name="evidence_version_upload",
+    ),
+    path(
+        "preuves/<int:pk>/versions/<int:number>/telecharger/",
+        evidence_views.evidence_version_download,
+        name="evidence_version_download",
+    ),
+    path("preuves/<int:pk>/revue/", evidence_views.evidence_review, name="evidence_review"),
+    path(
+        "preuves/<int:pk>/commentaires/",
+        evidence_views.evidence_comment,
+        name="evidence_comment",
+    ),
+    path("preuves/<int:pk>/archiver/", evidence_views.evidence_archive, name="evidence_archive"),
+    path("preuves/<int:pk>/restaurer/", evidence_views.evidence_restore, name="evidence_restore"),
+    path("mon-espace/", evidence_views.my_space, name="my_space"),
+    path("pieces-attendues/", evidence_views.checklist, name="checklist"),
+    path(
+        "pieces-attendues/nouvelle/",
+        evidence_views.checklist_entry_edit,
+        name="checklist_entry_create",
+    ),
+    path(
+        "pieces-attendues/<int:pk>/",
+        evidence_views.checklist_entry_edit,
+        name="checklist_entry_edit",
+    ),
     path("profil/", tenancy_views.organisation_edit, name="profile"),
     path("securite/", tenancy_views.organisation_security, name="security"),
     path("membres/", tenancy_views.members, name="members"),

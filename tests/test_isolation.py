@@ -12,15 +12,29 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_tenants.utils import schema_context
 
+from evidence import services as evidence_services
+from evidence.models import (
+    ChecklistEntry,
+    EvidenceComment,
+    EvidenceEvent,
+    EvidenceItem,
+    EvidenceVersion,
+    Kind,
+)
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
+from qualiopi_portal.tenancy.selectors import OrganisationAccess
 
 from .conftest import B_MARKER
 
 pytestmark = pytest.mark.django_db
+
+B_FILE_CONTENT = f"Contenu confidentiel {B_MARKER}\n".encode()
 
 TENANT_PREFIX = "o/<slug:organisation_slug>/"
 
@@ -54,11 +68,38 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:members": lambda b: {},
     "org:member_remove": lambda b: {"pk": b["membership"].pk},
     "org:invitation_revoke": lambda b: {"pk": b["invitation"].pk},
+    "org:evidence_list": lambda b: {},
+    "org:evidence_create": lambda b: {},
+    "org:evidence_coverage": lambda b: {},
+    "org:evidence_export": lambda b: {"export_format": "csv"},
+    "org:evidence_detail": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_edit": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_version_upload": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_version_download": lambda b: {"pk": b["evidence"].pk, "number": 1},
+    "org:evidence_review": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_comment": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_archive": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_restore": lambda b: {"pk": b["evidence"].pk},
+    "org:my_space": lambda b: {},
+    "org:checklist": lambda b: {},
+    "org:checklist_entry_create": lambda b: {},
+    "org:checklist_entry_edit": lambda b: {"pk": b["checklist_entry"].pk},
 }
 
-POST_ONLY = {"org:scope_preview"}
-# Pages that do not print the organisation's name (an htmx fragment, a confirmation).
-WITHOUT_NAME = {"org:scope_preview", "org:invitation_revoke"}
+# POST-only views, with what B's own referent posts and the status that answers it.
+POST_ONLY = {
+    "org:scope_preview": ({"categories": ["AF"]}, 200),
+    # No file: the page comes back with the error.
+    "org:evidence_version_upload": ({"expected_number": "2"}, 400),
+    # Refusing without a reason: the page comes back with the error.
+    "org:evidence_review": ({"transition": "reject", "reason": ""}, 400),
+    "org:evidence_comment": ({"body": ""}, 400),
+    # Restoring an item that is not archived changes nothing and goes back to it.
+    "org:evidence_restore": ({}, 302),
+}
+# Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
+# redirect).
+WITHOUT_NAME = {"org:scope_preview", "org:invitation_revoke", "org:evidence_restore"}
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
 PUBLIC_WITH_ARGUMENTS = {
@@ -85,12 +126,45 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             base_url="http://testserver/",
         )
     membership = Membership.objects.get(organisation=world.org_b, user=world.referent_b)
-    return {"membership": membership, "invitation": invitation}
+    with schema_context(world.org_b.schema_name):
+        access = OrganisationAccess(world.org_b, Role.REFERENT)
+        (evidence,) = evidence_services.evidence_create(
+            access=access,
+            actor=world.referent_b,
+            data={
+                "title": f"Preuve {B_MARKER}",
+                "kind": Kind.PROCEDURE,
+                "indicator_numbers": [4],
+            },
+            uploads=[SimpleUploadedFile("secret.txt", B_FILE_CONTENT)],
+        )
+        evidence_services.evidence_transition(
+            access=access, actor=world.referent_b, item=evidence, transition="submit"
+        )
+        checklist_entry = ChecklistEntry.objects.order_by("pk").first()
+    return {
+        "membership": membership,
+        "invitation": invitation,
+        "evidence": evidence,
+        "checklist_entry": checklist_entry,
+    }
+
+
+def _b_evidence_state() -> tuple:
+    with schema_context("org_beta"):
+        return (
+            list(EvidenceItem.objects.values_list("pk", "title", "status", "is_archived")),
+            EvidenceVersion.objects.count(),
+            EvidenceComment.objects.count(),
+            EvidenceEvent.objects.count(),
+            list(ChecklistEntry.objects.values_list("pk", "title", "is_active")),
+        )
 
 
 def _b_state() -> tuple:
     b = Organisation.objects.get(slug="beta")
     return (
+        _b_evidence_state(),
         b.name,
         b.categories,
         b.requires_two_factor,
@@ -187,11 +261,13 @@ def test_organisation_b_is_reachable_by_its_own_referent(client, world, b_object
     for name, kwargs_for in B_OBJECTS.items():
         url = reverse(name, kwargs={"organisation_slug": "beta", **kwargs_for(b_objects)})
         if name in POST_ONLY:
-            response = client.post(url, {"categories": ["AF"]})
+            payload, expected = POST_ONLY[name]
+            response = client.post(url, payload)
         else:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        assert B_MARKER in response.content.decode() or name in WITHOUT_NAME, url
+            response, expected = client.get(url), 200
+        assert response.status_code == expected, url
+        content = b"".join(response) if response.streaming else response.content
+        assert B_MARKER.encode() in content or name in WITHOUT_NAME, url
 
 
 def test_django_admin_is_closed_to_non_staff(client, world):
@@ -209,3 +285,23 @@ def test_a_view_running_in_a_schema_sees_only_that_schema(client, world):
     client.force_login(world.referent_a)
     client.get("/o/alpha/")
     assert connection.schema_name == "public"
+
+
+def test_guessing_ids_in_ones_own_organisation_never_reaches_b_files(client, world, b_objects):
+    """Ids are per schema: whatever item and version a member of A asks for under /o/alpha/,
+    the answer comes from A's schema, never B's file."""
+    client.force_login(world.referent_a)
+    for pk in range(1, b_objects["evidence"].pk + 3):
+        for number in (1, 2):
+            response = client.get(f"/o/alpha/preuves/{pk}/versions/{number}/telecharger/")
+            content = b"".join(response) if response.streaming else response.content
+            assert B_FILE_CONTENT not in content
+            assert B_MARKER.encode() not in content
+        detail = client.get(f"/o/alpha/preuves/{pk}/")
+        assert B_MARKER not in detail.content.decode()
+
+
+def test_b_files_live_under_b_schema_directory(world, b_objects):
+    with schema_context("org_beta"):
+        version = EvidenceVersion.objects.get(item=b_objects["evidence"])
+    assert version.file.name.startswith(f"org_beta/evidence/{b_objects['evidence'].pk}/v1-")

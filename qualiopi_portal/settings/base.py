@@ -129,6 +129,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.worker_heartbeat_task",
         "schedule": 30.0,
     },
+    # Evidence whose validity has ended turns "expired" (idempotent; hourly so that a
+    # restarted beat catches up the same day).
+    "evidence-expire": {
+        "task": "evidence.evidence_expire_all_task",
+        "schedule": 3600.0,
+    },
 }
 # /healthz reports the worker as absent when its last heartbeat is older than this.
 WORKER_HEARTBEAT_MAX_AGE_S = 90
@@ -184,6 +190,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / ".run" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "media")))
+# Evidence uploads stream to disk in chunks; one file may not exceed this size (bytes).
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = ["evidence.uploads.LimitedTemporaryFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
+FILE_UPLOAD_PERMISSIONS = 0o640
+# "Expiring soon" means within this many days (evidence lists, checklists, coverage grid).
+EVIDENCE_EXPIRING_SOON_DAYS = 30
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

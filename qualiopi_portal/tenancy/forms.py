@@ -39,9 +39,7 @@ class OrganisationScopeForm(_OrganisationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "referential_version" in self.fields:
-            self.fields["referential_version"].empty_label = _(
-                "Selon la date du prochain audit"
-            )
+            self.fields["referential_version"].empty_label = _("Selon la date du prochain audit")
 
 
 class OrganisationProfileForm(_OrganisationForm):

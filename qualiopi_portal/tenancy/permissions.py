@@ -15,6 +15,18 @@ class Permission(StrEnum):
     ORGANISATION_SECURITY = "organisation.security"
     MEMBERS_VIEW = "members.view"
     MEMBERS_MANAGE = "members.manage"
+    # The whole evidence library (a contributor sees only their own items).
+    EVIDENCE_VIEW_ALL = "evidence.view_all"
+    # Add items and files; contributors only for themselves.
+    EVIDENCE_ADD = "evidence.add"
+    # Edit, archive and restore any item.
+    EVIDENCE_MANAGE = "evidence.manage"
+    # Validate or reject.
+    EVIDENCE_REVIEW = "evidence.review"
+    EVIDENCE_COMMENT = "evidence.comment"
+    EVIDENCE_EXPORT = "evidence.export"
+    # The list of pieces expected from trainers and subcontractors.
+    CHECKLIST_MANAGE = "checklist.manage"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -23,6 +35,13 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ORGANISATION_SECURITY: frozenset({Role.REFERENT, Role.DIRECTOR}),
     Permission.MEMBERS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.MEMBERS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR}),
+    Permission.EVIDENCE_VIEW_ALL: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.EVIDENCE_ADD: frozenset({Role.REFERENT, Role.CONTRIBUTOR}),
+    Permission.EVIDENCE_MANAGE: frozenset({Role.REFERENT}),
+    Permission.EVIDENCE_REVIEW: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.EVIDENCE_COMMENT: frozenset({Role.REFERENT, Role.CONTRIBUTOR, Role.CONSULTANT}),
+    Permission.EVIDENCE_EXPORT: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.CHECKLIST_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
 }
 
 

@@ -15,6 +15,13 @@ def test_matrix_is_exactly_as_designed():
             "organisation.security",
             "members.view",
             "members.manage",
+            "evidence.view_all",
+            "evidence.add",
+            "evidence.manage",
+            "evidence.review",
+            "evidence.comment",
+            "evidence.export",
+            "checklist.manage",
         },
         Role.DIRECTOR: {
             "organisation.view",
@@ -22,9 +29,20 @@ def test_matrix_is_exactly_as_designed():
             "organisation.security",
             "members.view",
             "members.manage",
+            "evidence.view_all",
+            "evidence.export",
         },
-        Role.CONSULTANT: {"organisation.view", "organisation.edit", "members.view"},
-        Role.CONTRIBUTOR: {"organisation.view"},
+        Role.CONSULTANT: {
+            "organisation.view",
+            "organisation.edit",
+            "members.view",
+            "evidence.view_all",
+            "evidence.review",
+            "evidence.comment",
+            "evidence.export",
+            "checklist.manage",
+        },
+        Role.CONTRIBUTOR: {"organisation.view", "evidence.add", "evidence.comment"},
     }
     assert {role: set(permissions_for_role(role)) for role in Role} == expected
 

@@ -13,7 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
+from evidence.demo import seed_evidence
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
     ActionCategory,
@@ -152,9 +154,13 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"organisation {slug} créée")
             firm.clients.add(organisation)
+            users = {}
             for role, identity in people.items():
-                user = _user(*identity)
+                user = users[role] = _user(*identity)
                 if not Membership.objects.filter(organisation=organisation, user=user).exists():
                     services.membership_add(
                         organisation=organisation, user=user, role=role, actor=admin
                     )
+            with schema_context(organisation.schema_name):
+                if seed_evidence(organisation=organisation, people=users, consultant=consultant):
+                    self.stdout.write(f"bibliothèque de preuves de {slug} remplie")

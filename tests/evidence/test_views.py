@@ -1,0 +1,422 @@
+"""Evidence pages through the test client: uploads, downloads, roles, list, exports, checklist."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from openpyxl import load_workbook
+
+from evidence import samples, services
+from evidence.models import ChecklistEntry, EvidenceComment, EvidenceItem, EvidenceVersion, Kind
+
+from .conftest import access_for, pdf_upload, stored_files
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/o/alpha/preuves/"
+FORM = {"title": "Procédure d'accueil", "kind": "procedure", "indicator_numbers": ["4"]}
+
+
+def _item(world, **data) -> EvidenceItem:
+    with schema_context("org_alpha"):
+        (item,) = services.evidence_create(
+            access=access_for(world, "referent"),
+            actor=world.referent_a,
+            data={"title": "Procédure", "kind": Kind.PROCEDURE, "indicator_numbers": [4], **data},
+            uploads=[pdf_upload()],
+        )
+    return item
+
+
+def _count(model) -> int:
+    with schema_context("org_alpha"):
+        return model.objects.count()
+
+
+# --- upload ------------------------------------------------------------------------------------
+
+
+def test_referent_uploads_a_pdf_and_lands_on_the_item(client, world, media):
+    client.force_login(world.referent_a)
+    content = samples.pdf_bytes("Accueil", ["v1"])
+    response = client.post(
+        f"{BASE}nouvelle/", {**FORM, "files": [SimpleUploadedFile("accueil.pdf", content)]}
+    )
+    with schema_context("org_alpha"):
+        item = EvidenceItem.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"{BASE}{item.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Procédure d&#x27;accueil" in page
+    assert "accueil.pdf" in page
+    assert "La preuve « Procédure d&#x27;accueil » a été ajoutée." in page
+
+
+def test_several_files_at_once_go_back_to_the_list(client, world, media):
+    client.force_login(world.referent_a)
+    files = [pdf_upload("a.pdf"), pdf_upload("b.pdf"), pdf_upload("c.pdf")]
+    response = client.post(f"{BASE}nouvelle/", {**FORM, "files": files}, follow=True)
+    assert response.redirect_chain == [(BASE, 302)]
+    assert "3 preuves ont été ajoutées." in response.content.decode()
+    assert _count(EvidenceItem) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "page.pdf",
+            b"<html><body>hello</body></html>",
+            "Le fichier « page.pdf » contient du HTML, du SVG ou un script",
+        ),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+            "Le fichier « logo.svg » contient du HTML, du SVG ou un script",
+        ),
+        ("outil.pdf", b"MZ" + b"\0" * 200, "Le format du fichier « outil.pdf » n'est pas accepté."),
+        ("vide.pdf", b"", "Le fichier « vide.pdf » est vide."),
+        (
+            "image.pdf",
+            samples.png_bytes(),
+            "Le fichier « image.pdf » ne correspond pas à son extension",
+        ),
+    ],
+)
+def test_hostile_files_get_a_french_error_and_nothing_is_stored(
+    client, world, media, name, content, message
+):
+    client.force_login(world.referent_a)
+    response = client.post(
+        f"{BASE}nouvelle/", {**FORM, "files": [SimpleUploadedFile(name, content)]}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["files"]
+    assert len(errors) == 1 and errors[0].startswith(message)
+    assert message.replace("'", "&#x27;") in response.content.decode()
+    assert _count(EvidenceItem) == 0
+    assert stored_files(media) == []
+
+
+def test_an_oversize_upload_is_dropped_while_streaming(client, world, media, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 100_000
+    client.force_login(world.referent_a)
+    big = SimpleUploadedFile("gros.pdf", b"%PDF-1.4\n" + b"0" * 200_000)
+    response = client.post(f"{BASE}nouvelle/", {**FORM, "files": [big]})
+    assert response.status_code == 200
+    assert response.context["form"].errors["files"] == [
+        "Le fichier « gros.pdf » dépasse la taille maximale de 0 Mo."
+    ]
+    assert _count(EvidenceItem) == 0
+    assert stored_files(media) == []
+
+
+def test_an_oversize_upload_states_the_limit_in_megabytes(client, world, media, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    client.force_login(world.referent_a)
+    big = SimpleUploadedFile("gros.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1))
+    response = client.post(f"{BASE}nouvelle/", {**FORM, "files": [big]})
+    assert response.context["form"].errors["files"] == [
+        "Le fichier « gros.pdf » dépasse la taille maximale de 1 Mo."
+    ]
+
+
+def test_form_errors_keep_what_was_typed(client, world, media):
+    client.force_login(world.referent_a)
+    response = client.post(f"{BASE}nouvelle/", {**FORM, "indicator_numbers": []})
+    assert response.context["form"].errors["indicator_numbers"] == [
+        "Reliez la preuve à au moins un indicateur."
+    ]
+    assert 'value="Procédure d&#x27;accueil"' in response.content.decode()
+
+
+def test_a_new_version_from_the_item_page(client, world, media):
+    item = _item(world)
+    client.force_login(world.referent_a)
+    response = client.post(
+        f"{BASE}{item.pk}/versions/", {"file": pdf_upload("v2.pdf"), "expected_number": "2"}
+    )
+    assert response.status_code == 302
+    page = client.get(f"{BASE}{item.pk}/").content.decode()
+    assert "v2.pdf" in page and "procedure.pdf" in page
+    assert _count(EvidenceVersion) == 2
+
+
+def test_a_forged_version_number_is_refused_on_the_page(client, world, media):
+    item = _item(world)
+    client.force_login(world.referent_a)
+    response = client.post(
+        f"{BASE}{item.pk}/versions/", {"file": pdf_upload("v2.pdf"), "expected_number": "7"}
+    )
+    assert response.status_code == 400
+    assert response.context["upload_form"].errors["file"] == [
+        "Une autre version a été déposée entre-temps (version 1) : rechargez la page avant de "
+        "déposer la vôtre."
+    ]
+    assert _count(EvidenceVersion) == 1
+
+
+# --- download ------------------------------------------------------------------------------
+
+
+def test_download_is_an_attachment_never_sniffed(client, world, media):
+    content = samples.pdf_bytes("Accueil", ["v1"])
+    with schema_context("org_alpha"):
+        (item,) = services.evidence_create(
+            access=access_for(world, "referent"),
+            actor=world.referent_a,
+            data={"title": "Accueil", "kind": Kind.PROCEDURE, "indicator_numbers": [4]},
+            uploads=[SimpleUploadedFile("Procédure d'accueil.pdf", content)],
+        )
+    client.force_login(world.director_a)
+    response = client.get(f"{BASE}{item.pk}/versions/1/telecharger/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Proc%C3%A9dure%20d%27accueil.pdf"
+    )
+    assert client.get(f"{BASE}{item.pk}/versions/2/telecharger/").status_code == 404
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_a_contributor_sees_only_their_own_items(client, world, media):
+    theirs = _item(world, title="Référent seul", concerns=None)
+    client.force_login(world.contributor_a)
+    client.post(f"{BASE}nouvelle/", {**FORM, "title": "Mon CV", "files": [pdf_upload()]})
+    page = client.get(BASE).content.decode()
+    assert "Mon CV" in page and "Référent seul" not in page
+    assert client.get(f"{BASE}{theirs.pk}/").status_code == 404
+    assert client.get(f"{BASE}{theirs.pk}/versions/1/telecharger/").status_code == 404
+    assert client.get(f"{BASE}{theirs.pk}/modifier/").status_code == 404
+
+
+def test_an_item_concerning_a_trainer_is_visible_to_them(client, world, media):
+    item = _item(world, title="Contrat de Dominique", concerns=world.contributor_a)
+    client.force_login(world.contributor_a)
+    assert client.get(f"{BASE}{item.pk}/").status_code == 200
+
+
+def test_a_contributor_cannot_validate_even_by_posting(client, world, media):
+    client.force_login(world.contributor_a)
+    client.post(f"{BASE}nouvelle/", {**FORM, "files": [pdf_upload()]})
+    with schema_context("org_alpha"):
+        item = EvidenceItem.objects.get()
+    assert client.post(f"{BASE}{item.pk}/revue/", {"transition": "submit"}).status_code == 302
+    response = client.post(f"{BASE}{item.pk}/revue/", {"transition": "validate"})
+    assert response.status_code == 404
+    with schema_context("org_alpha"):
+        assert EvidenceItem.objects.get().status == "submitted"
+
+
+def test_a_consultant_rejects_with_a_reason_then_the_author_reads_it(client, world, media):
+    item = _item(world)
+    client.force_login(world.referent_a)
+    client.post(f"{BASE}{item.pk}/revue/", {"transition": "submit"})
+    client.force_login(world.consultant_a)
+    response = client.post(f"{BASE}{item.pk}/revue/", {"transition": "reject", "reason": ""})
+    assert response.status_code == 400
+    assert response.context["review_form"].errors["reason"] == ["Indiquez le motif du refus."]
+    client.post(f"{BASE}{item.pk}/revue/", {"transition": "reject", "reason": "Pas signé."})
+    client.force_login(world.referent_a)
+    page = client.get(f"{BASE}{item.pk}/").content.decode()
+    assert "Pas signé." in page and "Refusée" in page
+
+
+def test_a_director_reads_but_cannot_add_or_comment(client, world, media):
+    item = _item(world)
+    client.force_login(world.director_a)
+    assert client.get(f"{BASE}{item.pk}/").status_code == 200
+    assert client.get(f"{BASE}nouvelle/").status_code == 404
+    assert client.post(f"{BASE}{item.pk}/commentaires/", {"body": "Bien"}).status_code == 404
+    assert client.post(f"{BASE}{item.pk}/archiver/").status_code == 404
+    assert _count(EvidenceComment) == 0
+
+
+def test_comment_thread(client, world, media):
+    item = _item(world)
+    client.force_login(world.consultant_a)
+    response = client.post(f"{BASE}{item.pk}/commentaires/", {"body": "Dater la procédure."})
+    assert response.url == f"{BASE}{item.pk}/#commentaires"
+    assert "Dater la procédure." in client.get(f"{BASE}{item.pk}/").content.decode()
+
+
+def test_archive_asks_first_then_restores(client, world, media):
+    item = _item(world)
+    client.force_login(world.referent_a)
+    confirm = client.get(f"{BASE}{item.pk}/archiver/").content.decode()
+    assert "Ses fichiers et son historique sont conservés" in confirm
+    with schema_context("org_alpha"):
+        assert EvidenceItem.objects.get().is_archived is False
+    response = client.post(f"{BASE}{item.pk}/archiver/", follow=True)
+    assert "« Procédure » est archivée." in response.content.decode()
+    assert response.context["page"].paginator.count == 0
+    assert client.get(f"{BASE}?archives=on").context["page"].paginator.count == 1
+    client.post(f"{BASE}{item.pk}/restaurer/")
+    with schema_context("org_alpha"):
+        assert EvidenceItem.objects.get().is_archived is False
+        assert EvidenceVersion.objects.count() == 1
+
+
+# --- list, filters, exports --------------------------------------------------------------------
+
+
+def test_list_filters_and_paginates(client, world, media):
+    with schema_context("org_alpha"):
+        referent = access_for(world, "referent")
+        for number in range(1, 56):
+            services.evidence_create(
+                access=referent,
+                actor=world.referent_a,
+                data={
+                    "title": f"Émargement {number:02d}",
+                    "kind": Kind.RECORD,
+                    "indicator_numbers": [10 if number % 2 else 12],
+                    "url": "https://www.example.org",
+                },
+            )
+    client.force_login(world.referent_a)
+    first = client.get(BASE)
+    assert first.context["page"].paginator.count == 55
+    assert len(first.context["page"].object_list) == 50
+    assert len(client.get(f"{BASE}?page=2").context["page"].object_list) == 5
+    filtered = client.get(f"{BASE}?indicateur=12&q=marge")
+    assert filtered.context["page"].paginator.count == 27
+    assert "indicateur=12&amp;q=marge&amp;page=2" not in filtered.content.decode()
+    assert client.get(f"{BASE}?statut=validated").context["page"].paginator.count == 0
+    nothing = client.get(f"{BASE}?q=introuvable").content.decode()
+    assert "Aucune preuve ne correspond à ces filtres." in nothing
+    # Nonsense filter values are ignored, not a server error.
+    assert client.get(f"{BASE}?indicateur=abc&expire_sous=-1").status_code == 200
+
+
+def test_list_query_count_does_not_grow_with_the_page(client, world, media):
+    def add(count):
+        with schema_context("org_alpha"):
+            for number in range(count):
+                services.evidence_create(
+                    access=access_for(world, "referent"),
+                    actor=world.referent_a,
+                    data={
+                        "title": f"Preuve {number}",
+                        "kind": Kind.RECORD,
+                        "indicator_numbers": [4],
+                        "url": "https://www.example.org",
+                        "concerns": world.contributor_a,
+                    },
+                )
+
+    client.force_login(world.referent_a)
+    add(2)
+    client.get(BASE)
+    with CaptureQueriesContext(connection) as small:
+        client.get(BASE)
+    add(40)
+    with CaptureQueriesContext(connection) as large:
+        client.get(BASE)
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_csv_export_for_excel(client, world, media):
+    _item(world, title='=HYPERLINK("x")', indicator_numbers=[5, 4], tags=["Toulouse"])
+    client.force_login(world.director_a)
+    response = client.get(f"{BASE}export.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="registre-preuves-alpha-'
+    )
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffN°;Titre;Nature;Indicateurs;Statut;Responsable")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][1:5] == ['\'=HYPERLINK("x")', "Procédure", "4, 5", "Brouillon"]
+    assert rows[1][11] == "Toulouse"
+
+
+def test_xlsx_export_opens(client, world, media):
+    _item(world, title="Procédure qualité")
+    client.force_login(world.consultant_a)
+    response = client.get(f"{BASE}export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("N°", "Titre", "Nature")
+    assert rows[1][1:5] == ("Procédure qualité", "Procédure", "4", "Brouillon")
+    assert len(rows) == 2
+
+
+def test_contributors_cannot_export(client, world, media):
+    client.force_login(world.contributor_a)
+    assert client.get(f"{BASE}export.csv").status_code == 404
+
+
+def test_unknown_export_format_is_404(client, world, media):
+    client.force_login(world.referent_a)
+    assert client.get(f"{BASE}export.pdf").status_code == 404
+
+
+# --- coverage, contributor space, checklist ----------------------------------------------------
+
+
+def test_coverage_shows_gaps_among_applicable_indicators(client, world, media):
+    item = _item(world, indicator_numbers=[4])
+    with schema_context("org_alpha"):
+        EvidenceItem.objects.filter(pk=item.pk).update(status="validated")
+    client.force_login(world.referent_a)
+    response = client.get(f"{BASE}couverture/")
+    # Alpha: plain AF, 22 applicable indicators; one has a validated proof.
+    assert (response.context["covered_count"], response.context["gap_count"]) == (1, 21)
+
+
+def test_my_space_lists_the_checklist_with_states(client, world, media):
+    client.force_login(world.contributor_a)
+    with schema_context("org_alpha"):
+        entry = ChecklistEntry.objects.get(title="CV à jour")
+    client.post(
+        f"{BASE}nouvelle/",
+        {**FORM, "title": "CV", "checklist_entry": str(entry.pk), "files": [pdf_upload()]},
+    )
+    page = client.get("/o/alpha/mon-espace/").content.decode()
+    assert "Pièces attendues de vous" in page
+    assert "Brouillon à soumettre" in page
+    assert page.count("À fournir") == 6  # 8 entries, one filed, one optional
+
+
+def test_only_reviewers_edit_the_checklist(client, world, media):
+    with schema_context("org_alpha"):
+        entry = ChecklistEntry.objects.get(title="Évaluations à froid")
+    client.force_login(world.contributor_a)
+    assert client.get(f"/o/alpha/pieces-attendues/{entry.pk}/").status_code == 404
+    client.force_login(world.referent_a)
+    data = {
+        "title": "Évaluations à froid",
+        "kind": "survey",
+        "indicator_numbers": ["30"],
+        "frequency": "per_action",
+        "is_required": "",
+        "is_active": "",
+    }
+    response = client.post(f"/o/alpha/pieces-attendues/{entry.pk}/", data)
+    assert response.status_code == 302
+    with schema_context("org_alpha"):
+        assert ChecklistEntry.objects.get(pk=entry.pk).is_active is False
+
+
+def test_compare_page_lists_proofs_filed_before_v10(client, world, media):
+    item = _item(world, title="Catalogue 2026", indicator_numbers=[1])
+    with schema_context("org_alpha"):
+        EvidenceItem.objects.filter(pk=item.pk).update(
+            last_uploaded_at=timezone.make_aware(timezone.datetime(2026, 9, 1, 9, 0))
+        )
+    client.force_login(world.referent_a)
+    page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
+    assert "1 preuve déposée avant le 1 novembre 2026 est à revoir." in page
+    assert f'href="/o/alpha/preuves/{item.pk}/"' in page

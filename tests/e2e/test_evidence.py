@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -35,7 +34,7 @@ def test_referent_drops_files_reviews_and_versions_a_proof(page, login, portal, 
         "reglement-interieur.pdf, presences.csv"
     )
     page.get_by_label("Titre").fill("Accueil des stagiaires")
-    page.get_by_label(re.compile(r"^9 — ")).check()
+    page.get_by_label("9 — Information des bénéficiaires sur les conditions de déroulement").check()
     page.get_by_role("button", name="Ajouter").click()
     expect(page.get_by_text("2 preuves ont été ajoutées.")).to_be_visible()
 
@@ -63,16 +62,16 @@ def test_referent_drops_files_reviews_and_versions_a_proof(page, login, portal, 
 def test_a_hostile_file_is_refused_in_french(page, login, portal, tmp_path):
     login("referent.solstice@demo.test")
     page.goto(f"{ORG}/preuves/nouvelle/")
-    disguised = tmp_path / "programme.pdf"
+    disguised = tmp_path / "piege.pdf"
     disguised.write_text("<html><script>alert('x')</script></html>")
     page.get_by_label("Fichiers").set_input_files(disguised)
-    page.get_by_label(re.compile(r"^6 — ")).check()
+    page.get_by_label("6 — Contenus et modalités de mise en œuvre adaptés").check()
     page.get_by_role("button", name="Ajouter").click()
     expect(page.locator(".errorlist")).to_contain_text(
-        "Le fichier « programme.pdf » contient du HTML, du SVG ou un script : ce type de "
+        "Le fichier « piege.pdf » contient du HTML, du SVG ou un script : ce type de "
         "contenu n'est pas accepté."
     )
-    page.goto(f"{ORG}/preuves/?q=programme")
+    page.goto(f"{ORG}/preuves/?q=piege")
     expect(page.get_by_text("Aucune preuve ne correspond à ces filtres.")).to_be_visible()
 
 

@@ -10,10 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from evidence import samples, selectors, services
 from evidence.models import ChecklistEntry, EvidenceEvent, EvidenceItem, EvidenceVersion, Kind
 from evidence.selectors import ChecklistState
+from evidence.tasks import evidence_expire_all_task
 
 from .conftest import access_for, pdf_upload, stored_files
 
@@ -451,3 +453,16 @@ def test_checklist_entry_due_date_must_exist(alpha):
         )
     assert error.value.message_dict == {"due_day": ["Cette date d'échéance n'existe pas."]}
     assert not ChecklistEntry.objects.filter(title="Bilan").exists()
+
+
+def test_the_hourly_job_expires_in_every_organisation(world, media):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    for slug, schema in (("alpha", "org_alpha"), ("gamma", "org_gamma")):
+        with schema_context(schema):
+            _create(world, title=f"Ended in {slug}", valid_until=yesterday)
+            EvidenceItem.objects.update(status=Status.VALIDATED)
+    assert evidence_expire_all_task() == 2
+    assert evidence_expire_all_task() == 0
+    for schema in ("org_alpha", "org_gamma"):
+        with schema_context(schema):
+            assert list(EvidenceItem.objects.values_list("status", flat=True)) == ["expired"]

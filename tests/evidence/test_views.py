@@ -418,5 +418,5 @@ def test_compare_page_lists_proofs_filed_before_v10(client, world, media):
         )
     client.force_login(world.referent_a)
     page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
-    assert "1 preuve déposée avant le 1 novembre 2026 est à revoir." in page
+    assert "1 preuve déposée avant le 01/11/2026 est à revoir." in page
     assert f'href="/o/alpha/preuves/{item.pk}/"' in page

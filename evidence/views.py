@@ -352,6 +352,13 @@ def _detail_context(request: HttpRequest, item: EvidenceItem, **forms) -> dict:
     }
 
 
+def _detail_with_errors(request: HttpRequest, item: EvidenceItem, **forms) -> HttpResponse:
+    """The item page again, with the refused form's errors, as a 400."""
+    return render(
+        request, "evidence/detail.html", _detail_context(request, item, **forms), status=400
+    )
+
+
 def _item(request: HttpRequest, pk: int) -> EvidenceItem:
     return selectors.evidence_get_for_user(
         access=request.organisation_access, user=request.user, pk=pk
@@ -432,12 +439,7 @@ def evidence_version_upload(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect(_url(request, "org:evidence_detail", pk=item.pk))
     item.refresh_from_db()
-    return render(
-        request,
-        "evidence/detail.html",
-        _detail_context(request, item, upload_form=form),
-        status=400,
-    )
+    return _detail_with_errors(request, item, upload_form=form)
 
 
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
@@ -479,12 +481,7 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _apply_errors(form, error)
         item.refresh_from_db()
-        return render(
-            request,
-            "evidence/detail.html",
-            _detail_context(request, item, review_form=form),
-            status=400,
-        )
+        return _detail_with_errors(request, item, review_form=form)
     labels = {
         "submit": _("La preuve a été soumise pour validation."),
         "validate": _("La preuve a été validée."),
@@ -508,12 +505,7 @@ def evidence_comment(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Votre commentaire a été ajouté."))
         return redirect(_url(request, "org:evidence_detail", pk=item.pk) + "#commentaires")
-    return render(
-        request,
-        "evidence/detail.html",
-        _detail_context(request, item, comment_form=form),
-        status=400,
-    )
+    return _detail_with_errors(request, item, comment_form=form)
 
 
 @organisation_permission_required(Permission.EVIDENCE_ADD)

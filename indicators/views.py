@@ -121,15 +121,7 @@ def _scope_context(request: HttpRequest, form: OrganisationScopeForm) -> dict:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         version = data["referential_version"] or version
-        scope = Scope(
-            categories=frozenset(data["categories"]),
-            certifying=data["is_certifying"],
-            alternance=data["has_alternance"],
-            afest=data["has_work_situation"],
-            subcontracting=data["has_subcontracting"],
-            new_entrant=data["is_new_entrant"],
-            cnefop=data["has_cnefop_label"],
-        )
+        scope = referential.scope_from_values(data)
     context = {"form": form, "version": version, "seed_count_note": SEED_COUNT_NOTE}
     if version is not None and (scope is not None or not form.is_bound):
         result, rows = _rows_for(organisation, version, scope)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -43,16 +45,28 @@ def version_for_organisation(organisation, *, today: date | None = None) -> Refe
     return version_in_force_on(day=target_date_for_organisation(organisation, today=today))
 
 
-def scope_for_organisation(organisation) -> Scope:
+# Engine flag → organisation field.
+SCOPE_FLAG_FIELDS = {
+    "certifying": "is_certifying",
+    "alternance": "has_alternance",
+    "afest": "has_work_situation",
+    "subcontracting": "has_subcontracting",
+    "new_entrant": "is_new_entrant",
+    "cnefop": "has_cnefop_label",
+}
+
+
+def scope_from_values(values: Mapping[str, Any]) -> Scope:
+    """A scope from organisation field values (a model's or a form's cleaned data)."""
     return Scope(
-        categories=frozenset(organisation.categories),
-        certifying=organisation.is_certifying,
-        alternance=organisation.has_alternance,
-        afest=organisation.has_work_situation,
-        subcontracting=organisation.has_subcontracting,
-        new_entrant=organisation.is_new_entrant,
-        cnefop=organisation.has_cnefop_label,
+        categories=frozenset(values["categories"]),
+        **{flag: bool(values[field]) for flag, field in SCOPE_FLAG_FIELDS.items()},
     )
+
+
+def scope_for_organisation(organisation) -> Scope:
+    fields = ("categories", *SCOPE_FLAG_FIELDS.values())
+    return scope_from_values({field: getattr(organisation, field) for field in fields})
 
 
 def rule_from_indicator(indicator: Indicator) -> IndicatorRule:

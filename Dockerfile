@@ -12,4 +12,4 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://x/x REDIS_URL=redis://x:6379/0
     python manage.py collectstatic --noinput
 USER nobody
 EXPOSE 8000
-CMD ["gunicorn", "qualiopi_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "qualiopi_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

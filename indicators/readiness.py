@@ -1,0 +1,238 @@
+"""How ready an organisation is for its audit: pure functions over plain data (no database).
+
+The Celery task loads the facts, calls `compute` and stores the result; the rules live here only.
+
+Indicator status, for the target audit date:
+- *ready*: at least one validated item still valid on the target date, no open non-conformity,
+  self-rating not NC;
+- *partial*: only submitted or draft items, validated items that expire before the target date,
+  an open minor NC, or a self-rating "NC mineure";
+- *missing*: no usable item, an open major NC, or a self-rating "NC majeure".
+Scores: ready 1, partial 0.5, missing 0; weight 2 for fundamental indicators, 1 otherwise.
+Every applicable indicator that is not ready is a predicted NC (major if fundamental).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+DEFAULT_MINOR_THRESHOLD = 5
+
+
+class IndicatorStatus(StrEnum):
+    READY = "ready"
+    PARTIAL = "partial"
+    MISSING = "missing"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Rating(StrEnum):
+    """A self-assessment rating (the self-assessment issue records them)."""
+
+    CONFORM = "conform"
+    MINOR = "nc_minor"
+    MAJOR = "nc_major"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+class Outcome(StrEnum):
+    CERTIFIABLE = "certifiable"
+    CERTIFIABLE_WITH_MINORS = "certifiable_with_minors"
+    NOT_CERTIFIABLE = "not_certifiable"
+
+
+@dataclass(frozen=True)
+class IndicatorFacts:
+    """What the engine needs to know about one indicator."""
+
+    number: int
+    criterion: int
+    is_fundamental: bool
+    is_applicable: bool
+
+
+@dataclass(frozen=True)
+class EvidenceFacts:
+    """One evidence item, as the engine sees it."""
+
+    indicator_numbers: tuple[int, ...]
+    status: str  # draft, submitted, validated, rejected, expired
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    number: int
+    criterion: int
+    is_fundamental: bool
+    status: IndicatorStatus
+    # Why, in stable codes the pages translate: "validated", "only_pending", "expires_before",
+    # "open_minor_nc", "rating_minor", "no_evidence", "open_major_nc", "rating_major".
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def score(self) -> float:
+        return {IndicatorStatus.READY: 1.0, IndicatorStatus.PARTIAL: 0.5}.get(self.status, 0.0)
+
+    @property
+    def weight(self) -> int:
+        return 2 if self.is_fundamental else 1
+
+    @property
+    def predicted_nc(self) -> Severity | None:
+        if self.status in (IndicatorStatus.READY, IndicatorStatus.NOT_APPLICABLE):
+            return None
+        return Severity.MAJOR if self.is_fundamental else Severity.MINOR
+
+
+@dataclass(frozen=True)
+class Readiness:
+    target_date: date
+    indicators: tuple[IndicatorResult, ...]
+    criterion_percent: Mapping[int, float]
+    overall_percent: float
+    predicted_major: int
+    predicted_minor: int
+    outcome: Outcome
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready, for snapshots and `manage.py readiness --json`."""
+        return {
+            "target_date": self.target_date.isoformat(),
+            "overall_percent": self.overall_percent,
+            "criterion_percent": {str(k): v for k, v in sorted(self.criterion_percent.items())},
+            "predicted_major": self.predicted_major,
+            "predicted_minor": self.predicted_minor,
+            "outcome": str(self.outcome),
+            "counts": dict(self.counts),
+            "indicators": [
+                {
+                    "number": result.number,
+                    "criterion": result.criterion,
+                    "fundamental": result.is_fundamental,
+                    "status": str(result.status),
+                    "reasons": list(result.reasons),
+                }
+                for result in self.indicators
+            ],
+        }
+
+
+def indicator_status(
+    *,
+    evidence: Iterable[EvidenceFacts],
+    target_date: date,
+    rating: str | None = None,
+    open_nc: Severity | str | None = None,
+) -> tuple[IndicatorStatus, tuple[str, ...]]:
+    """The status of one applicable indicator and the reasons behind it."""
+    usable_now = expiring = pending = False
+    for item in evidence:
+        if item.status == "validated":
+            if item.valid_until is None or item.valid_until >= target_date:
+                usable_now = True
+            else:
+                expiring = True
+        elif item.status in ("submitted", "draft"):
+            pending = True
+    missing_reasons = []
+    if open_nc == Severity.MAJOR:
+        missing_reasons.append("open_major_nc")
+    if rating == Rating.MAJOR:
+        missing_reasons.append("rating_major")
+    if not (usable_now or expiring or pending):
+        missing_reasons.append("no_evidence")
+    if missing_reasons:
+        return IndicatorStatus.MISSING, tuple(missing_reasons)
+    partial_reasons = []
+    if not usable_now:
+        partial_reasons.append("expires_before" if expiring else "only_pending")
+    if open_nc == Severity.MINOR:
+        partial_reasons.append("open_minor_nc")
+    if rating == Rating.MINOR:
+        partial_reasons.append("rating_minor")
+    if partial_reasons:
+        return IndicatorStatus.PARTIAL, tuple(partial_reasons)
+    return IndicatorStatus.READY, ("validated",)
+
+
+def _percent(results: list[IndicatorResult]) -> float:
+    weights = sum(result.weight for result in results)
+    if not weights:
+        return 0.0
+    return round(100 * sum(result.weight * result.score for result in results) / weights, 1)
+
+
+def compute(
+    *,
+    indicators: Iterable[IndicatorFacts],
+    evidence: Iterable[EvidenceFacts],
+    target_date: date,
+    ratings: Mapping[int, str] | None = None,
+    open_ncs: Mapping[int, Severity | str] | None = None,
+    minor_threshold: int = DEFAULT_MINOR_THRESHOLD,
+) -> Readiness:
+    ratings, open_ncs = ratings or {}, open_ncs or {}
+    by_number: dict[int, list[EvidenceFacts]] = {}
+    for item in evidence:
+        for number in set(item.indicator_numbers):
+            by_number.setdefault(number, []).append(item)
+    results = []
+    for indicator in sorted(indicators, key=lambda facts: facts.number):
+        if not indicator.is_applicable:
+            status, reasons = IndicatorStatus.NOT_APPLICABLE, ()
+        elif ratings.get(indicator.number) == Rating.NOT_APPLICABLE:
+            # Declared not applicable in the self-assessment, where the referential allows it.
+            status, reasons = IndicatorStatus.NOT_APPLICABLE, ("rating_not_applicable",)
+        else:
+            status, reasons = indicator_status(
+                evidence=by_number.get(indicator.number, ()),
+                target_date=target_date,
+                rating=ratings.get(indicator.number),
+                open_nc=open_ncs.get(indicator.number),
+            )
+        results.append(
+            IndicatorResult(
+                number=indicator.number,
+                criterion=indicator.criterion,
+                is_fundamental=indicator.is_fundamental,
+                status=status,
+                reasons=reasons,
+            )
+        )
+    applicable = [r for r in results if r.status != IndicatorStatus.NOT_APPLICABLE]
+    criteria = sorted({r.criterion for r in applicable})
+    criterion_percent = {
+        criterion: _percent([r for r in applicable if r.criterion == criterion])
+        for criterion in criteria
+    }
+    major = sum(1 for r in applicable if r.predicted_nc == Severity.MAJOR)
+    minor = sum(1 for r in applicable if r.predicted_nc == Severity.MINOR)
+    if major or minor >= minor_threshold:
+        outcome = Outcome.NOT_CERTIFIABLE
+    elif minor:
+        outcome = Outcome.CERTIFIABLE_WITH_MINORS
+    else:
+        outcome = Outcome.CERTIFIABLE
+    counts = {status.value: 0 for status in IndicatorStatus}
+    for result in results:
+        counts[result.status.value] += 1
+    return Readiness(
+        target_date=target_date,
+        indicators=tuple(results),
+        criterion_percent=criterion_percent,
+        overall_percent=_percent(applicable),
+        predicted_major=major,
+        predicted_minor=minor,
+        outcome=outcome,
+        counts=counts,
+    )

@@ -66,7 +66,11 @@ def _event(item: EvidenceItem, actor: Any, action: str, **details: Any) -> None:
 
 
 def _readiness_changed(reason: str) -> None:
-    transaction.on_commit(lambda: readiness_recompute_request(reason=reason))
+    # The schema is taken now: the callback may run after the request has left it.
+    schema_name = connection.schema_name
+    transaction.on_commit(
+        lambda: readiness_recompute_request(schema_name=schema_name, reason=reason)
+    )
 
 
 def _is_own(item: EvidenceItem, user: Any) -> bool:

@@ -119,3 +119,22 @@ def indicator_rows(
         )
         for indicator in indicators
     ]
+
+
+READINESS_STATUS_LABELS = {
+    "ready": gettext_lazy("Prêt"),
+    "partial": gettext_lazy("Partiel"),
+    "missing": gettext_lazy("Manquant"),
+    "not_applicable": gettext_lazy("Non applicable"),
+}
+READINESS_REASON_LABELS = {
+    "validated": gettext_lazy("preuve validée et valable à la date de l'audit"),
+    "only_pending": gettext_lazy("preuves en brouillon ou en attente de validation seulement"),
+    "expires_before": gettext_lazy("la preuve validée expire avant l'audit"),
+    "open_minor_nc": gettext_lazy("non-conformité mineure ouverte"),
+    "rating_minor": gettext_lazy("auto-évaluation : NC mineure"),
+    "no_evidence": gettext_lazy("aucune preuve utilisable"),
+    "open_major_nc": gettext_lazy("non-conformité majeure ouverte"),
+    "rating_major": gettext_lazy("auto-évaluation : NC majeure"),
+    "rating_not_applicable": gettext_lazy("déclaré non applicable"),
+}

@@ -111,3 +111,10 @@ def org_url():
         return f"/o/{organisation.slug}/{path}"
 
     return build
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Stored files go to a fresh directory, so a test can see exactly what was written."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -135,7 +136,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evidence.evidence_expire_all_task",
         "schedule": 3600.0,
     },
+    # Readiness owed (requested while the broker was unreachable), then every night for all.
+    "readiness-owed": {
+        "task": "indicators.readiness_recompute_owed_task",
+        "schedule": 60.0,
+    },
+    "readiness-nightly": {
+        "task": "indicators.readiness_recompute_all_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# Predicted minor non-conformities from which an organisation is "non certifiable en l'état".
+READINESS_MINOR_NC_THRESHOLD = env.int("READINESS_MINOR_NC_THRESHOLD", default=5)
 # /healthz reports the worker as absent when its last heartbeat is older than this.
 WORKER_HEARTBEAT_MAX_AGE_S = 90
 

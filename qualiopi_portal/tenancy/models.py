@@ -224,3 +224,30 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class OrganisationReadiness(models.Model):
+    """The latest readiness of an organisation, copied to the public schema for portfolios.
+
+    `requested_at` later than `computed_at` means a recomputation is owed (for instance queued
+    while Redis was down); a periodic job picks those up.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="readiness"
+    )
+    computed_at = models.DateTimeField(_("calculé le"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("recalcul demandé le"), null=True, blank=True)
+    version_code = models.CharField(_("version du référentiel"), max_length=10, blank=True)
+    target_date = models.DateField(_("date d'audit visée"), null=True, blank=True)
+    overall_percent = models.FloatField(_("préparation (%)"), null=True, blank=True)
+    outcome = models.CharField(_("issue prévisible"), max_length=30, blank=True)
+    predicted_major = models.PositiveSmallIntegerField(default=0)
+    predicted_minor = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("préparation d'une organisation")
+        verbose_name_plural = _("préparation des organisations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.overall_percent}"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from indicators.referential import selectors as referential
+from indicators.selectors import readiness_panel
 
 from . import selectors, services
 from .decorators import organisation_permission_required
@@ -169,6 +170,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "next_steps": next_steps,
             "referential_version": version,
             "applicable_count": applicable_count,
+            "readiness": readiness_panel() if access.has(Permission.EVIDENCE_VIEW_ALL) else None,
         },
     )
 

@@ -14,12 +14,6 @@ from qualiopi_portal.tenancy.selectors import OrganisationAccess
 
 
 @pytest.fixture
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def alpha(world, media):
     """Organisation A's schema as the current one (what a request inside /o/alpha/ sees)."""
     with schema_context("org_alpha"):

@@ -146,7 +146,9 @@ def test_creation_asks_for_readiness_recomputation(
         django_capture_on_commit_callbacks(execute=True),
     ):
         _create(alpha)
-    assert caplog.messages == ["readiness recompute requested for org_alpha: evidence created"]
+    assert [r.getMessage() for r in caplog.records if r.name == "qualiopi.readiness"] == [
+        "readiness recompute requested for org_alpha: evidence created"
+    ]
 
 
 # --- versions --------------------------------------------------------------------------------

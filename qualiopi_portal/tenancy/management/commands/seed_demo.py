@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from evidence.demo import seed_evidence
+from indicators.services import readiness_recompute
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
     ActionCategory,
@@ -164,3 +165,4 @@ class Command(BaseCommand):
             with schema_context(organisation.schema_name):
                 if seed_evidence(organisation=organisation, people=users, consultant=consultant):
                     self.stdout.write(f"bibliothèque de preuves de {slug} remplie")
+                    readiness_recompute(organisation=organisation)

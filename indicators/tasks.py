@@ -1,0 +1,48 @@
+"""Background readiness computations: after changes (debounced), owed ones, and nightly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import F, Q
+from django.utils import timezone
+
+from qualiopi_portal.tenancy.models import Organisation
+
+from .services import readiness_recompute
+
+# A failed computation leaves the previous snapshot and is retried.
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "max_retries": 5}
+
+
+@shared_task(name="indicators.readiness_recompute_task", ignore_result=True, **RETRY)
+def readiness_recompute_task(organisation_id: int) -> None:
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is not None:
+        readiness_recompute(organisation=organisation)
+
+
+@shared_task(name="indicators.readiness_recompute_owed_task", ignore_result=True)
+def readiness_recompute_owed_task() -> int:
+    """Organisations whose recomputation was requested but not done (e.g. broker was down)."""
+    settled = timezone.now() - timedelta(seconds=30)
+    owed = Organisation.objects.filter(readiness__requested_at__lt=settled).filter(
+        Q(readiness__computed_at__isnull=True)
+        | Q(readiness__computed_at__lt=F("readiness__requested_at"))
+    )
+    count = 0
+    for organisation in owed:
+        readiness_recompute(organisation=organisation)
+        count += 1
+    return count
+
+
+@shared_task(name="indicators.readiness_recompute_all_task", ignore_result=True)
+def readiness_recompute_all_task() -> int:
+    """Nightly: dates move (items expire before the audit) even when nobody changes anything."""
+    count = 0
+    for organisation in Organisation.objects.order_by("pk"):
+        readiness_recompute_task.delay(organisation.pk)
+        count += 1
+    return count

@@ -100,3 +100,42 @@ def test_trainer_follows_their_checklist(page, login, portal, tmp_path):
     expect(
         page.get_by_role("link", name="Convention ou contrat de formation signé")
     ).to_be_visible()
+
+
+def _readiness(page) -> tuple[str, str]:
+    page.goto(f"{ORG}/")
+    snapshot = page.locator("section.readiness").get_attribute("data-snapshot")
+    return page.locator(".readiness-percent").inner_text(), snapshot
+
+
+def _settled_readiness(page) -> tuple[str, str]:
+    """Wait until no computation queued by an earlier journey is still to come."""
+    current = _readiness(page)
+    for _attempt in range(10):
+        page.wait_for_timeout(4500)  # longer than the debounce
+        again = _readiness(page)
+        if again == current:
+            return current
+        current = again
+    raise AssertionError("readiness kept changing")
+
+
+def test_validating_a_proof_moves_readiness_through_the_worker(page, login, portal):
+    login("referent.solstice@demo.test")
+    before, snapshot = _settled_readiness(page)
+
+    page.goto(f"{ORG}/preuves/?q=Charte")
+    page.get_by_role("link", name="Charte d'accueil des personnes en situation de handicap").click()
+    page.get_by_role("button", name="Valider").click()
+    expect(page.locator("h1 .badge")).to_have_text("Validée")
+
+    # The Celery worker recomputes a few seconds later; the dashboard shows the new figures.
+    after = (before, snapshot)
+    for _attempt in range(30):
+        after = _readiness(page)
+        if after[1] != snapshot:
+            break
+        page.wait_for_timeout(1000)
+    # Indicator 26 (fundamental, weight 2) goes from partial to ready.
+    assert after[1] != snapshot
+    assert int(after[0].rstrip(" %")) > int(before.rstrip(" %"))

@@ -313,15 +313,15 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "La preuve « %(title)s » a été ajoutée.",
+                if len(items) == 1:
+                    text = _("La preuve « %(title)s » a été ajoutée.") % {"title": items[0].title}
+                else:
+                    text = ngettext(
+                        "%(count)s preuve a été ajoutée.",
                         "%(count)s preuves ont été ajoutées.",
                         len(items),
-                    )
-                    % {"title": items[0].title, "count": len(items)},
-                )
+                    ) % {"count": len(items)}
+                messages.success(request, text)
                 if len(items) == 1:
                     return redirect(_url(request, "org:evidence_detail", pk=items[0].pk))
                 return redirect(_url(request, "org:evidence_list"))

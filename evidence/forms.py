@@ -68,7 +68,7 @@ def indicator_choices(indicators, applicable: set[int]) -> list[tuple[int, str]]
     return choices
 
 
-def _member_queryset(organisation: Organisation, roles: set[str]):
+def member_queryset(organisation: Organisation, roles: set[str]):
     return User.objects.filter(
         pk__in=Membership.objects.filter(organisation=organisation, role__in=roles).values(
             "user_id"
@@ -166,14 +166,14 @@ class EvidenceForm(forms.ModelForm):
         else:
             self.fields["concerns"] = UserChoiceField(
                 label=_("Personne concernée"),
-                queryset=_member_queryset(organisation, {Role.CONTRIBUTOR}),
+                queryset=member_queryset(organisation, {Role.CONTRIBUTOR}),
                 required=False,
                 empty_label=_("Personne en particulier"),
                 help_text=_("Le formateur ou sous-traitant dont c'est la pièce (CV, contrat…)."),
             )
             self.fields["owner"] = UserChoiceField(
                 label=_("Responsable de la preuve"),
-                queryset=_member_queryset(organisation, {Role.REFERENT, Role.CONTRIBUTOR}),
+                queryset=member_queryset(organisation, {Role.REFERENT, Role.CONTRIBUTOR}),
                 required=False,
                 empty_label=_("Moi"),
             )

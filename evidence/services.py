@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.services import readiness_recompute_request
+from indicators.services import readiness_changed
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
@@ -63,14 +63,6 @@ class CheckedUpload:
 
 def _event(item: EvidenceItem, actor: Any, action: str, **details: Any) -> None:
     EvidenceEvent.objects.create(item=item, actor=actor, action=action, details=details)
-
-
-def _readiness_changed(reason: str) -> None:
-    # The schema is taken now: the callback may run after the request has left it.
-    schema_name = connection.schema_name
-    transaction.on_commit(
-        lambda: readiness_recompute_request(schema_name=schema_name, reason=reason)
-    )
 
 
 def _is_own(item: EvidenceItem, user: Any) -> bool:
@@ -214,7 +206,7 @@ def evidence_create(
             item.save(update_fields=["version_count", "last_uploaded_at", "updated_at"])
             _event(item, actor, Action.VERSION_ADDED, number=version.number, file=upload.name)
         items.append(item)
-    _readiness_changed("evidence created")
+    readiness_changed("evidence created")
     return items
 
 
@@ -260,7 +252,7 @@ def evidence_update(
     item.save()
     _event(item, actor, Action.UPDATED, changes=changes)
     if {"indicator_numbers", "valid_until", "valid_from"} & changes.keys():
-        _readiness_changed("evidence updated")
+        readiness_changed("evidence updated")
     return item
 
 
@@ -299,7 +291,7 @@ def evidence_version_add(
         update_fields += ["status", "rejection_reason"]
     item.save(update_fields=update_fields)
     _event(item, actor, Action.VERSION_ADDED, number=version.number, file=checked.name)
-    _readiness_changed("evidence version added")
+    readiness_changed("evidence version added")
     return version
 
 
@@ -377,7 +369,7 @@ def evidence_transition(
         ],
         **details,
     )
-    _readiness_changed(f"evidence {transition}")
+    readiness_changed(f"evidence {transition}")
     return item
 
 
@@ -404,7 +396,7 @@ def evidence_archive(*, access: OrganisationAccess, actor: Any, item: EvidenceIt
     item.is_archived, item.archived_at = True, timezone.now()
     item.save(update_fields=["is_archived", "archived_at", "updated_at"])
     _event(item, actor, Action.ARCHIVED)
-    _readiness_changed("evidence archived")
+    readiness_changed("evidence archived")
 
 
 @transaction.atomic
@@ -415,7 +407,7 @@ def evidence_restore(*, access: OrganisationAccess, actor: Any, item: EvidenceIt
     item.is_archived, item.archived_at = False, None
     item.save(update_fields=["is_archived", "archived_at", "updated_at"])
     _event(item, actor, Action.RESTORED)
-    _readiness_changed("evidence restored")
+    readiness_changed("evidence restored")
 
 
 @transaction.atomic
@@ -435,7 +427,7 @@ def evidence_expire_due(*, today: date | None = None) -> int:
             item, None, Action.EXPIRED, previous=previous, valid_until=item.valid_until.isoformat()
         )
     if due:
-        _readiness_changed("evidence expired")
+        readiness_changed("evidence expired")
     return len(due)
 
 

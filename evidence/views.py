@@ -39,8 +39,8 @@ from .forms import (
     EvidenceForm,
     ReviewForm,
     VersionUploadForm,
-    _member_queryset,
     indicator_choices,
+    member_queryset,
 )
 from .models import ChecklistEntry, EvidenceItem
 from .storage import evidence_storage
@@ -93,7 +93,7 @@ def _is_contributor(request: HttpRequest) -> bool:
 
 
 def _filters(request: HttpRequest, ref: ReferentialContext) -> tuple[EvidenceFilterForm, object]:
-    owners = _member_queryset(request.organisation, {Role.REFERENT, Role.CONTRIBUTOR})
+    owners = member_queryset(request.organisation, {Role.REFERENT, Role.CONTRIBUTOR})
     form = EvidenceFilterForm(
         request.GET or None,
         indicator_numbers=[i.number for i in ref.indicators],
@@ -349,6 +349,7 @@ def _detail_context(request: HttpRequest, item: EvidenceItem, **forms) -> dict:
         "review_form": forms.get("review_form") or ReviewForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "today": timezone.localdate(),
+        "from_queue": "revue" in (request.GET.get("depuis"), request.POST.get("depuis")),
     }
 
 
@@ -488,6 +489,9 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
         "reject": _("La preuve a été refusée ; son auteur verra le motif."),
     }
     messages.success(request, labels[transition])
+    if request.POST.get("depuis") == "revue" and transition != "submit":
+        # Reviewing from the consultant's queue across clients: back to the queue.
+        return redirect("portfolio_review")
     return redirect(_url(request, "org:evidence_detail", pk=item.pk))
 
 
@@ -571,7 +575,7 @@ def my_space(request: HttpRequest) -> HttpResponse:
 def checklist(request: HttpRequest) -> HttpResponse:
     """The expected pieces and, for each trainer, where they stand."""
     entries = list(ChecklistEntry.objects.all())
-    contributors = list(_member_queryset(request.organisation, {Role.CONTRIBUTOR}))
+    contributors = list(member_queryset(request.organisation, {Role.CONTRIBUTOR}))
     follow_up = [
         {"person": person, "lines": selectors.checklist_for_user(user=person)}
         for person in contributors

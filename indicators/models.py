@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,3 +34,183 @@ class ReadinessSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.computed_at:%Y-%m-%d %H:%M} {self.overall_percent} %"
+
+
+def _user_fk(verbose_name, related_name: str = "+", *, null: bool = False) -> models.ForeignKey:
+    # Users live in the public schema: DO_NOTHING keeps Django's collector out of tenant tables
+    # (same reasoning as the evidence app); the database constraint still protects the row.
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        null=null,
+        blank=null,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
+class Rating(models.TextChoices):
+    """A self-assessment rating; the values are the readiness engine's `Rating` codes."""
+
+    CONFORM = "conform", _("Conforme")
+    MINOR = "nc_minor", _("NC mineure")
+    MAJOR = "nc_major", _("NC majeure")
+    NOT_APPLICABLE = "not_applicable", _("Non applicable")
+
+
+class Campaign(models.Model):
+    """A self-assessment run: several respondents answer the five steps for every indicator,
+    then a reviewer (consultant, "tiers" or "pair") sets the agreed rating per indicator."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Réponses en cours")
+        REVIEW = "review", _("Revue en cours")
+        CLOSED = "closed", _("Clôturée")
+
+    title = models.CharField(_("intitulé"), max_length=200)
+    version_code = models.CharField(_("version du référentiel"), max_length=10)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_by = _user_fk(_("créée par"))
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campagne d'autoévaluation")
+        verbose_name_plural = _("campagnes d'autoévaluation")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Respondent(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="respondents")
+    user = _user_fk(_("répondant·e"))
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("répondant·e")
+        verbose_name_plural = _("répondant·es")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="unique_respondent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.user_id}"
+
+
+class Answer(models.Model):
+    """One respondent's five steps for one indicator (step 1, the expected level, is read from
+    the referential and not stored)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="answers")
+    respondent = _user_fk(_("répondant·e"))
+    indicator_number = models.PositiveSmallIntegerField(_("indicateur"))
+    process = models.TextField(_("votre processus, avec vos mots"), blank=True)
+    evidence = models.ManyToManyField(
+        "evidence.EvidenceItem", blank=True, related_name="+", verbose_name=_("preuves identifiées")
+    )
+    rating = models.CharField(
+        _("autoévaluation"), max_length=20, choices=Rating.choices, blank=True
+    )
+    justification = models.TextField(_("justification de la non-applicabilité"), blank=True)
+    corrective_actions = models.TextField(_("actions correctives"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "respondent", "indicator_number"], name="unique_answer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.indicator_number}: {self.rating}"
+
+
+class AgreedRating(models.Model):
+    """The review step: the reviewer's comment and the rating everyone agrees on."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="agreed")
+    indicator_number = models.PositiveSmallIntegerField(_("indicateur"))
+    rating = models.CharField(_("appréciation retenue"), max_length=20, choices=Rating.choices)
+    justification = models.TextField(_("justification de la non-applicabilité"), blank=True)
+    comment = models.TextField(_("commentaire de la revue"), blank=True)
+    reviewed_by = _user_fk(_("revu par"))
+    reviewed_at = models.DateTimeField(_("revu le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("appréciation retenue")
+        verbose_name_plural = _("appréciations retenues")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "indicator_number"], name="unique_agreed_rating"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.indicator_number}: {self.rating}"
+
+
+class Action(models.Model):
+    """One line of the plan de progrès."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", _("À faire")
+        IN_PROGRESS = "in_progress", _("En cours")
+        DONE = "done", _("Réalisée")
+        CANCELLED = "cancelled", _("Abandonnée")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Saisie")
+        SELF_ASSESSMENT = "self_assessment", _("Autoévaluation")
+        GAP = "gap", _("Écart de préparation")
+
+    OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS)
+
+    title = models.CharField(_("action"), max_length=300)
+    description = models.TextField(_("précisions"), blank=True)
+    indicator_numbers = ArrayField(
+        models.PositiveSmallIntegerField(), verbose_name=_("indicateurs"), default=list
+    )
+    owner = _user_fk(_("responsable"))
+    due_date = models.DateField(_("échéance"))
+    status = models.CharField(
+        _("état"), max_length=12, choices=Status.choices, default=Status.TODO, db_index=True
+    )
+    completion_evidence = models.ForeignKey(
+        "evidence.EvidenceItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preuve de réalisation"),
+    )
+    completion_note = models.TextField(_("constat de réalisation"), blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    created_by = _user_fk(_("créée par"))
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("réalisée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("action du plan de progrès")
+        verbose_name_plural = _("plan de progrès")
+        ordering = ["due_date", "pk"]
+        indexes = [GinIndex(fields=["indicator_numbers"], name="action_indicators_gin")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today) -> bool:
+        return self.is_open and self.due_date < today

@@ -127,6 +127,43 @@ class Readiness:
         }
 
 
+# From most to least severe: an unreviewed disagreement counts as its most severe rating.
+_SEVERITY_ORDER = (Rating.MAJOR, Rating.MINOR, Rating.CONFORM, Rating.NOT_APPLICABLE)
+
+
+def consolidate(ratings: Iterable[str]) -> str | None:
+    """One rating from several respondents' ratings, before the review agrees on one.
+
+    The most severe wins (prudence before the audit); "non applicable" only when every
+    respondent says so. None when nobody has rated.
+    """
+    given = {rating for rating in ratings if rating}
+    for rating in _SEVERITY_ORDER:
+        if rating in given:
+            return str(rating)
+    return None
+
+
+def effective_ratings(
+    campaigns: Iterable[tuple[Mapping[int, str], Mapping[int, Iterable[str]]]],
+) -> dict[int, str]:
+    """The self-rating of each indicator that readiness uses.
+
+    `campaigns` are (agreed ratings, respondents' ratings) per campaign, newest first. For each
+    indicator the newest campaign that says anything about it decides: its agreed rating when the
+    review set one, else the consolidated respondents' rating.
+    """
+    ratings: dict[int, str] = {}
+    for agreed, answered in campaigns:
+        for number in set(agreed) | set(answered):
+            if number in ratings:
+                continue
+            rating = agreed.get(number) or consolidate(answered.get(number, ()))
+            if rating:
+                ratings[number] = rating
+    return ratings
+
+
 def indicator_status(
     *,
     evidence: Iterable[EvidenceFacts],

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from .models import Outcome, ReadinessSnapshot
+from django.db.models import Case, QuerySet, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from evidence.models import EvidenceItem
+
+from .models import Action, AgreedRating, Campaign, Outcome, ReadinessSnapshot
 from .presentation import READINESS_REASON_LABELS, READINESS_STATUS_LABELS
-from .readiness import IndicatorStatus
-from .referential.models import ReferentialVersion
+from .readiness import IndicatorStatus, consolidate
+from .referential.models import Indicator, ReferentialVersion
 
 BAR_WIDTH = 260
 
@@ -88,3 +95,136 @@ def readiness_panel() -> ReadinessPanel | None:
         gaps=gaps,
         chart_height=16 + 30 * len(bars),
     )
+
+
+# --- Trend, expiring items and overdue actions (dashboard) ---------------------------------
+
+TREND_WIDTH, TREND_HEIGHT = 260, 60
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: date
+    percent: float
+    x: float
+    y: float
+
+
+def readiness_trend(*, days: int = 90, today: date | None = None) -> list[TrendPoint]:
+    """The last figure of each day over the period, placed for a small SVG line."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    rows = (
+        ReadinessSnapshot.objects.filter(computed_at__date__gte=start)
+        .annotate(day=TruncDate("computed_at"))
+        .order_by("day", "-computed_at", "-pk")
+        .distinct("day")
+        .values_list("day", "overall_percent")
+    )
+    points = list(rows)
+    step = TREND_WIDTH / max(len(points) - 1, 1)
+    return [
+        TrendPoint(
+            day,
+            percent,
+            round(index * step, 1),
+            round(TREND_HEIGHT - TREND_HEIGHT * percent / 100, 1),
+        )
+        for index, (day, percent) in enumerate(points)
+    ]
+
+
+def evidence_expiring_before(*, target: date, limit: int = 20) -> list[EvidenceItem]:
+    """Validated items that will no longer be valid on the audit date, soonest first."""
+    return list(
+        EvidenceItem.objects.filter(
+            is_archived=False,
+            status=EvidenceItem.Status.VALIDATED,
+            valid_until__isnull=False,
+            valid_until__lt=target,
+        ).order_by("valid_until", "pk")[:limit]
+    )
+
+
+def actions_overdue(*, today: date | None = None) -> QuerySet[Action]:
+    today = today or timezone.localdate()
+    return Action.objects.filter(status__in=Action.OPEN_STATUSES, due_date__lt=today).order_by(
+        "due_date", "pk"
+    )
+
+
+# --- Action plan ---------------------------------------------------------------------------
+
+
+def actions_filtered(
+    *, status: str = "", indicator: int | None = None, owner=None, today: date | None = None
+) -> QuerySet[Action]:
+    today = today or timezone.localdate()
+    actions = Action.objects.select_related("owner", "completion_evidence")
+    if status == "open":
+        actions = actions.filter(status__in=Action.OPEN_STATUSES)
+    elif status == "overdue":
+        actions = actions.filter(status__in=Action.OPEN_STATUSES, due_date__lt=today)
+    elif status:
+        actions = actions.filter(status=status)
+    if indicator:
+        actions = actions.filter(indicator_numbers__contains=[indicator])
+    if owner is not None:
+        actions = actions.filter(owner=owner)
+    # Open ones first (overdue at the top by date), then done and cancelled.
+    return actions.annotate(
+        closed=Case(When(status__in=Action.OPEN_STATUSES, then=0), default=1)
+    ).order_by("closed", "due_date", "pk")
+
+
+# --- Self-assessment -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One indicator of the consolidated view."""
+
+    indicator: Indicator
+    ratings: list[str]  # per respondent, "" when not answered, in respondent order
+    consolidated: str | None
+    agreed: AgreedRating | None
+    has_actions: bool
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for rating in self.ratings if rating)
+
+    @property
+    def disagreement(self) -> bool:
+        return len({rating for rating in self.ratings if rating}) > 1
+
+
+def campaign_rows(*, campaign: Campaign, indicators: list[Indicator], respondents: list) -> list:
+    """Every applicable indicator with each respondent's rating, agreement and agreed rating."""
+    position = {user.pk: index for index, user in enumerate(respondents)}
+    ratings: dict[int, list[str]] = {i.number: [""] * len(respondents) for i in indicators}
+    with_actions: set[int] = set()
+    for user_id, number, rating, corrective in campaign.answers.values_list(
+        "respondent_id", "indicator_number", "rating", "corrective_actions"
+    ):
+        if number in ratings and user_id in position:
+            ratings[number][position[user_id]] = rating
+        if corrective:
+            with_actions.add(number)
+    agreed = {a.indicator_number: a for a in campaign.agreed.all()}
+    return [
+        CampaignRow(
+            indicator,
+            ratings[indicator.number],
+            consolidate(ratings[indicator.number]),
+            agreed.get(indicator.number),
+            indicator.number in with_actions,
+        )
+        for indicator in indicators
+    ]
+
+
+def campaign_respondents(*, campaign: Campaign) -> list:
+    return [
+        respondent.user for respondent in campaign.respondents.select_related("user").order_by("pk")
+    ]

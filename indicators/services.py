@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
+from qualiopi_portal.tenancy.models import Membership, Organisation, OrganisationReadiness, Role
 
-from .models import ReadinessSnapshot
-from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute
+from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSnapshot, Respondent
+from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute, effective_ratings
 from .referential import selectors as referential
 
 logger = logging.getLogger("qualiopi.readiness")
 
 # Changes within this window are folded into one computation per organisation.
 DEBOUNCE_SECONDS = 3
+# Days of history kept on the public summary for the portfolio's trend.
+TREND_POINTS = 30
+
+
+def trend_with(trend: list, computed_at, percent: float) -> list:
+    """The daily trend ([[iso day, percent], …], oldest first) with today's latest figure."""
+    day = timezone.localtime(computed_at).date().isoformat()
+    points = [point for point in trend if point[0] != day]
+    return [*points, [day, percent]][-TREND_POINTS:]
 
 
 def readiness_compute(*, organisation: Organisation, today: date | None = None) -> Readiness:
@@ -46,8 +58,25 @@ def readiness_compute(*, organisation: Organisation, today: date | None = None) 
         indicators=indicators,
         evidence=evidence,
         target_date=target,
+        ratings=self_ratings(),
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
+
+
+def self_ratings() -> dict[int, str]:
+    """The self-assessment's say per indicator (current schema), in three queries."""
+    order = list(Campaign.objects.order_by("-created_at", "-pk").values_list("pk", flat=True))
+    agreed: dict[int, dict[int, str]] = {}
+    for campaign_id, number, rating in AgreedRating.objects.values_list(
+        "campaign_id", "indicator_number", "rating"
+    ):
+        agreed.setdefault(campaign_id, {})[number] = rating
+    answered: dict[int, dict[int, list[str]]] = {}
+    for campaign_id, number, rating in Answer.objects.exclude(rating="").values_list(
+        "campaign_id", "indicator_number", "rating"
+    ):
+        answered.setdefault(campaign_id, {}).setdefault(number, []).append(rating)
+    return effective_ratings((agreed.get(pk, {}), answered.get(pk, {})) for pk in order)
 
 
 @transaction.atomic
@@ -66,6 +95,12 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
             predicted_minor=readiness.predicted_minor,
             result=readiness.as_dict(),
         )
+        pending_review = EvidenceItem.objects.filter(
+            is_archived=False, status=EvidenceItem.Status.SUBMITTED
+        ).count()
+        overdue_actions = Action.objects.filter(
+            status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()
+        ).count()
     summary, _created = OrganisationReadiness.objects.get_or_create(organisation=organisation)
     summary.computed_at = snapshot.computed_at
     summary.version_code = snapshot.version_code
@@ -74,6 +109,12 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
     summary.outcome = snapshot.outcome
     summary.predicted_major = snapshot.predicted_major
     summary.predicted_minor = snapshot.predicted_minor
+    summary.pending_review = pending_review
+    summary.overdue_actions = overdue_actions
+    summary.trend = trend_with(summary.trend, snapshot.computed_at, snapshot.overall_percent)
+    summary.indicator_statuses = {
+        str(item["number"]): item["status"] for item in snapshot.result["indicators"]
+    }
     if summary.requested_at and summary.requested_at <= started:
         summary.requested_at = None
     summary.save()
@@ -102,3 +143,293 @@ def readiness_recompute_request(*, schema_name: str, reason: str) -> None:
         readiness_recompute_task.apply_async(args=[organisation.pk], countdown=DEBOUNCE_SECONDS)
     except Exception:  # broker down: the periodic job catches up
         logger.warning("could not queue readiness for %s; left for the periodic job", schema_name)
+
+
+def readiness_changed(reason: str) -> None:
+    """After the current transaction commits, ask for a recomputation of this organisation."""
+    # The schema is taken now: the callback may run after the request has left it.
+    schema_name = connection.schema_name
+    transaction.on_commit(
+        lambda: readiness_recompute_request(schema_name=schema_name, reason=reason)
+    )
+
+
+# --- Self-assessment campaigns -------------------------------------------------------------
+
+RESPONDENT_ROLES = (Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT)
+
+
+def _members(organisation: Organisation, roles=None) -> set[int]:
+    memberships = Membership.objects.filter(organisation=organisation)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return set(memberships.values_list("user_id", flat=True))
+
+
+def rating_check(*, indicator: Any, rating: str, justification: str, field: str = "rating") -> None:
+    """ "Non applicable" only where the referential allows it, and always justified."""
+    if rating != Rating.NOT_APPLICABLE:
+        return
+    if not indicator.may_be_not_applicable:
+        raise ValidationError(
+            {
+                field: _(
+                    "L'indicateur %(number)s ne peut pas être déclaré non applicable : le "
+                    "référentiel ne le permet pas."
+                )
+                % {"number": indicator.number}
+            }
+        )
+    if not justification.strip():
+        raise ValidationError(
+            {"justification": _("Justifiez pourquoi l'indicateur ne s'applique pas à vous.")}
+        )
+
+
+@transaction.atomic
+def campaign_create(
+    *, organisation: Organisation, title: str, version_code: str, respondents: list, created_by
+) -> Campaign:
+    if not respondents:
+        raise ValidationError({"respondents": _("Choisissez au moins un·e répondant·e.")})
+    allowed = _members(organisation, RESPONDENT_ROLES)
+    if any(user.pk not in allowed for user in respondents):
+        raise ValidationError(
+            {"respondents": _("Les répondant·es doivent être membres de l'organisation.")}
+        )
+    campaign = Campaign.objects.create(
+        title=title.strip(), version_code=version_code, created_by=created_by
+    )
+    Respondent.objects.bulk_create(Respondent(campaign=campaign, user=user) for user in respondents)
+    return campaign
+
+
+@transaction.atomic
+def campaign_set_status(*, campaign: Campaign, status: str) -> Campaign:
+    """open → review → closed; a review can be reopened for answers, a closed one cannot."""
+    allowed = {
+        Campaign.Status.OPEN: {Campaign.Status.REVIEW},
+        Campaign.Status.REVIEW: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
+        Campaign.Status.CLOSED: set(),
+    }
+    if status not in allowed[campaign.status]:
+        raise ValidationError(_("Ce changement d'état n'est pas possible."))
+    campaign.status = status
+    campaign.closed_at = timezone.now() if status == Campaign.Status.CLOSED else None
+    campaign.save(update_fields=["status", "closed_at"])
+    return campaign
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    campaign: Campaign,
+    respondent,
+    indicator: Any,
+    process: str,
+    evidence: list,
+    rating: str,
+    justification: str,
+    corrective_actions: str,
+) -> Answer:
+    """Steps 2 to 5 of one indicator for one respondent (step 1 is the referential's)."""
+    if campaign.status != Campaign.Status.OPEN:
+        raise ValidationError(_("Cette campagne n'accepte plus de réponses."))
+    if not campaign.respondents.filter(user=respondent).exists():
+        raise ValidationError(_("Vous ne faites pas partie des répondant·es de cette campagne."))
+    rating_check(indicator=indicator, rating=rating, justification=justification)
+    answer, _created = Answer.objects.update_or_create(
+        campaign=campaign,
+        respondent=respondent,
+        indicator_number=indicator.number,
+        defaults={
+            "process": process.strip(),
+            "rating": rating,
+            "justification": justification.strip() if rating == Rating.NOT_APPLICABLE else "",
+            "corrective_actions": corrective_actions.strip(),
+        },
+    )
+    answer.evidence.set(evidence)
+    readiness_changed("self-assessment answer")
+    return answer
+
+
+@transaction.atomic
+def agreed_rating_set(
+    *,
+    campaign: Campaign,
+    indicator: Any,
+    rating: str,
+    justification: str,
+    comment: str,
+    reviewed_by,
+) -> AgreedRating:
+    """The review step: the reviewer comments and sets the rating everyone agrees on."""
+    if campaign.status != Campaign.Status.REVIEW:
+        raise ValidationError(_("Passez la campagne en revue avant de fixer les appréciations."))
+    rating_check(indicator=indicator, rating=rating, justification=justification)
+    agreed, _created = AgreedRating.objects.update_or_create(
+        campaign=campaign,
+        indicator_number=indicator.number,
+        defaults={
+            "rating": rating,
+            "justification": justification.strip() if rating == Rating.NOT_APPLICABLE else "",
+            "comment": comment.strip(),
+            "reviewed_by": reviewed_by,
+        },
+    )
+    readiness_changed("agreed rating")
+    return agreed
+
+
+# --- Action plan (plan de progrès) ---------------------------------------------------------
+
+ACTION_FIELDS = ("title", "description", "indicator_numbers", "owner", "due_date")
+
+
+def _action_check(*, organisation: Organisation, owner, due_date, title: str) -> None:
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("Décrivez l'action.")
+    if owner is None:
+        errors["owner"] = _("Choisissez la personne responsable de l'action.")
+    elif owner.pk not in _members(organisation):
+        errors["owner"] = _("La personne responsable doit être membre de l'organisation.")
+    if due_date is None:
+        errors["due_date"] = _("Fixez une échéance.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def action_create(
+    *,
+    organisation: Organisation,
+    title: str,
+    owner,
+    due_date: date | None,
+    created_by,
+    indicator_numbers: list[int] | None = None,
+    description: str = "",
+    source: str = Action.Source.MANUAL,
+    campaign: Campaign | None = None,
+) -> Action:
+    _action_check(organisation=organisation, owner=owner, due_date=due_date, title=title)
+    action = Action.objects.create(
+        title=title.strip(),
+        description=description.strip(),
+        indicator_numbers=sorted(set(indicator_numbers or [])),
+        owner=owner,
+        due_date=due_date,
+        source=source,
+        campaign=campaign,
+        created_by=created_by,
+    )
+    readiness_changed("action created")
+    return action
+
+
+@transaction.atomic
+def action_update(
+    *,
+    organisation: Organisation,
+    action: Action,
+    status: str,
+    completion_evidence=None,
+    completion_note: str = "",
+    **fields: Any,
+) -> Action:
+    """Edit an action; "réalisée" needs its proof (an evidence item or a written record)."""
+    values = {name: fields.get(name, getattr(action, name)) for name in ACTION_FIELDS}
+    _action_check(
+        organisation=organisation,
+        owner=values["owner"],
+        due_date=values["due_date"],
+        title=values["title"],
+    )
+    if status == Action.Status.DONE and completion_evidence is None and not completion_note.strip():
+        raise ValidationError(
+            {
+                "completion_note": _(
+                    "Une action réalisée a besoin de sa preuve : choisissez une preuve de la "
+                    "bibliothèque ou décrivez ce qui a été fait."
+                )
+            }
+        )
+    for name, value in values.items():
+        setattr(action, name, value)
+    action.title = action.title.strip()
+    action.indicator_numbers = sorted(set(action.indicator_numbers))
+    if status == Action.Status.DONE and action.status != Action.Status.DONE:
+        action.completed_at = timezone.now()
+    elif status != Action.Status.DONE:
+        action.completed_at = None
+    action.status = status
+    action.completion_evidence = completion_evidence
+    action.completion_note = completion_note.strip()
+    action.save()
+    readiness_changed("action updated")
+    return action
+
+
+def default_due_date(*, organisation: Organisation, today: date | None = None) -> date:
+    """A month from now, or two weeks before the audit when that comes first."""
+    today = today or timezone.localdate()
+    due = today + timedelta(days=30)
+    audit = organisation.next_audit_date
+    if audit and today < audit - timedelta(days=14) < due:
+        due = audit - timedelta(days=14)
+    return due
+
+
+def _default_owner(organisation: Organisation, user) -> Any:
+    """Whoever clicked, when a member; a firm's consultant hands it to the referent."""
+    if user.pk in _members(organisation):
+        return user
+    membership = (
+        Membership.objects.filter(organisation=organisation, role=Role.REFERENT)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def action_create_from_gap(*, organisation: Organisation, indicator: Any, created_by) -> Action:
+    """One click on a dashboard gap: an action for that indicator, owned by whoever clicked."""
+    return action_create(
+        organisation=organisation,
+        title=_("Indicateur %(number)s — %(title)s : réunir une preuve validée")
+        % {"number": indicator.number, "title": indicator.title},
+        indicator_numbers=[indicator.number],
+        owner=_default_owner(organisation, created_by),
+        due_date=default_due_date(organisation=organisation),
+        created_by=created_by,
+        source=Action.Source.GAP,
+    )
+
+
+def action_create_from_answers(
+    *, organisation: Organisation, campaign: Campaign, indicator: Any, created_by
+) -> Action:
+    """One click in the self-assessment: the respondents' corrective actions become one action."""
+    texts = list(
+        campaign.answers.filter(indicator_number=indicator.number)
+        .exclude(corrective_actions="")
+        .order_by("pk")
+        .values_list("corrective_actions", flat=True)
+    )
+    if not texts:
+        raise ValidationError(_("Aucune action corrective n'a été proposée pour cet indicateur."))
+    first_line = texts[0].splitlines()[0][:250]
+    return action_create(
+        organisation=organisation,
+        title=first_line,
+        description="\n\n".join(texts),
+        indicator_numbers=[indicator.number],
+        owner=_default_owner(organisation, created_by),
+        due_date=default_due_date(organisation=organisation),
+        created_by=created_by,
+        source=Action.Source.SELF_ASSESSMENT,
+        campaign=campaign,
+    )

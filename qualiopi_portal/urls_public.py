@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("portefeuille/", tenancy_views.portfolio, name="portfolio"),
+    path("portefeuille/grille/", tenancy_views.portfolio_grid, name="portfolio_grid"),
+    path("portefeuille/a-valider/", tenancy_views.portfolio_review, name="portfolio_review"),
     path("organisations/nouvelle/", tenancy_views.organisation_create, name="organisation_create"),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("i18n/", include("django.conf.urls.i18n")),

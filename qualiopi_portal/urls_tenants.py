@@ -3,6 +3,7 @@
 from django.urls import path
 
 from evidence import views as evidence_views
+from indicators import plan_views
 from indicators import views as indicator_views
 from qualiopi_portal.tenancy import views as tenancy_views
 
@@ -53,6 +54,28 @@ urlpatterns = [
         "pieces-attendues/<int:pk>/",
         evidence_views.checklist_entry_edit,
         name="checklist_entry_edit",
+    ),
+    path("autoevaluation/", plan_views.campaign_list, name="campaign_list"),
+    path("autoevaluation/nouvelle/", plan_views.campaign_create, name="campaign_create"),
+    path("autoevaluation/<int:pk>/", plan_views.campaign_detail, name="campaign_detail"),
+    path("autoevaluation/<int:pk>/etat/", plan_views.campaign_status, name="campaign_status"),
+    path(
+        "autoevaluation/<int:pk>/indicateurs/<int:number>/",
+        plan_views.campaign_indicator,
+        name="campaign_indicator",
+    ),
+    path(
+        "autoevaluation/<int:pk>/indicateurs/<int:number>/action/",
+        plan_views.campaign_indicator_action,
+        name="campaign_indicator_action",
+    ),
+    path("plan-de-progres/", plan_views.action_list, name="action_list"),
+    path("plan-de-progres/nouvelle/", plan_views.action_create, name="action_create"),
+    path("plan-de-progres/<int:pk>/", plan_views.action_edit, name="action_edit"),
+    path(
+        "plan-de-progres/depuis-ecart/<int:number>/",
+        plan_views.action_from_gap,
+        name="action_from_gap",
     ),
     path("profil/", tenancy_views.organisation_edit, name="profile"),
     path("securite/", tenancy_views.organisation_security, name="security"),

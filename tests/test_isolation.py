@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +26,8 @@ from evidence.models import (
     EvidenceVersion,
     Kind,
 )
+from indicators import services as indicator_services
+from indicators.models import Action, Answer, Campaign
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
@@ -84,6 +87,16 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:checklist": lambda b: {},
     "org:checklist_entry_create": lambda b: {},
     "org:checklist_entry_edit": lambda b: {"pk": b["checklist_entry"].pk},
+    "org:campaign_list": lambda b: {},
+    "org:campaign_create": lambda b: {},
+    "org:campaign_detail": lambda b: {"pk": b["campaign"].pk},
+    "org:campaign_status": lambda b: {"pk": b["campaign"].pk},
+    "org:campaign_indicator": lambda b: {"pk": b["campaign"].pk, "number": 4},
+    "org:campaign_indicator_action": lambda b: {"pk": b["campaign"].pk, "number": 4},
+    "org:action_list": lambda b: {},
+    "org:action_create": lambda b: {},
+    "org:action_edit": lambda b: {"pk": b["action"].pk},
+    "org:action_from_gap": lambda b: {"number": 4},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -96,10 +109,22 @@ POST_ONLY = {
     "org:evidence_comment": ({"body": ""}, 400),
     # Restoring an item that is not archived changes nothing and goes back to it.
     "org:evidence_restore": ({}, 302),
+    # An unknown status is refused with a message, back to the campaign.
+    "org:campaign_status": ({"status": "inconnu"}, 302),
+    # No corrective action was proposed: a message, back to the indicator.
+    "org:campaign_indicator_action": ({}, 302),
+    "org:action_from_gap": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
-WITHOUT_NAME = {"org:scope_preview", "org:invitation_revoke", "org:evidence_restore"}
+WITHOUT_NAME = {
+    "org:scope_preview",
+    "org:invitation_revoke",
+    "org:evidence_restore",
+    "org:campaign_status",
+    "org:campaign_indicator_action",
+    "org:action_from_gap",
+}
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
 PUBLIC_WITH_ARGUMENTS = {
@@ -142,7 +167,23 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             access=access, actor=world.referent_b, item=evidence, transition="submit"
         )
         checklist_entry = ChecklistEntry.objects.order_by("pk").first()
+        campaign = indicator_services.campaign_create(
+            organisation=world.org_b,
+            title=f"Campagne {B_MARKER}",
+            version_code="v10",
+            respondents=[world.referent_b],
+            created_by=world.referent_b,
+        )
+        action = indicator_services.action_create(
+            organisation=world.org_b,
+            title=f"Action {B_MARKER}",
+            owner=world.referent_b,
+            due_date=date(2026, 12, 1),
+            created_by=world.referent_b,
+        )
     return {
+        "campaign": campaign,
+        "action": action,
         "membership": membership,
         "invitation": invitation,
         "evidence": evidence,
@@ -158,6 +199,9 @@ def _b_evidence_state() -> tuple:
             EvidenceComment.objects.count(),
             EvidenceEvent.objects.count(),
             list(ChecklistEntry.objects.values_list("pk", "title", "is_active")),
+            list(Campaign.objects.values_list("pk", "title", "status")),
+            Answer.objects.count(),
+            list(Action.objects.values_list("pk", "title", "status", "due_date")),
         )
 
 

@@ -244,6 +244,12 @@ class OrganisationReadiness(models.Model):
     outcome = models.CharField(_("issue prévisible"), max_length=30, blank=True)
     predicted_major = models.PositiveSmallIntegerField(default=0)
     predicted_minor = models.PositiveSmallIntegerField(default=0)
+    # For the consultant cockpit, so that 300 clients cost no per-client query: counts taken at
+    # the same computation, the recent trend and every indicator's status.
+    pending_review = models.PositiveIntegerField(_("preuves à valider"), default=0)
+    overdue_actions = models.PositiveIntegerField(_("actions en retard"), default=0)
+    trend = models.JSONField(_("tendance"), default=list, blank=True)
+    indicator_statuses = models.JSONField(_("état des indicateurs"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("préparation d'une organisation")

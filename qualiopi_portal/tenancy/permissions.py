@@ -27,6 +27,14 @@ class Permission(StrEnum):
     EVIDENCE_EXPORT = "evidence.export"
     # The list of pieces expected from trainers and subcontractors.
     CHECKLIST_MANAGE = "checklist.manage"
+    # Self-assessment campaigns: read the answers and the consolidated view.
+    SELF_ASSESSMENT_VIEW = "self_assessment.view"
+    # Open campaigns, choose respondents, move them to review and close them.
+    SELF_ASSESSMENT_MANAGE = "self_assessment.manage"
+    # The review step (the "tiers"): comment and set the agreed rating.
+    SELF_ASSESSMENT_REVIEW = "self_assessment.review"
+    ACTIONS_VIEW = "actions.view"
+    ACTIONS_MANAGE = "actions.manage"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -42,6 +50,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.EVIDENCE_COMMENT: frozenset({Role.REFERENT, Role.CONTRIBUTOR, Role.CONSULTANT}),
     Permission.EVIDENCE_EXPORT: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.CHECKLIST_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.SELF_ASSESSMENT_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.SELF_ASSESSMENT_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.SELF_ASSESSMENT_REVIEW: frozenset({Role.CONSULTANT}),
+    Permission.ACTIONS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.ACTIONS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
 }
 
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from indicators import cockpit
+from indicators import selectors as indicator_selectors
 from indicators.referential import selectors as referential
 from indicators.selectors import readiness_panel
 
@@ -22,10 +24,14 @@ from .forms import (
     InvitationForm,
     OrganisationCreateForm,
     OrganisationProfileForm,
+    PortfolioFilterForm,
     TwoFactorPolicyForm,
 )
 from .models import Role
 from .permissions import Permission
+
+# The review queue shows the oldest submitted items first; beyond this, filter by client.
+REVIEW_QUEUE_LIMIT = 200
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -59,25 +65,79 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
+    """The consultant cockpit: one row per client, sortable and filterable."""
     if not selectors.user_is_consultant(user=request.user):
         raise Http404
-    today = timezone.localdate()
-    rows = []
-    for access in selectors.portfolio_for_consultant(user=request.user):
-        audit_date = access.organisation.next_audit_date
-        rows.append(
-            {
-                "organisation": access.organisation,
-                "days_to_audit": (audit_date - today).days if audit_date else None,
-            }
-        )
+    form = PortfolioFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = request.GET.get("tri", cockpit.DEFAULT_SORT)
+    if sort.lstrip("-") not in cockpit.SORTS:
+        sort = cockpit.DEFAULT_SORT
+    rows = cockpit.portfolio_rows(
+        user=request.user,
+        sort=sort,
+        outcome=filters.get("issue") or "",
+        query=filters.get("q") or "",
+        within_days=filters.get("audit_sous"),
+    )
+    query = request.GET.copy()
+    query.pop("tri", None)
     return render(
         request,
         "tenancy/portfolio.html",
         {
             "rows": rows,
+            "form": form,
+            "sort": sort,
+            "query": query.urlencode(),
+            "filtered": bool(filters and any(v not in (None, "") for v in filters.values())),
             "firms": selectors.firms_for_user(user=request.user),
-            "can_create": True,
+        },
+    )
+
+
+def _consultant_or_404(request: HttpRequest) -> None:
+    if not selectors.user_is_consultant(user=request.user):
+        raise Http404
+
+
+@login_required
+def portfolio_grid(request: HttpRequest) -> HttpResponse:
+    """Indicators × clients: which indicators are weak across the portfolio."""
+    _consultant_or_404(request)
+    rows = cockpit.portfolio_rows(user=request.user, sort="nom")
+    try:
+        version = referential.version_in_force_on(day=timezone.localdate())
+        indicators = list(version.indicators.order_by("number"))
+    except referential.NoVersionInForce:
+        version, indicators = None, []
+    columns = cockpit.indicator_grid(rows=rows, indicators=indicators)
+    return render(
+        request,
+        "tenancy/portfolio_grid.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "version": version,
+            "weakest": sorted((c for c in columns if c.weak), key=lambda c: (-c.weak, c.number))[
+                :5
+            ],
+        },
+    )
+
+
+@login_required
+def portfolio_review(request: HttpRequest) -> HttpResponse:
+    """Every submitted item across the clients, oldest first, each linking to its page."""
+    _consultant_or_404(request)
+    items = cockpit.review_queue(user=request.user, limit=REVIEW_QUEUE_LIMIT + 1)
+    return render(
+        request,
+        "tenancy/portfolio_review.html",
+        {
+            "items": items[:REVIEW_QUEUE_LIMIT],
+            "truncated": len(items) > REVIEW_QUEUE_LIMIT,
+            "limit": REVIEW_QUEUE_LIMIT,
         },
     )
 
@@ -170,9 +230,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "next_steps": next_steps,
             "referential_version": version,
             "applicable_count": applicable_count,
-            "readiness": readiness_panel() if access.has(Permission.EVIDENCE_VIEW_ALL) else None,
+            **_dashboard_readiness(access, today),
         },
     )
+
+
+def _dashboard_readiness(access, today) -> dict:
+    """Readiness, its trend, items expiring before the audit and overdue actions."""
+    if not access.has(Permission.EVIDENCE_VIEW_ALL):
+        return {"readiness": None}
+    panel = readiness_panel()
+    context = {
+        "readiness": panel,
+        "trend": indicator_selectors.readiness_trend(today=today),
+        "trend_width": indicator_selectors.TREND_WIDTH,
+        "trend_height": indicator_selectors.TREND_HEIGHT,
+        "expiring": indicator_selectors.evidence_expiring_before(
+            target=panel.snapshot.target_date if panel else today, limit=8
+        )
+        if panel
+        else [],
+    }
+    if access.has(Permission.ACTIONS_VIEW):
+        overdue = indicator_selectors.actions_overdue(today=today).select_related("owner")
+        context["overdue_actions"] = list(overdue[:8])
+        context["overdue_count"] = overdue.count()
+    return context
 
 
 @organisation_permission_required(Permission.ORGANISATION_EDIT)

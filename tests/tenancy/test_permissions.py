@@ -22,6 +22,10 @@ def test_matrix_is_exactly_as_designed():
             "evidence.comment",
             "evidence.export",
             "checklist.manage",
+            "self_assessment.view",
+            "self_assessment.manage",
+            "actions.view",
+            "actions.manage",
         },
         Role.DIRECTOR: {
             "organisation.view",
@@ -31,6 +35,9 @@ def test_matrix_is_exactly_as_designed():
             "members.manage",
             "evidence.view_all",
             "evidence.export",
+            "self_assessment.view",
+            "actions.view",
+            "actions.manage",
         },
         Role.CONSULTANT: {
             "organisation.view",
@@ -41,6 +48,11 @@ def test_matrix_is_exactly_as_designed():
             "evidence.comment",
             "evidence.export",
             "checklist.manage",
+            "self_assessment.view",
+            "self_assessment.manage",
+            "self_assessment.review",
+            "actions.view",
+            "actions.manage",
         },
         Role.CONTRIBUTOR: {"organisation.view", "evidence.add", "evidence.comment"},
     }

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from evidence.demo import seed_evidence
+from indicators.demo import seed_plan
 from indicators.services import readiness_recompute
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
@@ -163,6 +164,12 @@ class Command(BaseCommand):
                         organisation=organisation, user=user, role=role, actor=admin
                     )
             with schema_context(organisation.schema_name):
+                changed = False
                 if seed_evidence(organisation=organisation, people=users, consultant=consultant):
                     self.stdout.write(f"bibliothèque de preuves de {slug} remplie")
-                    readiness_recompute(organisation=organisation)
+                    changed = True
+                if seed_plan(organisation=organisation, people=users, consultant=consultant):
+                    self.stdout.write(f"autoévaluation et plan de progrès de {slug} remplis")
+                    changed = True
+            if changed:
+                readiness_recompute(organisation=organisation)

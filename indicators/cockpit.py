@@ -1,0 +1,186 @@
+"""The consultant cockpit (public side): every client at a glance, read from the public schema.
+
+The per-client figures come from `OrganisationReadiness`, written by each readiness computation,
+so the portfolio costs the same few queries for 3 clients or 300. Only the review queue reads
+inside the clients' schemas, in one UNION ALL statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from qualiopi_portal.tenancy.models import (
+    ConsultancyFirm,
+    Membership,
+    Organisation,
+    OrganisationReadiness,
+    Role,
+)
+
+from .readiness import IndicatorStatus
+
+SORTS = {
+    "nom": lambda row: (row.organisation.name.lower(),),
+    "preparation": lambda row: (row.percent is None, row.percent or 0, row.organisation.name),
+    "audit": lambda row: (row.days_to_audit is None, row.days_to_audit or 0, row.organisation.name),
+    "a-valider": lambda row: (-row.pending_review, row.organisation.name),
+    "retards": lambda row: (-row.overdue_actions, row.organisation.name),
+}
+DEFAULT_SORT = "audit"
+
+
+@dataclass(frozen=True)
+class CockpitRow:
+    organisation: Organisation
+    summary: OrganisationReadiness | None
+    days_to_audit: int | None
+
+    @property
+    def percent(self) -> float | None:
+        return self.summary.overall_percent if self.summary else None
+
+    @property
+    def outcome(self) -> str:
+        return self.summary.outcome if self.summary else ""
+
+    @property
+    def pending_review(self) -> int:
+        return self.summary.pending_review if self.summary else 0
+
+    @property
+    def overdue_actions(self) -> int:
+        return self.summary.overdue_actions if self.summary else 0
+
+    @property
+    def trend_delta(self) -> float | None:
+        """Change since the oldest day kept (up to 30 days), in points."""
+        trend = self.summary.trend if self.summary else []
+        if len(trend) < 2:
+            return None
+        return round(trend[-1][1] - trend[0][1], 1)
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return self.summary.indicator_statuses if self.summary else {}
+
+
+def _client_organisations(user):
+    """Organisations where the user is consultant, directly or through a firm (one query)."""
+    direct = Membership.objects.filter(organisation=OuterRef("pk"), user=user, role=Role.CONSULTANT)
+    other_role = Membership.objects.filter(organisation=OuterRef("pk"), user=user).exclude(
+        role=Role.CONSULTANT
+    )
+    by_firm = ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user)
+    return (
+        Organisation.objects.filter(Exists(direct) | (Exists(by_firm) & ~Exists(other_role)))
+        .select_related("readiness")
+        .order_by("name")
+    )
+
+
+def portfolio_rows(
+    *,
+    user,
+    today: date | None = None,
+    sort: str = DEFAULT_SORT,
+    outcome: str = "",
+    query: str = "",
+    within_days: int | None = None,
+) -> list[CockpitRow]:
+    """One row per client, filtered and sorted in Python over a single query."""
+    today = today or timezone.localdate()
+    organisations = _client_organisations(user)
+    if query:
+        organisations = organisations.filter(Q(name__icontains=query) | Q(slug__icontains=query))
+    rows = []
+    for organisation in organisations:
+        try:
+            summary = organisation.readiness
+        except OrganisationReadiness.DoesNotExist:
+            summary = None
+        audit = organisation.next_audit_date
+        rows.append(CockpitRow(organisation, summary, (audit - today).days if audit else None))
+    if outcome == "non-calcule":
+        rows = [row for row in rows if row.summary is None or row.summary.computed_at is None]
+    elif outcome:
+        rows = [row for row in rows if row.outcome == outcome]
+    if within_days is not None:
+        rows = [
+            row
+            for row in rows
+            if row.days_to_audit is not None and 0 <= row.days_to_audit <= within_days
+        ]
+    key = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
+    return sorted(rows, key=key, reverse=sort.startswith("-"))
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    number: int
+    title: str
+    is_fundamental: bool
+    weak: int  # clients for which the indicator is missing or partial
+
+
+def indicator_grid(*, rows: list[CockpitRow], indicators: list) -> list[GridColumn]:
+    """Per indicator, how many clients are not ready on it: the common weaknesses."""
+    weak_statuses = {IndicatorStatus.MISSING, IndicatorStatus.PARTIAL}
+    return [
+        GridColumn(
+            indicator.number,
+            indicator.title,
+            indicator.is_fundamental,
+            sum(1 for row in rows if row.statuses.get(str(indicator.number)) in weak_statuses),
+        )
+        for indicator in indicators
+    ]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    organisation: Organisation
+    item_id: int
+    title: str
+    indicator_numbers: list[int]
+    updated_at: datetime
+
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _checked_schema(schema: str) -> str:
+    """Identifiers cannot be bound parameters: accept only what schema_name_for produces."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"unexpected schema name {schema!r}")
+    return schema
+
+
+def review_queue(*, user, limit: int = 200) -> list[QueueItem]:
+    """Submitted items across every client the user reviews, oldest first, in one statement.
+
+    Schema names come from the Organisation rows (validated when created), and are quoted.
+    """
+    organisations = {org.schema_name: org for org in _client_organisations(user)}
+    if not organisations:
+        return []
+    quote = connection.ops.quote_name
+    parts = [
+        "SELECT %s AS schema_name, id, title, indicator_numbers, updated_at "  # noqa: S608
+        f"FROM {quote(_checked_schema(schema))}.evidence_evidenceitem "
+        "WHERE status = 'submitted' AND NOT is_archived"
+        for schema in organisations
+    ]
+    sql = " UNION ALL ".join(parts) + " ORDER BY updated_at, schema_name, id LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*organisations.keys(), limit])
+        fetched = cursor.fetchall()
+    return [
+        QueueItem(organisations[schema], item_id, title, list(numbers or []), updated_at)
+        for schema, item_id, title, numbers, updated_at in fetched
+    ]

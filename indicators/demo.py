@@ -1,0 +1,129 @@
+"""Demo self-assessment and action plan for the demo organisations (used by `seed_demo`).
+
+Everything goes through the services, like real use: the campaign is answered by the referent
+and the director (who disagree on a few indicators), reviewed by the firm's consultant, and the
+plan de progrès holds actions from the review and from gaps, one of them overdue.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from evidence.models import EvidenceItem
+from qualiopi_portal.tenancy.models import Organisation, Role
+
+from . import services
+from .models import Action, Campaign, Rating
+from .referential import selectors as referential
+
+# (indicator, referent's rating, director's rating, corrective action)
+ANSWERS = [
+    (1, Rating.MINOR, Rating.CONFORM, "Compléter les fiches programme : délais d'accès et tarifs."),
+    (2, Rating.MAJOR, Rating.MINOR, "Publier les taux de satisfaction et d'abandon sur le site."),
+    (4, Rating.CONFORM, Rating.CONFORM, ""),
+    (5, Rating.CONFORM, Rating.MINOR, "Reformuler les objectifs avec des verbes d'action."),
+    (9, Rating.CONFORM, Rating.CONFORM, ""),
+    (
+        10,
+        Rating.MINOR,
+        Rating.MINOR,
+        "Tracer les adaptations de parcours dans le dossier stagiaire.",
+    ),
+    (26, Rating.MAJOR, Rating.MAJOR, "Désigner un référent handicap et formaliser le réseau."),
+]
+PROCESS = "Décrit lors de l'atelier qualité : qui fait quoi, avec quels outils et quelles traces."
+
+
+def seed_plan(*, organisation: Organisation, people: dict[str, Any], consultant: Any) -> bool:
+    """Fill an organisation's empty self-assessment and action plan (current schema)."""
+    if Campaign.objects.exists():
+        return False
+    version = referential.version_for_organisation(organisation)
+    applicable = {
+        item.number
+        for item in referential.applicability_for_organisation(organisation, version).applicable
+    }
+    indicators = {i.number: i for i in version.indicators.all()}
+    referent, director = people[Role.REFERENT], people[Role.DIRECTOR]
+    campaign = services.campaign_create(
+        organisation=organisation,
+        title="Autoévaluation initiale",
+        version_code=version.code,
+        respondents=[referent, director],
+        created_by=referent,
+    )
+    for number, by_referent, by_director, corrective in ANSWERS:
+        if number not in applicable:
+            continue
+        proofs = list(EvidenceItem.objects.filter(indicator_numbers__contains=[number])[:2])
+        for user, rating in ((referent, by_referent), (director, by_director)):
+            services.answer_save(
+                campaign=campaign,
+                respondent=user,
+                indicator=indicators[number],
+                process=PROCESS,
+                evidence=proofs,
+                rating=rating,
+                justification="",
+                corrective_actions=corrective if user == referent else "",
+            )
+    services.campaign_set_status(campaign=campaign, status=Campaign.Status.REVIEW)
+    for number, rating, comment in (
+        (1, Rating.MINOR, "Les délais d'accès manquent sur deux fiches : NC mineure probable."),
+        (2, Rating.MINOR, "Les indicateurs existent mais ne sont pas publiés."),
+    ):
+        if number in applicable:
+            services.agreed_rating_set(
+                campaign=campaign,
+                indicator=indicators[number],
+                rating=rating,
+                justification="",
+                comment=comment,
+                reviewed_by=consultant,
+            )
+    today = timezone.localdate()
+    if 26 in applicable:
+        services.action_create_from_answers(
+            organisation=organisation,
+            campaign=campaign,
+            indicator=indicators[26],
+            created_by=referent,
+        )
+    overdue = services.action_create(
+        organisation=organisation,
+        title="Mettre à jour le livret d'accueil (contacts, référent handicap)",
+        indicator_numbers=[1, 26] if 26 in applicable else [1],
+        owner=director,
+        due_date=today + timedelta(days=30),
+        created_by=referent,
+    )
+    # Dated in the past afterwards, as the service (rightly) keeps today's default dates.
+    Action.objects.filter(pk=overdue.pk).update(due_date=today - timedelta(days=12))
+    done = services.action_create(
+        organisation=organisation,
+        title="Rédiger la procédure de traitement des réclamations",
+        indicator_numbers=[31] if 31 in applicable else [],
+        owner=referent,
+        due_date=today + timedelta(days=10),
+        created_by=referent,
+    )
+    proof = EvidenceItem.objects.filter(indicator_numbers__contains=[31]).first()
+    services.action_update(
+        organisation=organisation,
+        action=done,
+        status=Action.Status.DONE,
+        completion_evidence=proof,
+        completion_note="" if proof else "Procédure validée en comité qualité.",
+    )
+    services.action_create(
+        organisation=organisation,
+        title="Organiser l'enquête à froid auprès des financeurs",
+        indicator_numbers=[30] if 30 in applicable else [],
+        owner=referent,
+        due_date=today + timedelta(days=45),
+        created_by=referent,
+    )
+    return True

@@ -1,0 +1,468 @@
+"""Self-assessment campaigns and the action plan (plan de progrès): thin views over services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from evidence.models import EvidenceItem
+from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.permissions import Permission
+
+from . import selectors, services
+from .forms import ActionFilterForm, ActionForm, AgreedRatingForm, AnswerForm, CampaignForm
+from .models import Action, Answer, Campaign
+from .referential import selectors as referential
+from .referential.models import ReferentialVersion
+
+PAGE_SIZE = 50
+
+
+def _url(request: HttpRequest, name: str, **kwargs) -> str:
+    return reverse(name, kwargs={"organisation_slug": request.organisation.slug, **kwargs})
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _version_indicators(request: HttpRequest, version: ReferentialVersion):
+    """The version's indicators and the numbers applicable to this organisation."""
+    result = referential.applicability_for_organisation(request.organisation, version)
+    indicators = list(version.indicators.select_related("criterion").order_by("number"))
+    return indicators, {item.number for item in result.applicable}
+
+
+def _current_version(request: HttpRequest) -> ReferentialVersion | None:
+    try:
+        return referential.version_for_organisation(request.organisation)
+    except referential.NoVersionInForce:
+        return None
+
+
+def _missing_referential(request: HttpRequest) -> HttpResponse:
+    return render(request, "indicators/referential_missing.html", status=503)
+
+
+# --- Self-assessment -----------------------------------------------------------------------
+
+
+@organisation_permission_required(Permission.SELF_ASSESSMENT_VIEW)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = Campaign.objects.order_by("-created_at", "-pk")
+    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    answered = dict(
+        Answer.objects.filter(campaign__in=list(page.object_list))
+        .exclude(rating="")
+        .values_list("campaign_id")
+        .annotate(count=Count("pk"))
+    )
+    for campaign in page.object_list:
+        campaign.answered_count = answered.get(campaign.pk, 0)
+    return render(
+        request,
+        "indicators/campaign_list.html",
+        {
+            "page": page,
+            "can_manage": request.organisation_access.has(Permission.SELF_ASSESSMENT_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.SELF_ASSESSMENT_MANAGE)
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    version = _current_version(request)
+    if version is None:
+        return _missing_referential(request)
+    initial = {
+        "title": _("Autoévaluation du %(date)s")
+        % {"date": timezone.localdate().strftime("%d/%m/%Y")}
+    }
+    form = CampaignForm(request.POST or None, organisation=request.organisation, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(
+                organisation=request.organisation,
+                title=form.cleaned_data["title"],
+                version_code=version.code,
+                respondents=list(form.cleaned_data["respondents"]),
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("La campagne « %(title)s » est ouverte.") % {"title": campaign.title}
+            )
+            return redirect(_url(request, "org:campaign_detail", pk=campaign.pk))
+    return render(
+        request,
+        "indicators/campaign_form.html",
+        {"form": form, "version": version},
+        status=400 if form.errors else 200,
+    )
+
+
+def _campaign(request: HttpRequest, pk: int) -> tuple[Campaign, ReferentialVersion]:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    version = get_object_or_404(ReferentialVersion, code=campaign.version_code)
+    return campaign, version
+
+
+@organisation_permission_required(Permission.SELF_ASSESSMENT_VIEW)
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consolidated view: every applicable indicator, each respondent, disagreements."""
+    campaign, version = _campaign(request, pk)
+    indicators, applicable = _version_indicators(request, version)
+    respondents = selectors.campaign_respondents(campaign=campaign)
+    rows = selectors.campaign_rows(
+        campaign=campaign,
+        indicators=[i for i in indicators if i.number in applicable],
+        respondents=respondents,
+    )
+    only = request.GET.get("vue")
+    if only == "desaccords":
+        rows = [row for row in rows if row.disagreement]
+    access = request.organisation_access
+    return render(
+        request,
+        "indicators/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "version": version,
+            "respondents": respondents,
+            "rows": rows,
+            "only": only,
+            "disagreements": sum(1 for row in rows if row.disagreement),
+            "is_respondent": any(user.pk == request.user.pk for user in respondents),
+            "can_manage": access.has(Permission.SELF_ASSESSMENT_MANAGE),
+            "can_review": access.has(Permission.SELF_ASSESSMENT_REVIEW),
+        },
+    )
+
+
+@organisation_permission_required(Permission.SELF_ASSESSMENT_MANAGE)
+@require_POST
+def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign, _version = _campaign(request, pk)
+    status = request.POST.get("status", "")
+    if status == Campaign.Status.CLOSED and request.POST.get("confirm") != "1":
+        return render(request, "indicators/campaign_close.html", {"campaign": campaign})
+    try:
+        services.campaign_set_status(campaign=campaign, status=status)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("La campagne est maintenant : %(status)s.")
+            % {"status": campaign.get_status_display().lower()},
+        )
+    return redirect(_url(request, "org:campaign_detail", pk=campaign.pk))
+
+
+@organisation_permission_required(Permission.SELF_ASSESSMENT_VIEW)
+@require_http_methods(["GET", "POST"])
+def campaign_indicator(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The five steps for one indicator: the expected level, then the respondent's answer;
+    every answer side by side and, in review, the agreed rating."""
+    campaign, version = _campaign(request, pk)
+    indicators, applicable = _version_indicators(request, version)
+    indicator = next((i for i in indicators if i.number == number), None)
+    if indicator is None or number not in applicable:
+        raise Http404
+    respondents = selectors.campaign_respondents(campaign=campaign)
+    is_respondent = any(user.pk == request.user.pk for user in respondents)
+    can_review = request.organisation_access.has(Permission.SELF_ASSESSMENT_REVIEW)
+    answers = list(
+        campaign.answers.filter(indicator_number=number)
+        .select_related("respondent")
+        .prefetch_related("evidence")
+        .order_by("pk")
+    )
+    mine = next((a for a in answers if a.respondent_id == request.user.pk), None)
+    agreed = campaign.agreed.filter(indicator_number=number).first()
+    evidence_items = EvidenceItem.objects.filter(
+        is_archived=False, indicator_numbers__contains=[number]
+    ).order_by("title")
+    answer_form = review_form = None
+    if is_respondent and campaign.status == Campaign.Status.OPEN:
+        initial = {}
+        if mine is not None:
+            initial = {
+                "process": mine.process,
+                "evidence": list(mine.evidence.all()),
+                "rating": mine.rating,
+                "justification": mine.justification,
+                "corrective_actions": mine.corrective_actions,
+            }
+        answer_form = AnswerForm(
+            request.POST if request.POST.get("form") == "answer" else None,
+            initial=initial,
+            evidence_items=evidence_items,
+            allows_not_applicable=indicator.may_be_not_applicable,
+        )
+    if can_review and campaign.status == Campaign.Status.REVIEW:
+        initial = {}
+        if agreed is not None:
+            initial = {
+                "rating": agreed.rating,
+                "justification": agreed.justification,
+                "comment": agreed.comment,
+            }
+        review_form = AgreedRatingForm(
+            request.POST if request.POST.get("form") == "review" else None,
+            initial=initial,
+            allows_not_applicable=indicator.may_be_not_applicable,
+        )
+    if request.method == "POST":
+        form = answer_form if request.POST.get("form") == "answer" else review_form
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if form is answer_form:
+                    services.answer_save(
+                        campaign=campaign,
+                        respondent=request.user,
+                        indicator=indicator,
+                        process=data["process"],
+                        evidence=list(data["evidence"]),
+                        rating=data["rating"],
+                        justification=data.get("justification", ""),
+                        corrective_actions=data["corrective_actions"],
+                    )
+                    text = _("Votre réponse pour l'indicateur %(number)s est enregistrée.")
+                else:
+                    services.agreed_rating_set(
+                        campaign=campaign,
+                        indicator=indicator,
+                        rating=data["rating"],
+                        justification=data.get("justification", ""),
+                        comment=data["comment"],
+                        reviewed_by=request.user,
+                    )
+                    text = _("L'appréciation retenue pour l'indicateur %(number)s est enregistrée.")
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, text % {"number": number})
+                following = next((n for n in sorted(applicable) if n > number), None)
+                if following is not None and request.POST.get("next") == "1":
+                    return redirect(
+                        _url(request, "org:campaign_indicator", pk=campaign.pk, number=following)
+                    )
+                return redirect(_url(request, "org:campaign_indicator", pk=pk, number=number))
+    ordered = sorted(applicable)
+    position = ordered.index(number)
+    return render(
+        request,
+        "indicators/campaign_indicator.html",
+        {
+            "campaign": campaign,
+            "indicator": indicator,
+            "answers": answers,
+            "agreed": agreed,
+            "answer_form": answer_form,
+            "review_form": review_form,
+            "previous_number": ordered[position - 1] if position else None,
+            "next_number": ordered[position + 1] if position + 1 < len(ordered) else None,
+            "can_plan": request.organisation_access.has(Permission.ACTIONS_MANAGE),
+            "has_corrective": any(a.corrective_actions for a in answers),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organisation_permission_required(Permission.ACTIONS_MANAGE)
+@require_POST
+def campaign_indicator_action(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    campaign, version = _campaign(request, pk)
+    indicator = get_object_or_404(version.indicators, number=number)
+    try:
+        action = services.action_create_from_answers(
+            organisation=request.organisation,
+            campaign=campaign,
+            indicator=indicator,
+            created_by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_url(request, "org:campaign_indicator", pk=pk, number=number))
+    messages.success(request, _("L'action a été ajoutée au plan de progrès ; précisez-la."))
+    return redirect(_url(request, "org:action_edit", pk=action.pk))
+
+
+# --- Action plan ---------------------------------------------------------------------------
+
+
+@organisation_permission_required(Permission.ACTIONS_VIEW)
+def action_list(request: HttpRequest) -> HttpResponse:
+    version = _current_version(request)
+    if version is None:
+        return _missing_referential(request)
+    indicators, _applicable = _version_indicators(request, version)
+    form = ActionFilterForm(
+        request.GET or None, organisation=request.organisation, indicators=indicators
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    actions = selectors.actions_filtered(
+        status=filters.get("status") or "",
+        indicator=filters.get("indicator"),
+        owner=filters.get("owner"),
+        today=today,
+    )
+    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "indicators/action_list.html",
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "query": query.urlencode(),
+            "overdue_count": selectors.actions_overdue(today=today).count(),
+            "can_manage": request.organisation_access.has(Permission.ACTIONS_MANAGE),
+            "filtered": bool(filters and any(filters.values())),
+        },
+    )
+
+
+def _action_form(request: HttpRequest, **kwargs) -> ActionForm:
+    version = _current_version(request)
+    indicators, applicable = _version_indicators(request, version) if version else ([], set())
+    return ActionForm(
+        request.POST or None,
+        organisation=request.organisation,
+        indicators=indicators,
+        applicable=applicable,
+        **kwargs,
+    )
+
+
+def _action_fields(data: dict) -> dict:
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "indicator_numbers": data["indicator_numbers"],
+        "owner": data["owner"],
+        "due_date": data["due_date"],
+    }
+
+
+@organisation_permission_required(Permission.ACTIONS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest) -> HttpResponse:
+    initial = {
+        "owner": request.user.pk,
+        "due_date": services.default_due_date(organisation=request.organisation),
+        "status": Action.Status.TODO,
+    }
+    indicator = request.GET.get("indicateur", "")
+    if indicator.isdigit():
+        initial["indicator_numbers"] = [int(indicator)]
+    form = _action_form(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                action = services.action_create(
+                    organisation=request.organisation,
+                    created_by=request.user,
+                    **_action_fields(data),
+                )
+                if data["status"] != Action.Status.TODO or data["completion_evidence"]:
+                    services.action_update(
+                        organisation=request.organisation,
+                        action=action,
+                        status=data["status"],
+                        completion_evidence=data["completion_evidence"],
+                        completion_note=data["completion_note"],
+                    )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("L'action a été ajoutée au plan de progrès."))
+            return redirect(_url(request, "org:action_list"))
+    return render(
+        request,
+        "indicators/action_form.html",
+        {"form": form, "action": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.ACTIONS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(Action, pk=pk)
+    initial = {
+        "title": action.title,
+        "description": action.description,
+        "indicator_numbers": action.indicator_numbers,
+        "owner": action.owner_id,
+        "due_date": action.due_date,
+        "status": action.status,
+        "completion_evidence": action.completion_evidence_id,
+        "completion_note": action.completion_note,
+    }
+    form = _action_form(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.action_update(
+                organisation=request.organisation,
+                action=action,
+                status=data["status"],
+                completion_evidence=data["completion_evidence"],
+                completion_note=data["completion_note"],
+                **_action_fields(data),
+            )
+        except ValidationError as error:
+            action.refresh_from_db()
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("L'action a été enregistrée."))
+            return redirect(_url(request, "org:action_list"))
+    return render(
+        request,
+        "indicators/action_form.html",
+        {"form": form, "action": action, "today": timezone.localdate()},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.ACTIONS_MANAGE)
+@require_POST
+def action_from_gap(request: HttpRequest, number: int) -> HttpResponse:
+    """One click on a dashboard gap."""
+    version = _current_version(request)
+    if version is None:
+        return _missing_referential(request)
+    indicator = get_object_or_404(version.indicators, number=number)
+    action = services.action_create_from_gap(
+        organisation=request.organisation, indicator=indicator, created_by=request.user
+    )
+    messages.success(
+        request,
+        _("L'action a été ajoutée au plan de progrès ; vérifiez l'échéance et le responsable."),
+    )
+    return redirect(_url(request, "org:action_edit", pk=action.pk))

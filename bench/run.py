@@ -13,6 +13,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +97,7 @@ def bench_routing(iterations: int = 2000) -> dict[str, float]:
 def bench_dashboard(requests: int = 200) -> dict[str, float]:
     """Server time of an organisation dashboard (test client, in process)."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -115,6 +116,7 @@ def bench_dashboard(requests: int = 200) -> dict[str, float]:
         response = client.get("/o/bench-0/")
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200
+    reset_queries()
     with CaptureQueriesContext(connection) as queries:
         client.get("/o/bench-0/")
     timings.sort()
@@ -139,7 +141,7 @@ def _bench_member(slug: str, email: str, role: str):
 
 def bench_evidence_list(items: int = 5000, requests: int = 100) -> dict[str, float]:
     """The evidence register of an organisation holding 5,000 items (test client, in process)."""
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import schema_context
@@ -179,6 +181,7 @@ def bench_evidence_list(items: int = 5000, requests: int = 100) -> dict[str, flo
         assert response.status_code == 200
     small = f"{url}?q=Preuve+0000"  # items 00000 to 00009
     assert client.get(small).content.decode().count('<th scope="row">') == 10
+    reset_queries()
     with CaptureQueriesContext(connection) as full_page:
         client.get(url)
     with CaptureQueriesContext(connection) as small_page:
@@ -189,6 +192,158 @@ def bench_evidence_list(items: int = 5000, requests: int = 100) -> dict[str, flo
         "evidence_list_p95_ms": round(timings[int(len(timings) * 0.95)] * 1000, 2),
         "evidence_list_queries": len(full_page),
         "evidence_list_queries_10_rows": len(small_page),
+    }
+
+
+def _data_statements(captured) -> int:
+    """Statements that read or write data: django-tenants sends a SET search_path before each
+    query (TENANT_LIMIT_SET_CALLS stays off, see ARCHITECTURE.md); those are counted apart."""
+    return sum(1 for q in captured.captured_queries if not q["sql"].startswith("SET "))
+
+
+def bench_readiness(items: int = 5000, actions: int = 200, runs: int = 20) -> dict[str, float]:
+    """Recompute one organisation holding 5,000 items, 15,000 indicator links, 200 actions."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from evidence.models import EvidenceItem
+    from indicators.models import Action
+    from indicators.services import readiness_recompute
+    from qualiopi_portal.tenancy.models import Role
+
+    organisation, user = _bench_member("bench-3", "bench.readiness@exemple.test", Role.REFERENT)
+    statuses = [s for s, _label in EvidenceItem.Status.choices]
+    today = timezone.localdate()
+    with schema_context(organisation.schema_name):
+        EvidenceItem.objects.bulk_create(
+            [
+                EvidenceItem(
+                    title=f"Preuve {index:05d}",
+                    kind="record",
+                    # Three distinct indicators per item: 15,000 links in all.
+                    indicator_numbers=[1 + index % 32, 1 + (index + 7) % 32, 1 + (index + 19) % 32],
+                    status=statuses[index % len(statuses)],
+                    valid_until=today + timedelta(days=(index % 400) - 100),
+                    owner=user,
+                    created_by=user,
+                    url="https://www.example.org",
+                )
+                for index in range(items)
+            ],
+            batch_size=1000,
+        )
+        Action.objects.bulk_create(
+            Action(
+                title=f"Action {index}",
+                indicator_numbers=[1 + index % 32],
+                owner=user,
+                created_by=user,
+                due_date=today + timedelta(days=index - 100),
+                status=["todo", "in_progress", "done"][index % 3],
+            )
+            for index in range(actions)
+        )
+        links = sum(
+            len(n) for n in EvidenceItem.objects.values_list("indicator_numbers", flat=True)
+        )
+    assert links == 3 * items, links
+    readiness_recompute(organisation=organisation)
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        readiness_recompute(organisation=organisation)
+        durations.append(time.perf_counter() - started)
+    reset_queries()  # a full queries log (DEBUG) would make the capture below come back empty
+    with CaptureQueriesContext(connection) as queries:
+        readiness_recompute(organisation=organisation)
+    durations.sort()
+    return {
+        "readiness_recompute_ms": round(statistics.median(durations) * 1000, 2),
+        "readiness_recompute_ms_max": round(durations[-1] * 1000, 2),
+        "readiness_recompute_queries": _data_statements(queries),
+        "readiness_recompute_statements": len(queries),
+    }
+
+
+def bench_cockpit(clients: int = 300, requests: int = 50) -> dict[str, float]:
+    """The consultant's portfolio with 300 clients, each with a computed readiness.
+
+    The cockpit reads only public tables (Organisation + OrganisationReadiness), so the extra
+    clients are rows without schemas: cloning 300 schemas would only slow the benchmark down.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from qualiopi_portal.tenancy.models import ConsultancyFirm, Organisation, OrganisationReadiness
+
+    consultant = get_user_model().objects.create_user("bench.cockpit@exemple.test", "x")
+    firm = ConsultancyFirm.objects.create(name="Cabinet banc d'essai", slug="cabinet-banc")
+    firm.members.add(consultant)
+    today = timezone.localdate()
+    existing = list(Organisation.objects.filter(slug__startswith="bench-"))
+    extra = Organisation.objects.bulk_create(
+        Organisation(
+            schema_name=f"org_cockpit_{index}",
+            slug=f"cockpit-{index}",
+            name=f"Client {index:03d}",
+            siret="73282932000074",
+            nda="11755555575",
+            categories=["AF"],
+            next_audit_date=today + timedelta(days=index),
+        )
+        for index in range(clients - len(existing))
+    )
+    organisations = existing + extra
+    firm.clients.add(*organisations)
+    statuses = ["ready", "partial", "missing", "not_applicable"]
+    OrganisationReadiness.objects.filter(organisation__in=existing).delete()
+    OrganisationReadiness.objects.bulk_create(
+        OrganisationReadiness(
+            organisation=organisation,
+            computed_at=timezone.now(),
+            overall_percent=float(index % 100),
+            outcome=["certifiable", "certifiable_with_minors", "not_certifiable"][index % 3],
+            pending_review=index % 7,
+            overdue_actions=index % 4,
+            trend=[[(today - timedelta(days=d)).isoformat(), float(d)] for d in range(30, 0, -1)],
+            indicator_statuses={str(n): statuses[(n + index) % 4] for n in range(1, 34)},
+        )
+        for index, organisation in enumerate(organisations)
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(consultant)
+    url = "/portefeuille/?tri=preparation"
+    first = client.get(url)
+    assert first.content.decode().count('<th scope="row">') == clients
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    # Counted now: the next request's request_started signal empties the queries log.
+    data_statements, statements = _data_statements(queries), len(queries)
+    grid = []
+    for _ in range(10):
+        started = time.perf_counter()
+        assert client.get("/portefeuille/grille/").status_code == 200
+        grid.append(time.perf_counter() - started)
+    timings.sort()
+    grid.sort()
+    return {
+        "cockpit_300_ms": round(timings[int(len(timings) * 0.95)] * 1000, 2),
+        "cockpit_300_p50_ms": round(timings[len(timings) // 2] * 1000, 2),
+        "cockpit_300_queries": data_statements,
+        "cockpit_300_statements": statements,
+        "cockpit_grid_300_p50_ms": round(grid[len(grid) // 2] * 1000, 2),
     }
 
 
@@ -345,6 +500,8 @@ def main() -> int:
     results.update(bench_routing())
     results.update(bench_dashboard())
     results.update(bench_evidence_list())
+    results.update(bench_readiness())
+    results.update(bench_cockpit())
     results.update(bench_upload())
     connection.close()
 

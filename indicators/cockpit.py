@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qualiopi_portal.tenancy.models import (
     ConsultancyFirm,
@@ -35,11 +38,36 @@ SORTS = {
 DEFAULT_SORT = "audit"
 
 
+_SLUG = "__slug__"
+
+
+@cache
+def _path_template(name: str) -> str:
+    return reverse(name, kwargs={"organisation_slug": _SLUG})
+
+
+def org_path(name: str, slug: str) -> str:
+    """reverse() once per URL name, not once per client row (300 rows, 3 links each)."""
+    return _path_template(name).replace(_SLUG, slug)
+
+
 @dataclass(frozen=True)
 class CockpitRow:
     organisation: Organisation
     summary: OrganisationReadiness | None
     days_to_audit: int | None
+
+    @property
+    def dashboard_url(self) -> str:
+        return org_path("org:dashboard", self.organisation.slug)
+
+    @property
+    def evidence_url(self) -> str:
+        return org_path("org:evidence_list", self.organisation.slug)
+
+    @property
+    def actions_url(self) -> str:
+        return org_path("org:action_list", self.organisation.slug)
 
     @property
     def percent(self) -> float | None:
@@ -58,12 +86,16 @@ class CockpitRow:
         return self.summary.overdue_actions if self.summary else 0
 
     @property
-    def trend_delta(self) -> float | None:
+    def percent_rounded(self) -> int | None:
+        return None if self.percent is None else round(self.percent)
+
+    @property
+    def trend_delta(self) -> int | None:
         """Change since the oldest day kept (up to 30 days), in points."""
         trend = self.summary.trend if self.summary else []
         if len(trend) < 2:
             return None
-        return round(trend[-1][1] - trend[0][1], 1)
+        return round(trend[-1][1] - trend[0][1])
 
     @property
     def statuses(self) -> dict[str, str]:
@@ -92,10 +124,16 @@ def portfolio_rows(
     outcome: str = "",
     query: str = "",
     within_days: int | None = None,
+    with_statuses: bool = False,
 ) -> list[CockpitRow]:
-    """One row per client, filtered and sorted in Python over a single query."""
+    """One row per client, filtered and sorted in Python over a single query.
+
+    Only the grid needs every indicator's status: other pages leave that JSON unread.
+    """
     today = today or timezone.localdate()
     organisations = _client_organisations(user)
+    if not with_statuses:
+        organisations = organisations.defer("readiness__indicator_statuses")
     if query:
         organisations = organisations.filter(Q(name__icontains=query) | Q(slug__icontains=query))
     rows = []
@@ -126,6 +164,30 @@ class GridColumn:
     title: str
     is_fundamental: bool
     weak: int  # clients for which the indicator is missing or partial
+
+
+@dataclass(frozen=True)
+class GridRow:
+    row: CockpitRow
+    cells: list[tuple[str, str, str]]  # (status class, symbol, label) per column
+
+
+def grid_rows(*, rows: list[CockpitRow], columns: list[GridColumn]) -> list[GridRow]:
+    """Cells ready to print: labels translated once, not 33 × 300 times in the template."""
+    cells = {
+        IndicatorStatus.READY: ("ready", "✓", _("prêt")),
+        IndicatorStatus.PARTIAL: ("partial", "½", _("partiel")),
+        IndicatorStatus.MISSING: ("missing", "✗", _("manquant")),
+        IndicatorStatus.NOT_APPLICABLE: ("not_applicable", "·", _("non applicable")),
+    }
+    unknown = ("unknown", "?", _("pas encore calculé"))
+    return [
+        GridRow(
+            row,
+            [cells.get(row.statuses.get(str(column.number)), unknown) for column in columns],
+        )
+        for row in rows
+    ]
 
 
 def indicator_grid(*, rows: list[CockpitRow], indicators: list) -> list[GridColumn]:

@@ -36,9 +36,18 @@ def trend_with(trend: list, computed_at, percent: float) -> list:
     return [*points, [day, percent]][-TREND_POINTS:]
 
 
-def readiness_compute(*, organisation: Organisation, today: date | None = None) -> Readiness:
+def readiness_compute(
+    *, organisation: Organisation, today: date | None = None, version=None
+) -> Readiness:
     """Load the facts (current schema must be the organisation's) and apply the pure rules."""
-    version = referential.version_for_organisation(organisation, today=today)
+    readiness, _evidence = _compute(organisation=organisation, today=today, version=version)
+    return readiness
+
+
+def _compute(
+    *, organisation: Organisation, today: date | None = None, version=None
+) -> tuple[Readiness, list[EvidenceFacts]]:
+    version = version or referential.version_for_organisation(organisation, today=today)
     target = referential.target_date_for_organisation(organisation, today=today)
     result = referential.applicability_for_organisation(organisation, version)
     applicable = {item.number for item in result.applicable}
@@ -54,28 +63,33 @@ def readiness_compute(*, organisation: Organisation, today: date | None = None) 
             is_archived=False
         ).values_list("indicator_numbers", "status", "valid_until")
     ]
-    return compute(
+    readiness = compute(
         indicators=indicators,
         evidence=evidence,
         target_date=target,
         ratings=self_ratings(),
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
+    return readiness, evidence
 
 
 def self_ratings() -> dict[int, str]:
-    """The self-assessment's say per indicator (current schema), in three queries."""
-    order = list(Campaign.objects.order_by("-created_at", "-pk").values_list("pk", flat=True))
+    """The self-assessment's say per indicator (current schema), in two queries."""
+    created: dict[int, object] = {}
     agreed: dict[int, dict[int, str]] = {}
-    for campaign_id, number, rating in AgreedRating.objects.values_list(
-        "campaign_id", "indicator_number", "rating"
+    for campaign_id, created_at, number, rating in AgreedRating.objects.values_list(
+        "campaign_id", "campaign__created_at", "indicator_number", "rating"
     ):
+        created[campaign_id] = created_at
         agreed.setdefault(campaign_id, {})[number] = rating
     answered: dict[int, dict[int, list[str]]] = {}
-    for campaign_id, number, rating in Answer.objects.exclude(rating="").values_list(
-        "campaign_id", "indicator_number", "rating"
+    for campaign_id, created_at, number, rating in Answer.objects.exclude(rating="").values_list(
+        "campaign_id", "campaign__created_at", "indicator_number", "rating"
     ):
+        created[campaign_id] = created_at
         answered.setdefault(campaign_id, {}).setdefault(number, []).append(rating)
+    # Newest campaign first (by creation, then id), as `effective_ratings` expects.
+    order = sorted(created, key=lambda pk: (created[pk], pk), reverse=True)
     return effective_ratings((agreed.get(pk, {}), answered.get(pk, {})) for pk in order)
 
 
@@ -84,8 +98,8 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
     """Compute, store a snapshot in the organisation's schema and the summary in public."""
     with schema_context(organisation.schema_name):
         started = timezone.now()
-        readiness = readiness_compute(organisation=organisation)
         version = referential.version_for_organisation(organisation)
+        readiness, evidence = _compute(organisation=organisation, version=version)
         snapshot = ReadinessSnapshot.objects.create(
             version_code=version.code,
             target_date=readiness.target_date,
@@ -95,9 +109,7 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
             predicted_minor=readiness.predicted_minor,
             result=readiness.as_dict(),
         )
-        pending_review = EvidenceItem.objects.filter(
-            is_archived=False, status=EvidenceItem.Status.SUBMITTED
-        ).count()
+        pending_review = sum(1 for item in evidence if item.status == EvidenceItem.Status.SUBMITTED)
         overdue_actions = Action.objects.filter(
             status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()
         ).count()

@@ -58,14 +58,16 @@ def organisation_access_get(*, user, slug: str) -> OrganisationAccess:
     return access
 
 
-def organisation_accesses_for_user(*, user) -> list[OrganisationAccess]:
-    """Every organisation the user may enter, by name, in one query."""
+def organisation_accesses_for_user(*, user, limit: int | None = None) -> list[OrganisationAccess]:
+    """Every organisation the user may enter (or the first `limit`), by name, in one query."""
     if not user.is_authenticated:
         return []
     queryset = _with_user_role(Organisation.objects.order_by("name"), user).filter(
         Exists(Membership.objects.filter(organisation=OuterRef("pk"), user=user))
         | Exists(ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user))
     )
+    if limit is not None:
+        queryset = queryset[:limit]
     return [access for org in queryset if (access := _access_from_annotated(org))]
 
 

@@ -105,7 +105,7 @@ def _consultant_or_404(request: HttpRequest) -> None:
 def portfolio_grid(request: HttpRequest) -> HttpResponse:
     """Indicators × clients: which indicators are weak across the portfolio."""
     _consultant_or_404(request)
-    rows = cockpit.portfolio_rows(user=request.user, sort="nom")
+    rows = cockpit.portfolio_rows(user=request.user, sort="nom", with_statuses=True)
     try:
         version = referential.version_in_force_on(day=timezone.localdate())
         indicators = list(version.indicators.order_by("number"))
@@ -116,12 +116,13 @@ def portfolio_grid(request: HttpRequest) -> HttpResponse:
         request,
         "tenancy/portfolio_grid.html",
         {
-            "rows": rows,
+            "rows": cockpit.grid_rows(rows=rows, columns=columns),
             "columns": columns,
             "version": version,
-            "weakest": sorted((c for c in columns if c.weak), key=lambda c: (-c.weak, c.number))[
-                :5
-            ],
+            "weakest": sorted(
+                (c for c in columns if c.weak),
+                key=lambda c: (-c.weak, not c.is_fundamental, c.number),
+            )[:5],
         },
     )
 

@@ -13,7 +13,7 @@ from indicators import services
 from indicators.models import Action, Campaign, Rating
 from indicators.readiness import consolidate, effective_ratings
 from indicators.referential.models import Indicator
-from qualiopi_portal.tenancy.models import OrganisationReadiness
+from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
 
 from .test_readiness_services import _validated
 
@@ -261,14 +261,15 @@ def test_a_done_action_needs_its_proof(world):
 
 
 def test_one_click_actions_from_a_gap_and_from_the_answers(world):
-    world.org_a.next_audit_date = timezone.localdate() + timedelta(days=20)
+    alpha = Organisation.objects.get(pk=world.org_a.pk)
+    alpha.next_audit_date = timezone.localdate() + timedelta(days=20)
     with schema_context("org_alpha"):
         gap = services.action_create_from_gap(
-            organisation=world.org_a, indicator=_indicator(26), created_by=world.firm_consultant
+            organisation=alpha, indicator=_indicator(26), created_by=world.firm_consultant
         )
         # A firm consultant is not a member: the referent owns it; due two weeks before audit.
         assert gap.owner == world.referent_a
-        assert gap.due_date == world.org_a.next_audit_date - timedelta(days=14)
+        assert gap.due_date == alpha.next_audit_date - timedelta(days=14)
         assert gap.source == "gap"
         assert gap.indicator_numbers == [26]
         assert gap.title.startswith("Indicateur 26 — ")

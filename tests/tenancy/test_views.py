@@ -51,7 +51,7 @@ def test_consultant_of_a_firm_lands_on_the_portfolio(client, world):
     client.force_login(world.firm_consultant)
     assert client.get("/").url == "/portefeuille/"
     response = client.get("/portefeuille/")
-    assert [row["organisation"].slug for row in response.context["rows"]] == ["alpha", "gamma"]
+    assert [row.organisation.slug for row in response.context["rows"]] == ["alpha", "gamma"]
     assert "Bêta" not in response.text
 
 

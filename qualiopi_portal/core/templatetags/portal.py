@@ -11,11 +11,3 @@ def org_url(context, name: str, organisation=None, **kwargs) -> str:
     """`{% org_url "org:members" %}` → /o/<current slug>/membres/ (keyword arguments only)."""
     organisation = organisation or context["request"].organisation
     return reverse(name, kwargs={"organisation_slug": organisation.slug, **kwargs})
-
-
-@register.filter
-def dict_get(mapping, key):
-    """`{{ statuses|dict_get:number }}`: JSON keys are strings, numbers are looked up as such."""
-    if not mapping:
-        return None
-    return mapping.get(str(key))

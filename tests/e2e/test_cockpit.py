@@ -38,10 +38,11 @@ def test_consultant_reviews_from_the_cockpit_and_comes_back(page, login, portal)
     # Back on the queue, with the confirmation; the item has left it.
     expect(page).to_have_url(re.compile(r"/portefeuille/a-valider/$"))
     expect(page.get_by_text("La preuve a été validée.")).to_be_visible()
-    expect(page.locator("tbody tr", has_text=title)).to_have_count(0)
+    reviewed = page.locator("tbody tr").filter(has_text=title).filter(has_text="Cap Compétences")
+    expect(reviewed).to_have_count(0)
 
     # The worker recomputes the client's readiness: the cockpit's count follows within seconds.
-    cockpit_tabs.get_by_role("link", name="Clients").click()
+    cockpit_tabs.get_by_role("link", name="Clients", exact=True).click()
     deadline = time.monotonic() + 30
     while _pending(page, "Cap Compétences") != before - 1 and time.monotonic() < deadline:
         time.sleep(1)
@@ -57,3 +58,35 @@ def test_the_grid_shows_common_weaknesses(page, login, portal):
     expect(rows).to_have_count(3)
     # 33 indicator columns under V10, one cell each per client.
     expect(rows.first.locator("td")).to_have_count(33)
+
+
+def test_a_self_rating_moves_the_dashboard_through_the_worker(page, login, portal):
+    login("referent.cfa@demo.test")
+    page.goto("/o/cfa-metiers-occitanie/")
+    gaps = page.locator("ol.gaps")
+    expect(gaps).not_to_contain_text("Analyse du besoin du bénéficiaire")
+
+    page.get_by_role("link", name="Autoévaluation").click()
+    page.get_by_role("link", name="Nouvelle campagne").click()
+    page.get_by_label("Intitulé").fill("Autoévaluation avant l'audit")
+    page.get_by_label("Nadia Benali").check()
+    page.get_by_role("button", name="Ouvrir la campagne").click()
+    expect(
+        page.get_by_text("La campagne « Autoévaluation avant l'audit » est ouverte.")
+    ).to_be_visible()
+
+    page.get_by_role("link", name="Analyse du besoin du bénéficiaire").click()
+    page.get_by_label("2. Votre processus, avec vos mots").fill("Entretien préalable, pas tracé.")
+    page.get_by_label("NC majeure").check()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.get_by_text("Votre réponse pour l'indicateur 4 est enregistrée.")).to_be_visible()
+
+    page.goto("/o/cfa-metiers-occitanie/")
+    deadline = time.monotonic() + 30
+    while "Analyse du besoin du bénéficiaire" not in gaps.inner_text():
+        assert time.monotonic() < deadline, "the worker did not recompute readiness"
+        time.sleep(1)
+        page.reload()
+    gap = gaps.locator("li", has_text="Analyse du besoin du bénéficiaire")
+    expect(gap).to_contain_text("Manquant")
+    expect(gap).to_contain_text("auto-évaluation : NC majeure")

@@ -32,7 +32,12 @@ ANSWERS = [
         Rating.MINOR,
         "Tracer les adaptations de parcours dans le dossier stagiaire.",
     ),
-    (26, Rating.MAJOR, Rating.MAJOR, "Désigner un référent handicap et formaliser le réseau."),
+    (
+        12,
+        Rating.MAJOR,
+        Rating.MAJOR,
+        "Formaliser le repérage des risques de rupture.",
+    ),
 ]
 PROCESS = "Décrit lors de l'atelier qualité : qui fait quoi, avec quels outils et quelles traces."
 
@@ -85,11 +90,11 @@ def seed_plan(*, organisation: Organisation, people: dict[str, Any], consultant:
                 reviewed_by=consultant,
             )
     today = timezone.localdate()
-    if 26 in applicable:
+    if 12 in applicable:
         services.action_create_from_answers(
             organisation=organisation,
             campaign=campaign,
-            indicator=indicators[26],
+            indicator=indicators[12],
             created_by=referent,
         )
     overdue = services.action_create(

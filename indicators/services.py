@@ -143,7 +143,7 @@ def readiness_recompute_request(*, schema_name: str, reason: str) -> None:
     organisation = Organisation.objects.filter(schema_name=schema_name).first()
     if organisation is None:
         return
-    logger.debug("readiness recompute requested for %s: %s", schema_name, reason)
+    logger.info("readiness recompute requested for %s: %s", schema_name, reason)
     OrganisationReadiness.objects.update_or_create(
         organisation=organisation, defaults={"requested_at": timezone.now()}
     )

@@ -31,6 +31,8 @@ def test_referent_logs_in_and_lands_on_the_dashboard(page, login, portal):
         "Preuves",
         "Couverture",
         "Intervenants",
+        "Autoévaluation",
+        "Plan de progrès",
         "Équipe",
         "Profil",
         "Sécurité",

@@ -14,6 +14,7 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,15 +92,21 @@ class CockpitRow:
 
     @property
     def trend_delta(self) -> int | None:
-        """Change since the oldest day kept (up to 30 days), in points."""
-        trend = self.summary.trend if self.summary else []
-        if len(trend) < 2:
-            return None
-        return round(trend[-1][1] - trend[0][1])
+        """Change since the oldest day kept (up to 30 days), in points (computed in SQL)."""
+        delta = getattr(self.organisation, "trend_delta", None)
+        return None if delta is None else round(delta)
 
     @property
     def statuses(self) -> dict[str, str]:
         return self.summary.indicator_statuses if self.summary else {}
+
+
+_TREND_DELTA = RawSQL(
+    "CASE WHEN jsonb_array_length(tenancy_organisationreadiness.trend) > 1 THEN "
+    "(tenancy_organisationreadiness.trend -> -1 ->> 1)::float "
+    "- (tenancy_organisationreadiness.trend -> 0 ->> 1)::float END",
+    [],
+)
 
 
 def _client_organisations(user):
@@ -132,6 +139,8 @@ def portfolio_rows(
     """
     today = today or timezone.localdate()
     organisations = _client_organisations(user)
+    # The trend's change is computed by PostgreSQL: 300 × 30 points never reach Python.
+    organisations = organisations.annotate(trend_delta=_TREND_DELTA).defer("readiness__trend")
     if not with_statuses:
         organisations = organisations.defer("readiness__indicator_statuses")
     if query:

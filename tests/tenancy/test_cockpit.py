@@ -57,6 +57,11 @@ def test_rows_show_each_client_and_sort_and_filter(client, world, media):
     assert alpha.percent == 6.2
     assert alpha.outcome == "not_certifiable"
     assert rows[1].summary is None
+    assert alpha.trend_delta is None  # one day of history only
+    OrganisationReadiness.objects.filter(organisation=world.org_a).update(
+        trend=[["2026-10-25", 40.0], ["2026-11-10", 47.0], ["2026-11-23", 55.0]]
+    )
+    assert cockpit.portfolio_rows(user=world.firm_consultant)[0].trend_delta == 15
     assert [
         r.organisation.slug for r in cockpit.portfolio_rows(user=world.firm_consultant, sort="-nom")
     ] == ["gamma", "alpha"]
@@ -74,6 +79,7 @@ def test_rows_show_each_client_and_sort_and_filter(client, world, media):
     assert 'href="/o/gamma/">Gamma CFA</a><br>' not in page
     assert 'href="/o/alpha/preuves/?statut=submitted">1</a>' in page
     assert "Non certifiable en l&#x27;état" in page
+    assert "▲ +15 pts" in page
     empty = client.get("/portefeuille/?q=zzz").content.decode()
     assert "Aucun client ne correspond à ces filtres." in empty
 

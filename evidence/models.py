@@ -6,11 +6,12 @@ work filed under V9 still counts under V10 (indicators 1–32 keep their numbers
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.accounts.fields import user_fk
 
 from .storage import get_evidence_storage
 
@@ -29,20 +30,6 @@ class Kind(models.TextChoices):
 class Responsibility(models.TextChoices):
     ORGANISATION = "organisation", _("L'organisme")
     CONTRIBUTOR = "contributor", _("Un·e formateur·rice ou sous-traitant")
-
-
-def _user_fk(verbose_name, related_name: str = "+", *, null: bool = True) -> models.ForeignKey:
-    # Users live in the public schema; DO_NOTHING keeps Django's deletion collector out of
-    # tenant tables it cannot see, while the database constraint still refuses to delete a
-    # user that evidence refers to.
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=verbose_name,
-    )
 
 
 class ChecklistEntry(models.Model):
@@ -106,9 +93,9 @@ class EvidenceItem(models.Model):
         choices=Responsibility.choices,
         default=Responsibility.ORGANISATION,
     )
-    concerns = _user_fk(_("personne concernée"))
-    owner = _user_fk(_("responsable"), null=False)
-    created_by = _user_fk(_("créée par"), null=False)
+    concerns = user_fk(_("personne concernée"))
+    owner = user_fk(_("responsable"), null=False)
+    created_by = user_fk(_("créée par"), null=False)
     checklist_entry = models.ForeignKey(
         ChecklistEntry,
         on_delete=models.PROTECT,
@@ -126,7 +113,7 @@ class EvidenceItem(models.Model):
         _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     rejection_reason = models.TextField(_("motif du refus"), blank=True)
-    reviewed_by = _user_fk(_("revue par"))
+    reviewed_by = user_fk(_("revue par"))
     reviewed_at = models.DateTimeField(_("revue le"), null=True, blank=True)
     is_archived = models.BooleanField(_("archivée"), default=False, db_index=True)
     archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
@@ -168,7 +155,7 @@ class EvidenceVersion(models.Model):
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     content_type = models.CharField(_("type détecté"), max_length=120)
     type_code = models.CharField(_("format"), max_length=10)
-    uploaded_by = _user_fk(_("déposée par"), null=False)
+    uploaded_by = user_fk(_("déposée par"), null=False)
     uploaded_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
 
     class Meta:
@@ -185,7 +172,7 @@ class EvidenceVersion(models.Model):
 
 class EvidenceComment(models.Model):
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="comments")
-    author = _user_fk(_("auteur"), null=False)
+    author = user_fk(_("auteur"), null=False)
     body = models.TextField(_("commentaire"), max_length=5000)
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
@@ -215,7 +202,7 @@ class EvidenceEvent(models.Model):
         COMMENTED = "commented", _("Commentaire")
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="events")
-    actor = _user_fk(_("auteur"))
+    actor = user_fk(_("auteur"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     details = models.JSONField(_("détails"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("date"), auto_now_add=True)

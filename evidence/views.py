@@ -20,7 +20,6 @@ from django.http import (
     HttpResponseBadRequest,
 )
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,6 +29,7 @@ from indicators.referential import selectors as referential
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
 from . import selectors, services
 from .forms import (
@@ -71,18 +71,6 @@ def _referential(organisation) -> ReferentialContext | None:
 
 def _missing_referential(request: HttpRequest) -> HttpResponse:
     return render(request, "indicators/referential_missing.html", status=503)
-
-
-def _url(request: HttpRequest, name: str, **kwargs) -> str:
-    return reverse(name, kwargs={"organisation_slug": request.organisation.slug, **kwargs})
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _is_contributor(request: HttpRequest) -> bool:
@@ -311,7 +299,7 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
                     uploads=files,
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 if len(items) == 1:
                     text = _("La preuve « %(title)s » a été ajoutée.") % {"title": items[0].title}
@@ -323,10 +311,10 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
                     ) % {"count": len(items)}
                 messages.success(request, text)
                 if len(items) == 1:
-                    return redirect(_url(request, "org:evidence_detail", pk=items[0].pk))
-                return redirect(_url(request, "org:evidence_list"))
+                    return redirect(org_reverse(request, "org:evidence_detail", pk=items[0].pk))
+                return redirect(org_reverse(request, "org:evidence_list"))
         if oversize:
-            _apply_errors(form, services.oversize_errors(oversize))
+            apply_errors(form, services.oversize_errors(oversize))
     return render(request, "evidence/form.html", {"form": form, "creating": True})
 
 
@@ -398,10 +386,10 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 item.refresh_from_db()
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("La preuve a été enregistrée."))
-                return redirect(_url(request, "org:evidence_detail", pk=item.pk))
+                return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))
     return render(request, "evidence/form.html", {"form": form, "item": item, "creating": False})
 
 
@@ -438,7 +426,7 @@ def evidence_version_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("La version %(number)s a été déposée.") % {"number": version.number}
             )
-            return redirect(_url(request, "org:evidence_detail", pk=item.pk))
+            return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))
     item.refresh_from_db()
     return _detail_with_errors(request, item, upload_form=form)
 
@@ -480,7 +468,7 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionError:
         raise Http404 from None
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_errors(form, error)
         item.refresh_from_db()
         return _detail_with_errors(request, item, review_form=form)
     labels = {
@@ -492,7 +480,7 @@ def evidence_review(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("depuis") == "revue" and transition != "submit":
         # Reviewing from the consultant's queue across clients: back to the queue.
         return redirect("portfolio_review")
-    return redirect(_url(request, "org:evidence_detail", pk=item.pk))
+    return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))
 
 
 @organisation_permission_required(Permission.EVIDENCE_COMMENT)
@@ -508,7 +496,7 @@ def evidence_comment(request: HttpRequest, pk: int) -> HttpResponse:
             body=form.cleaned_data["body"],
         )
         messages.success(request, _("Votre commentaire a été ajouté."))
-        return redirect(_url(request, "org:evidence_detail", pk=item.pk) + "#commentaires")
+        return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk) + "#commentaires")
     return _detail_with_errors(request, item, comment_form=form)
 
 
@@ -529,7 +517,7 @@ def evidence_archive(request: HttpRequest, pk: int) -> HttpResponse:
             _("« %(title)s » est archivée. Vous pouvez la restaurer depuis les archives.")
             % {"title": item.title},
         )
-        return redirect(_url(request, "org:evidence_list"))
+        return redirect(org_reverse(request, "org:evidence_list"))
     if not (
         request.organisation_access.has(Permission.EVIDENCE_MANAGE)
         or request.user.pk in (item.concerns_id, item.created_by_id)
@@ -547,7 +535,7 @@ def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionError:
         raise Http404 from None
     messages.success(request, _("« %(title)s » est restaurée.") % {"title": item.title})
-    return redirect(_url(request, "org:evidence_detail", pk=item.pk))
+    return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))
 
 
 # --- Contributor space and the checklist -----------------------------------------------------
@@ -608,8 +596,8 @@ def checklist_entry_edit(request: HttpRequest, pk: int | None = None) -> HttpRes
                 access=request.organisation_access, entry=entry, data=form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("La liste des pièces attendues a été mise à jour."))
-            return redirect(_url(request, "org:checklist"))
+            return redirect(org_reverse(request, "org:checklist"))
     return render(request, "evidence/checklist_form.html", {"form": form, "entry": entry})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.accounts.fields import user_fk
 
 
 class Outcome(models.TextChoices):
@@ -36,17 +37,9 @@ class ReadinessSnapshot(models.Model):
         return f"{self.computed_at:%Y-%m-%d %H:%M} {self.overall_percent} %"
 
 
-def _user_fk(verbose_name, related_name: str = "+", *, null: bool = False) -> models.ForeignKey:
-    # Users live in the public schema: DO_NOTHING keeps Django's collector out of tenant tables
-    # (same reasoning as the evidence app); the database constraint still protects the row.
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=verbose_name,
-    )
+def _user_fk(verbose_name) -> models.ForeignKey:
+    """Required user references (see `user_fk` for why DO_NOTHING)."""
+    return user_fk(verbose_name, null=False)
 
 
 class Rating(models.TextChoices):

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
 from . import selectors, services
 from .forms import ActionFilterForm, ActionForm, AgreedRatingForm, AnswerForm, CampaignForm
@@ -25,18 +25,6 @@ from .referential import selectors as referential
 from .referential.models import ReferentialVersion
 
 PAGE_SIZE = 50
-
-
-def _url(request: HttpRequest, name: str, **kwargs) -> str:
-    return reverse(name, kwargs={"organisation_slug": request.organisation.slug, **kwargs})
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _version_indicators(request: HttpRequest, version: ReferentialVersion):
@@ -103,12 +91,12 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 created_by=request.user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request, _("La campagne « %(title)s » est ouverte.") % {"title": campaign.title}
             )
-            return redirect(_url(request, "org:campaign_detail", pk=campaign.pk))
+            return redirect(org_reverse(request, "org:campaign_detail", pk=campaign.pk))
     return render(
         request,
         "indicators/campaign_form.html",
@@ -172,7 +160,7 @@ def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
             _("La campagne est maintenant : %(status)s.")
             % {"status": campaign.get_status_display().lower()},
         )
-    return redirect(_url(request, "org:campaign_detail", pk=campaign.pk))
+    return redirect(org_reverse(request, "org:campaign_detail", pk=campaign.pk))
 
 
 @organisation_permission_required(Permission.SELF_ASSESSMENT_VIEW)
@@ -259,15 +247,19 @@ def campaign_indicator(request: HttpRequest, pk: int, number: int) -> HttpRespon
                     )
                     text = _("L'appréciation retenue pour l'indicateur %(number)s est enregistrée.")
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, text % {"number": number})
                 following = next((n for n in sorted(applicable) if n > number), None)
                 if following is not None and request.POST.get("next") == "1":
                     return redirect(
-                        _url(request, "org:campaign_indicator", pk=campaign.pk, number=following)
+                        org_reverse(
+                            request, "org:campaign_indicator", pk=campaign.pk, number=following
+                        )
                     )
-                return redirect(_url(request, "org:campaign_indicator", pk=pk, number=number))
+                return redirect(
+                    org_reverse(request, "org:campaign_indicator", pk=pk, number=number)
+                )
     ordered = sorted(applicable)
     position = ordered.index(number)
     return render(
@@ -303,9 +295,9 @@ def campaign_indicator_action(request: HttpRequest, pk: int, number: int) -> Htt
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(_url(request, "org:campaign_indicator", pk=pk, number=number))
+        return redirect(org_reverse(request, "org:campaign_indicator", pk=pk, number=number))
     messages.success(request, _("L'action a été ajoutée au plan de progrès ; précisez-la."))
-    return redirect(_url(request, "org:action_edit", pk=action.pk))
+    return redirect(org_reverse(request, "org:action_edit", pk=action.pk))
 
 
 # --- Action plan ---------------------------------------------------------------------------
@@ -398,10 +390,10 @@ def action_create(request: HttpRequest) -> HttpResponse:
                         completion_note=data["completion_note"],
                     )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("L'action a été ajoutée au plan de progrès."))
-            return redirect(_url(request, "org:action_list"))
+            return redirect(org_reverse(request, "org:action_list"))
     return render(
         request,
         "indicators/action_form.html",
@@ -438,10 +430,10 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             action.refresh_from_db()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("L'action a été enregistrée."))
-            return redirect(_url(request, "org:action_list"))
+            return redirect(org_reverse(request, "org:action_list"))
     return render(
         request,
         "indicators/action_form.html",
@@ -465,4 +457,4 @@ def action_from_gap(request: HttpRequest, number: int) -> HttpResponse:
         request,
         _("L'action a été ajoutée au plan de progrès ; vérifiez l'échéance et le responsable."),
     )
-    return redirect(_url(request, "org:action_edit", pk=action.pk))
+    return redirect(org_reverse(request, "org:action_edit", pk=action.pk))

@@ -29,18 +29,10 @@ from .forms import (
 )
 from .models import Role
 from .permissions import Permission
+from .shortcuts import apply_errors
 
 # The review queue shows the oldest submitted items first; beyond this, filter by client.
 REVIEW_QUEUE_LIMIT = 200
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError becomes form errors, on the field when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _dashboard_url(slug: str) -> str:
@@ -161,7 +153,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
                 slug=slug, created_by=request.user, firm=firm, **data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request, _("L'organisation %(name)s a été créée.") % {"name": organisation.name}
@@ -271,7 +263,7 @@ def organisation_edit(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as error:
             organisation.refresh_from_db()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Le profil de l'organisation a été enregistré."))
             return redirect(reverse("org:profile", kwargs={"organisation_slug": organisation.slug}))
@@ -315,7 +307,7 @@ def members(request: HttpRequest) -> HttpResponse:
                     base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(
                     request,

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.referential import selectors as referential
+from indicators.selectors import actions_owned_by
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
@@ -554,6 +555,7 @@ def my_space(request: HttpRequest) -> HttpResponse:
         {
             "lines": lines,
             "items": own.select_related("checklist_entry").order_by("-updated_at")[:50],
+            "actions": list(actions_owned_by(user=request.user)),
             "today": timezone.localdate(),
         },
     )

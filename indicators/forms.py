@@ -120,7 +120,10 @@ class ActionForm(PortalForm):
         label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     indicator_numbers = forms.TypedMultipleChoiceField(
-        label=_("Indicateurs concernés"), coerce=int, required=False
+        label=_("Indicateurs concernés"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "indicator-choices"}),
     )
     owner = UserChoiceField(
         label=_("Responsable"),

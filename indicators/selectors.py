@@ -177,6 +177,13 @@ def actions_filtered(
     ).order_by("closed", "due_date", "pk")
 
 
+def actions_owned_by(*, user) -> QuerySet[Action]:
+    """The open actions someone is responsible for (shown in a contributor's own space)."""
+    return Action.objects.filter(owner=user, status__in=Action.OPEN_STATUSES).order_by(
+        "due_date", "pk"
+    )
+
+
 # --- Self-assessment -----------------------------------------------------------------------
 
 

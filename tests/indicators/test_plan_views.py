@@ -213,3 +213,31 @@ def test_one_click_action_from_a_dashboard_gap(client, world):
     dashboard = client.get("/o/alpha/").content.decode()
     assert "Créer une action" in dashboard
     assert "Aucune action en retard." in dashboard
+
+
+def test_a_contributor_sees_their_own_actions_in_their_space(client, world):
+    today = timezone.localdate()
+    with schema_context("org_alpha"):
+        mine = services.action_create(
+            organisation=world.org_a,
+            title="Envoyer le CV mis à jour",
+            indicator_numbers=[21],
+            owner=world.contributor_a,
+            due_date=today + timedelta(days=5),
+            created_by=world.referent_a,
+        )
+        Action.objects.filter(pk=mine.pk).update(due_date=today - timedelta(days=1))
+        services.action_create(
+            organisation=world.org_a,
+            title="Action de la direction",
+            owner=world.director_a,
+            due_date=today + timedelta(days=5),
+            created_by=world.referent_a,
+        )
+    client.force_login(world.contributor_a)
+    page = client.get("/o/alpha/mon-espace/").content.decode()
+    assert "Mes actions du plan de progrès" in page
+    assert "Envoyer le CV mis à jour" in page
+    day = (today - timedelta(days=1)).strftime("%d/%m/%Y")
+    assert f"en retard : échéance {day}" in page
+    assert "Action de la direction" not in page

@@ -1,1 +1,125 @@
-"""Models arrive with the issue that builds this app."""
+"""Certificates, audits and their findings (tenant data)."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.accounts.fields import user_fk
+
+from . import rules
+
+COMMON_CERTIFIERS = [
+    "AFNOR Certification",
+    "Bureau Veritas Certification",
+    "Certif'Pro",
+    "ICPF",
+    "I.Cert",
+    "SGS ICS",
+    "Qualianor Certification",
+    "Apave Certification",
+]
+
+
+class Certificate(models.Model):
+    """The Qualiopi certificate in force (a renewal adds a new row; old ones are kept)."""
+
+    certifier = models.CharField(_("organisme certificateur"), max_length=120)
+    number = models.CharField(_("numéro de certificat"), max_length=80)
+    categories = ArrayField(
+        models.CharField(max_length=3), verbose_name=_("catégories couvertes"), default=list
+    )
+    issued_on = models.DateField(_("date d'émission"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificat")
+        verbose_name_plural = _("certificats")
+        ordering = ["-issued_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certifier} {self.number}"
+
+    @property
+    def cycle(self) -> rules.Cycle:
+        return rules.cycle(self.issued_on)
+
+
+class Audit(models.Model):
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Audit initial")
+        SURVEILLANCE = "surveillance", _("Audit de surveillance")
+        RENEWAL = "renewal", _("Audit de renouvellement")
+        EXTENSION = "extension", _("Audit d'extension")
+        MOCK = "mock", _("Audit à blanc")
+        INTERNAL = "internal", _("Audit interne")
+
+    kind = models.CharField(_("type d'audit"), max_length=20, choices=Kind.choices)
+    starts_on = models.DateField(_("premier jour"))
+    ends_on = models.DateField(_("dernier jour"))
+    auditors = models.CharField(_("auditeur·rices"), max_length=300, blank=True)
+    sites = models.CharField(_("sites audités"), max_length=300, blank=True)
+    version_code = models.CharField(_("version du référentiel"), max_length=10)
+    report_date = models.DateField(_("date du rapport"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = user_fk(_("créé par"), null=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit")
+        verbose_name_plural = _("audits")
+        ordering = ["-starts_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on:%d/%m/%Y}"
+
+
+class Finding(models.Model):
+    class Kind(models.TextChoices):
+        CONFORM = "conform", _("Conforme")
+        MINOR = "nc_minor", _("NC mineure")
+        MAJOR = "nc_major", _("NC majeure")
+        SENSITIVE = "sensitive", _("Point sensible")
+        STRENGTH = "strength", _("Point fort")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ouverte")
+        PLANNED = "planned", _("Actions planifiées")
+        PROOF_SUBMITTED = "proof_submitted", _("Preuve transmise")
+        LIFTED = "lifted", _("Levée")
+
+    NC_KINDS = (Kind.MINOR, Kind.MAJOR)
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="findings")
+    indicator_number = models.PositiveSmallIntegerField(_("indicateur"))
+    kind = models.CharField(_("constat"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"))
+    missing = models.TextField(_("ce qui manquait"), blank=True)
+    root_cause = models.TextField(_("cause racine"), blank=True)
+    deadline = models.DateField(_("échéance de levée"), null=True, blank=True)
+    status = models.CharField(
+        _("état"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    escalated_from = models.CharField(max_length=20, blank=True)
+    proofs = models.ManyToManyField(
+        "evidence.EvidenceItem", blank=True, related_name="+", verbose_name=_("preuves de levée")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(_("levée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("constat d'audit")
+        verbose_name_plural = _("constats d'audit")
+        ordering = ["indicator_number", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_number}: {self.get_kind_display()}"
+
+    @property
+    def is_nc(self) -> bool:
+        return self.kind in self.NC_KINDS
+
+    @property
+    def is_open_nc(self) -> bool:
+        return self.is_nc and self.status != self.Status.LIFTED

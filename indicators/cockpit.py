@@ -35,6 +35,7 @@ SORTS = {
     "audit": lambda row: (row.days_to_audit is None, row.days_to_audit or 0, row.organisation.name),
     "a-valider": lambda row: (-row.pending_review, row.organisation.name),
     "retards": lambda row: (-row.overdue_actions, row.organisation.name),
+    "nc": lambda row: (-row.open_findings, row.organisation.name),
 }
 DEFAULT_SORT = "audit"
 
@@ -71,6 +72,10 @@ class CockpitRow:
         return org_path("org:action_list", self.organisation.slug)
 
     @property
+    def audits_url(self) -> str:
+        return org_path("org:audit_list", self.organisation.slug)
+
+    @property
     def percent(self) -> float | None:
         return self.summary.overall_percent if self.summary else None
 
@@ -81,6 +86,10 @@ class CockpitRow:
     @property
     def pending_review(self) -> int:
         return self.summary.pending_review if self.summary else 0
+
+    @property
+    def open_findings(self) -> int:
+        return self.summary.open_findings if self.summary else 0
 
     @property
     def overdue_actions(self) -> int:

@@ -162,6 +162,7 @@ class Action(models.Model):
         MANUAL = "manual", _("Saisie")
         SELF_ASSESSMENT = "self_assessment", _("Autoévaluation")
         GAP = "gap", _("Écart de préparation")
+        FINDING = "finding", _("Constat d'audit")
 
     OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS)
 
@@ -187,6 +188,15 @@ class Action(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
     campaign = models.ForeignKey(
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    # The corrective actions of an audit's non-conformity.
+    finding = models.ForeignKey(
+        "audits.Finding",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("non-conformité"),
     )
     created_by = _user_fk(_("créée par"))
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)

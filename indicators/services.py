@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from audits import selectors as audit_selectors
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.models import Membership, Organisation, OrganisationReadiness, Role
 
@@ -40,13 +42,21 @@ def readiness_compute(
     *, organisation: Organisation, today: date | None = None, version=None
 ) -> Readiness:
     """Load the facts (current schema must be the organisation's) and apply the pure rules."""
-    readiness, _evidence = _compute(organisation=organisation, today=today, version=version)
+    readiness, _extra = _compute(organisation=organisation, today=today, version=version)
     return readiness
+
+
+@dataclass(frozen=True)
+class _Extra:
+    """Facts loaded for the computation that the public summary also shows."""
+
+    evidence: list[EvidenceFacts]
+    open_findings: int
 
 
 def _compute(
     *, organisation: Organisation, today: date | None = None, version=None
-) -> tuple[Readiness, list[EvidenceFacts]]:
+) -> tuple[Readiness, _Extra]:
     version = version or referential.version_for_organisation(organisation, today=today)
     target = referential.target_date_for_organisation(organisation, today=today)
     result = referential.applicability_for_organisation(organisation, version)
@@ -63,14 +73,16 @@ def _compute(
             is_archived=False
         ).values_list("indicator_numbers", "status", "valid_until")
     ]
+    open_ncs, open_count = audit_selectors.open_ncs()
     readiness = compute(
         indicators=indicators,
         evidence=evidence,
         target_date=target,
         ratings=self_ratings(),
+        open_ncs=open_ncs,
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
-    return readiness, evidence
+    return readiness, _Extra(evidence, open_count)
 
 
 def self_ratings() -> dict[int, str]:
@@ -99,7 +111,7 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
     with schema_context(organisation.schema_name):
         started = timezone.now()
         version = referential.version_for_organisation(organisation)
-        readiness, evidence = _compute(organisation=organisation, version=version)
+        readiness, extra = _compute(organisation=organisation, version=version)
         snapshot = ReadinessSnapshot.objects.create(
             version_code=version.code,
             target_date=readiness.target_date,
@@ -109,7 +121,9 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
             predicted_minor=readiness.predicted_minor,
             result=readiness.as_dict(),
         )
-        pending_review = sum(1 for item in evidence if item.status == EvidenceItem.Status.SUBMITTED)
+        pending_review = sum(
+            1 for item in extra.evidence if item.status == EvidenceItem.Status.SUBMITTED
+        )
         overdue_actions = Action.objects.filter(
             status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()
         ).count()
@@ -123,6 +137,7 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
     summary.predicted_minor = snapshot.predicted_minor
     summary.pending_review = pending_review
     summary.overdue_actions = overdue_actions
+    summary.open_findings = extra.open_findings
     summary.trend = trend_with(summary.trend, snapshot.computed_at, snapshot.overall_percent)
     summary.indicator_statuses = {
         str(item["number"]): item["status"] for item in snapshot.result["indicators"]
@@ -325,6 +340,7 @@ def action_create(
     description: str = "",
     source: str = Action.Source.MANUAL,
     campaign: Campaign | None = None,
+    finding=None,
 ) -> Action:
     _action_check(organisation=organisation, owner=owner, due_date=due_date, title=title)
     action = Action.objects.create(
@@ -335,6 +351,7 @@ def action_create(
         due_date=due_date,
         source=source,
         campaign=campaign,
+        finding=finding,
         created_by=created_by,
     )
     readiness_changed("action created")
@@ -394,7 +411,7 @@ def default_due_date(*, organisation: Organisation, today: date | None = None) -
     return due
 
 
-def _default_owner(organisation: Organisation, user) -> Any:
+def default_owner(organisation: Organisation, user) -> Any:
     """Whoever clicked, when a member; a firm's consultant hands it to the referent."""
     if user.pk in _members(organisation):
         return user
@@ -414,7 +431,7 @@ def action_create_from_gap(*, organisation: Organisation, indicator: Any, create
         title=_("Indicateur %(number)s — %(title)s : réunir une preuve validée")
         % {"number": indicator.number, "title": indicator.title},
         indicator_numbers=[indicator.number],
-        owner=_default_owner(organisation, created_by),
+        owner=default_owner(organisation, created_by),
         due_date=default_due_date(organisation=organisation),
         created_by=created_by,
         source=Action.Source.GAP,
@@ -439,7 +456,7 @@ def action_create_from_answers(
         title=first_line,
         description="\n\n".join(texts),
         indicator_numbers=[indicator.number],
-        owner=_default_owner(organisation, created_by),
+        owner=default_owner(organisation, created_by),
         due_date=default_due_date(organisation=organisation),
         created_by=created_by,
         source=Action.Source.SELF_ASSESSMENT,

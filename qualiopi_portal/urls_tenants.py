@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from audits import views as audit_views
 from evidence import views as evidence_views
 from indicators import plan_views
 from indicators import views as indicator_views
@@ -76,6 +77,21 @@ urlpatterns = [
         "plan-de-progres/depuis-ecart/<int:number>/",
         plan_views.action_from_gap,
         name="action_from_gap",
+    ),
+    path("audits/", audit_views.audit_list, name="audit_list"),
+    path("audits/certificat/", audit_views.certificate_edit, name="certificate_edit"),
+    path("audits/nouveau/", audit_views.audit_create, name="audit_create"),
+    path("audits/<int:pk>/", audit_views.audit_detail, name="audit_detail"),
+    path("audits/<int:pk>/modifier/", audit_views.audit_edit, name="audit_edit"),
+    path(
+        "audits/<int:audit_pk>/constats/<int:pk>/",
+        audit_views.finding_detail,
+        name="finding_detail",
+    ),
+    path(
+        "audits/<int:audit_pk>/constats/<int:pk>/action/",
+        audit_views.finding_action,
+        name="finding_action",
     ),
     path("profil/", tenancy_views.organisation_edit, name="profile"),
     path("securite/", tenancy_views.organisation_security, name="security"),

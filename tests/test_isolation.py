@@ -17,6 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import schema_context
 
+from audits import services as audit_services
+from audits.models import Audit, Certificate, Finding
 from evidence import services as evidence_services
 from evidence.models import (
     ChecklistEntry,
@@ -97,6 +99,13 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:action_create": lambda b: {},
     "org:action_edit": lambda b: {"pk": b["action"].pk},
     "org:action_from_gap": lambda b: {"number": 4},
+    "org:audit_list": lambda b: {},
+    "org:certificate_edit": lambda b: {},
+    "org:audit_create": lambda b: {},
+    "org:audit_detail": lambda b: {"pk": b["audit"].pk},
+    "org:audit_edit": lambda b: {"pk": b["audit"].pk},
+    "org:finding_detail": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
+    "org:finding_action": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -114,6 +123,7 @@ POST_ONLY = {
     # No corrective action was proposed: a message, back to the indicator.
     "org:campaign_indicator_action": ({}, 302),
     "org:action_from_gap": ({}, 302),
+    "org:finding_action": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -124,6 +134,7 @@ WITHOUT_NAME = {
     "org:campaign_status",
     "org:campaign_indicator_action",
     "org:action_from_gap",
+    "org:finding_action",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
@@ -181,7 +192,27 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             due_date=date(2026, 12, 1),
             created_by=world.referent_b,
         )
+        audit = audit_services.audit_save(
+            audit=None,
+            created_by=world.referent_b,
+            kind="mock",
+            starts_on=date(2026, 11, 10),
+            ends_on=date(2026, 11, 10),
+            auditors=f"Auditrice {B_MARKER}",
+            sites="",
+            report_date=date(2026, 11, 12),
+            notes="",
+        )
+        finding = audit_services.finding_save(
+            audit=audit,
+            finding=None,
+            indicator_number=4,
+            kind="nc_major",
+            description=f"Constat {B_MARKER}",
+        )
     return {
+        "audit": audit,
+        "finding": finding,
         "campaign": campaign,
         "action": action,
         "membership": membership,
@@ -202,6 +233,9 @@ def _b_evidence_state() -> tuple:
             list(Campaign.objects.values_list("pk", "title", "status")),
             Answer.objects.count(),
             list(Action.objects.values_list("pk", "title", "status", "due_date")),
+            list(Audit.objects.values_list("pk", "kind", "starts_on", "report_date")),
+            list(Finding.objects.values_list("pk", "kind", "status", "description")),
+            Certificate.objects.count(),
         )
 
 

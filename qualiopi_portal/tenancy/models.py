@@ -248,6 +248,7 @@ class OrganisationReadiness(models.Model):
     # the same computation, the recent trend and every indicator's status.
     pending_review = models.PositiveIntegerField(_("preuves à valider"), default=0)
     overdue_actions = models.PositiveIntegerField(_("actions en retard"), default=0)
+    open_findings = models.PositiveIntegerField(_("non-conformités ouvertes"), default=0)
     trend = models.JSONField(_("tendance"), default=list, blank=True)
     indicator_statuses = models.JSONField(_("état des indicateurs"), default=dict, blank=True)
 

@@ -33,6 +33,9 @@ class Permission(StrEnum):
     SELF_ASSESSMENT_MANAGE = "self_assessment.manage"
     # The review step (the "tiers"): comment and set the agreed rating.
     SELF_ASSESSMENT_REVIEW = "self_assessment.review"
+    AUDITS_VIEW = "audits.view"
+    # Certificate, audits, findings and their follow-up.
+    AUDITS_MANAGE = "audits.manage"
     ACTIONS_VIEW = "actions.view"
     ACTIONS_MANAGE = "actions.manage"
 
@@ -53,6 +56,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.SELF_ASSESSMENT_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.SELF_ASSESSMENT_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
     Permission.SELF_ASSESSMENT_REVIEW: frozenset({Role.CONSULTANT}),
+    Permission.AUDITS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.AUDITS_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
     Permission.ACTIONS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
 }

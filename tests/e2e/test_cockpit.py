@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 def _pending(page, client: str) -> int:
     row = page.locator("table.cockpit tbody tr", has_text=client)
-    return int(row.locator("td").nth(4).inner_text())
+    return int(row.locator("td").nth(5).inner_text())
 
 
 def test_consultant_reviews_from_the_cockpit_and_comes_back(page, login, portal):

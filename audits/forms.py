@@ -1,0 +1,102 @@
+"""Forms of the audits app: they validate input; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from evidence.models import EvidenceItem
+from qualiopi_portal.tenancy.forms import PortalForm
+from qualiopi_portal.tenancy.models import ActionCategory
+
+from .models import COMMON_CERTIFIERS, Audit, Finding
+
+
+def _date_field(label, required: bool = True, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+class CertificateForm(PortalForm):
+    certifier = forms.CharField(
+        label=_("Organisme certificateur"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "certifiers", "autocomplete": "off"}),
+    )
+    number = forms.CharField(label=_("Numéro de certificat"), max_length=80)
+    categories = forms.MultipleChoiceField(
+        label=_("Catégories couvertes"),
+        choices=ActionCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choisissez au moins une catégorie couverte.")},
+    )
+    issued_on = _date_field(_("Date d'émission"))
+
+    certifiers = COMMON_CERTIFIERS
+
+
+class AuditForm(PortalForm):
+    kind = forms.ChoiceField(label=_("Type d'audit"), choices=Audit.Kind.choices)
+    starts_on = _date_field(_("Premier jour"))
+    ends_on = _date_field(_("Dernier jour"))
+    auditors = forms.CharField(label=_("Auditeur·rices"), max_length=300, required=False)
+    sites = forms.CharField(
+        label=_("Sites audités"),
+        max_length=300,
+        required=False,
+        help_text=_("Siège, établissements échantillonnés, ou « à distance »."),
+    )
+    report_date = _date_field(
+        _("Date du rapport"),
+        required=False,
+        help_text=_(
+            "Fixe les échéances de levée : 3 mois pour une NC majeure, 6 pour une mineure."
+        ),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FindingForm(PortalForm):
+    indicator_number = forms.TypedChoiceField(label=_("Indicateur"), coerce=int)
+    kind = forms.ChoiceField(label=_("Constat"), choices=Finding.Kind.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    missing = forms.CharField(
+        label=_("Ce qui manquait"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    root_cause = forms.CharField(
+        label=_("Cause racine"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    deadline = _date_field(
+        _("Échéance de levée"),
+        required=False,
+        help_text=_("Laissée vide, elle est calculée depuis la date du rapport."),
+    )
+
+    def __init__(self, *args, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator_number"].choices = [
+            (i.number, f"{i.number} — {i.title}") for i in indicators
+        ]
+
+
+class FindingStatusForm(PortalForm):
+    status = forms.ChoiceField(label=_("Nouvel état"), choices=Finding.Status.choices)
+    proofs = forms.ModelMultipleChoiceField(
+        label=_("Preuves de correction"),
+        queryset=EvidenceItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, indicator_number: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proofs"].queryset = EvidenceItem.objects.filter(
+            is_archived=False, indicator_numbers__contains=[indicator_number]
+        ).order_by("title")
+        self.fields["proofs"].label_from_instance = lambda item: item.title

@@ -1,0 +1,137 @@
+"""Rules of the certification cycle and of non-conformities: pure functions over plain data.
+
+DOMAIN.md: a certificate is valid 3 years; the surveillance audit falls between the 14th and the
+22nd month; a minor non-conformity is corrected within 6 months of the report, a major within 3
+months; a minor still open at the next audit becomes major; accumulated minors (at or above a
+threshold, 5 by default) weigh as a major in the certifier's decision.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+CERTIFICATE_YEARS = 3
+SURVEILLANCE_FROM_MONTH = 14
+SURVEILLANCE_UNTIL_MONTH = 22
+DEADLINE_MONTHS = {"nc_minor": 6, "nc_major": 3}
+DEFAULT_MINOR_THRESHOLD = 5
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, on the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """The dates of one certificate's three-year cycle."""
+
+    issued_on: date
+    expires_on: date
+    surveillance_from: date
+    surveillance_until: date
+
+    @property
+    def renewal_due(self) -> date:
+        """The renewal audit must be held, and decided, before the certificate expires."""
+        return self.expires_on
+
+
+def cycle(issued_on: date) -> Cycle:
+    return Cycle(
+        issued_on=issued_on,
+        expires_on=add_months(issued_on, 12 * CERTIFICATE_YEARS),
+        surveillance_from=add_months(issued_on, SURVEILLANCE_FROM_MONTH),
+        surveillance_until=add_months(issued_on, SURVEILLANCE_UNTIL_MONTH),
+    )
+
+
+class CycleWarning(StrEnum):
+    SURVEILLANCE_SOON = "surveillance_soon"
+    SURVEILLANCE_OPEN = "surveillance_open"
+    SURVEILLANCE_MISSED = "surveillance_missed"
+    RENEWAL_SOON = "renewal_soon"
+    EXPIRED = "expired"
+
+
+def cycle_warnings(
+    c: Cycle, *, today: date, surveillance_done: bool, notice_days: int = 90
+) -> list[CycleWarning]:
+    """What the referent must be told about the cycle today."""
+    if today > c.expires_on:
+        return [CycleWarning.EXPIRED]
+    warnings = []
+    if not surveillance_done:
+        if today > c.surveillance_until:
+            warnings.append(CycleWarning.SURVEILLANCE_MISSED)
+        elif today >= c.surveillance_from:
+            warnings.append(CycleWarning.SURVEILLANCE_OPEN)
+        elif (c.surveillance_from - today).days <= notice_days:
+            warnings.append(CycleWarning.SURVEILLANCE_SOON)
+    if (c.expires_on - today).days <= 2 * notice_days:
+        warnings.append(CycleWarning.RENEWAL_SOON)
+    return warnings
+
+
+def nc_deadline(severity: str, report_date: date) -> date:
+    """Minor: 6 months from the report; major: 3 months."""
+    return add_months(report_date, DEADLINE_MONTHS[severity])
+
+
+def escalated(severity: str, *, still_open_at_next_audit: bool) -> str:
+    """A minor left open until the next audit becomes major."""
+    if severity == "nc_minor" and still_open_at_next_audit:
+        return "nc_major"
+    return severity
+
+
+class Decision(StrEnum):
+    ISSUED = "issued"
+    AFTER_LIFTING = "after_lifting"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class FindingFacts:
+    severity: str  # nc_minor, nc_major (other finding kinds do not count)
+    is_lifted: bool
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    majors: int
+    minors: int
+    minors_count_as_major: bool
+    decision: Decision
+
+
+def decision(
+    findings: Iterable[FindingFacts],
+    *,
+    today: date,
+    minor_threshold: int = DEFAULT_MINOR_THRESHOLD,
+) -> DecisionResult:
+    """The certifier's decision as the rules predict it.
+
+    Open majors (or minors at or above the threshold) mean the certificate waits for their
+    lifting; a major still open after its deadline means refusal. Open minors below the
+    threshold do not block: their corrective plan is checked at the next audit.
+    """
+    open_findings = [f for f in findings if not f.is_lifted]
+    majors = [f for f in open_findings if f.severity == "nc_major"]
+    minors = [f for f in open_findings if f.severity == "nc_minor"]
+    accumulate = len(minors) >= minor_threshold
+    if any(f.deadline is not None and f.deadline < today for f in majors):
+        outcome = Decision.REFUSED
+    elif majors or accumulate:
+        outcome = Decision.AFTER_LIFTING
+    else:
+        outcome = Decision.ISSUED
+    return DecisionResult(len(majors), len(minors), accumulate, outcome)

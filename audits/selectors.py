@@ -1,0 +1,70 @@
+"""Reads of the audits app."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from . import rules
+from .models import Audit, Certificate, Finding
+
+# Finding kinds → the readiness engine's severities.
+SEVERITY = {Finding.Kind.MINOR: "minor", Finding.Kind.MAJOR: "major"}
+
+
+def open_ncs() -> tuple[dict[int, str], int]:
+    """Per indicator, the most severe open non-conformity of any audit, and how many are open
+    (current schema; one query)."""
+    severity: dict[int, str] = {}
+    count = 0
+    for number, kind in (
+        Finding.objects.filter(kind__in=Finding.NC_KINDS)
+        .exclude(status=Finding.Status.LIFTED)
+        .values_list("indicator_number", "kind")
+    ):
+        count += 1
+        if severity.get(number) != "major":
+            severity[number] = SEVERITY[kind]
+    return severity, count
+
+
+def certificate_current() -> Certificate | None:
+    return Certificate.objects.first()
+
+
+def surveillance_done(certificate: Certificate) -> bool:
+    """A surveillance audit held inside this certificate's cycle."""
+    c = certificate.cycle
+    return Audit.objects.filter(
+        kind=Audit.Kind.SURVEILLANCE, starts_on__gte=c.issued_on, starts_on__lte=c.expires_on
+    ).exists()
+
+
+def certificate_warnings(certificate: Certificate, *, today: date) -> list[str]:
+    return [
+        str(w)
+        for w in rules.cycle_warnings(
+            certificate.cycle, today=today, surveillance_done=surveillance_done(certificate)
+        )
+    ]
+
+
+def decision_for(audit: Audit, *, today: date, minor_threshold: int) -> rules.DecisionResult:
+    return rules.decision(
+        (
+            rules.FindingFacts(f.kind, f.status == Finding.Status.LIFTED, f.deadline)
+            for f in audit.findings.filter(kind__in=Finding.NC_KINDS)
+        ),
+        today=today,
+        minor_threshold=minor_threshold,
+    )
+
+
+def open_findings() -> QuerySet[Finding]:
+    return (
+        Finding.objects.filter(kind__in=Finding.NC_KINDS)
+        .exclude(status=Finding.Status.LIFTED)
+        .select_related("audit")
+        .order_by("deadline", "pk")
+    )

@@ -1,0 +1,186 @@
+"""Writes of the audits app: certificates, audits, findings and their follow-up."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import Action
+from indicators.referential import selectors as referential
+from indicators.services import (
+    action_create,
+    default_due_date,
+    default_owner,
+    readiness_changed,
+)
+
+from . import rules
+from .models import Audit, Certificate, Finding
+
+# Audits whose findings are the certifier's: a minor left open until the next one escalates.
+OFFICIAL_KINDS = (
+    Audit.Kind.INITIAL,
+    Audit.Kind.SURVEILLANCE,
+    Audit.Kind.RENEWAL,
+    Audit.Kind.EXTENSION,
+)
+
+
+@transaction.atomic
+def certificate_save(
+    *, certificate: Certificate | None, certifier: str, number: str, categories, issued_on: date
+) -> Certificate:
+    if not categories:
+        raise ValidationError({"categories": _("Choisissez au moins une catégorie couverte.")})
+    if issued_on > timezone.localdate():
+        raise ValidationError({"issued_on": _("La date d'émission ne peut pas être future.")})
+    certificate = certificate or Certificate()
+    certificate.certifier = certifier.strip()
+    certificate.number = number.strip()
+    certificate.categories = sorted(set(categories))
+    certificate.issued_on = issued_on
+    certificate.save()
+    return certificate
+
+
+def _check_audit_dates(starts_on: date, ends_on: date, report_date: date | None) -> None:
+    errors = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = _("Le dernier jour ne peut pas précéder le premier jour.")
+    if report_date is not None and report_date < starts_on:
+        errors["report_date"] = _("Le rapport ne peut pas précéder l'audit.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def audit_save(*, audit: Audit | None, created_by=None, **fields: Any) -> Audit:
+    """Create or edit an audit; the referential version is the one in force on its first day."""
+    _check_audit_dates(fields["starts_on"], fields["ends_on"], fields.get("report_date"))
+    try:
+        version = referential.version_in_force_on(day=fields["starts_on"])
+    except referential.NoVersionInForce:
+        raise ValidationError(
+            {"starts_on": _("Aucune version du référentiel n'est en vigueur à cette date.")}
+        ) from None
+    creating = audit is None
+    audit = audit or Audit(created_by=created_by)
+    for name, value in fields.items():
+        setattr(audit, name, value)
+    audit.version_code = version.code
+    audit.save()
+    if creating and audit.kind in OFFICIAL_KINDS:
+        _escalate_open_minors(audit)
+    if audit.report_date is not None:
+        # Deadlines follow the report; those already set by hand are kept.
+        for finding in audit.findings.filter(kind__in=Finding.NC_KINDS, deadline__isnull=True):
+            finding.deadline = rules.nc_deadline(finding.kind, audit.report_date)
+            finding.save(update_fields=["deadline"])
+    readiness_changed("audit saved")
+    return audit
+
+
+def _escalate_open_minors(audit: Audit) -> None:
+    """Minors of earlier official audits still open at this one become majors."""
+    earlier = Finding.objects.filter(
+        audit__kind__in=OFFICIAL_KINDS,
+        audit__starts_on__lt=audit.starts_on,
+        kind=Finding.Kind.MINOR,
+    ).exclude(status=Finding.Status.LIFTED)
+    for finding in earlier:
+        finding.escalated_from = finding.kind
+        finding.kind = rules.escalated(finding.kind, still_open_at_next_audit=True)
+        finding.deadline = rules.nc_deadline(finding.kind, audit.starts_on)
+        finding.save(update_fields=["escalated_from", "kind", "deadline"])
+
+
+@transaction.atomic
+def finding_save(
+    *,
+    audit: Audit,
+    finding: Finding | None,
+    indicator_number: int,
+    kind: str,
+    description: str,
+    missing: str = "",
+    root_cause: str = "",
+    deadline: date | None = None,
+) -> Finding:
+    indicators = referential.version_get(code=audit.version_code).indicators
+    if not indicators.filter(number=indicator_number).exists():
+        raise ValidationError(
+            {"indicator_number": _("Cet indicateur n'existe pas dans la version de l'audit.")}
+        )
+    if not description.strip():
+        raise ValidationError({"description": _("Décrivez le constat.")})
+    is_nc = kind in Finding.NC_KINDS
+    if is_nc and deadline is None and audit.report_date is not None:
+        deadline = rules.nc_deadline(kind, audit.report_date)
+    if deadline is not None and audit.report_date is not None and deadline < audit.report_date:
+        raise ValidationError(
+            {"deadline": _("L'échéance ne peut pas précéder la date du rapport.")}
+        )
+    finding = finding or Finding(audit=audit)
+    finding.indicator_number = indicator_number
+    finding.kind = kind
+    finding.description = description.strip()
+    finding.missing = missing.strip()
+    finding.root_cause = root_cause.strip()
+    finding.deadline = deadline if is_nc else None
+    finding.save()
+    readiness_changed("finding saved")
+    return finding
+
+
+# Each status, and what it needs before the finding may reach it.
+TRANSITIONS = {
+    Finding.Status.OPEN: (Finding.Status.PLANNED,),
+    Finding.Status.PLANNED: (Finding.Status.OPEN, Finding.Status.PROOF_SUBMITTED),
+    Finding.Status.PROOF_SUBMITTED: (Finding.Status.PLANNED, Finding.Status.LIFTED),
+    Finding.Status.LIFTED: (Finding.Status.PROOF_SUBMITTED,),
+}
+
+
+@transaction.atomic
+def finding_set_status(*, finding: Finding, status: str, proofs: list | None = None) -> Finding:
+    """open → actions planned → proof submitted → lifted, each step with what it needs."""
+    if not finding.is_nc:
+        raise ValidationError(_("Seules les non-conformités ont un suivi de levée."))
+    if status not in TRANSITIONS[finding.status]:
+        raise ValidationError(_("Ce changement d'état n'est pas possible."))
+    if proofs is not None:
+        finding.proofs.set(proofs)
+    if status == Finding.Status.PLANNED and not finding.actions.exists():
+        raise ValidationError(
+            _("Ajoutez au moins une action corrective, avec son ou sa responsable.")
+        )
+    needs_proof = status in (Finding.Status.PROOF_SUBMITTED, Finding.Status.LIFTED)
+    if needs_proof and not finding.proofs.exists():
+        raise ValidationError(_("Joignez au moins une preuve de correction."))
+    finding.status = status
+    finding.lifted_at = timezone.now() if status == Finding.Status.LIFTED else None
+    finding.save(update_fields=["status", "lifted_at"])
+    readiness_changed("finding status")
+    return finding
+
+
+def corrective_action_create(*, organisation, finding: Finding, created_by):
+    """One click on a non-conformity: a corrective action due by its lifting deadline."""
+    due = finding.deadline or default_due_date(organisation=organisation)
+    return action_create(
+        organisation=organisation,
+        title=_("Lever la %(kind)s de l'indicateur %(number)s")
+        % {"kind": finding.get_kind_display(), "number": finding.indicator_number},
+        description=finding.description,
+        indicator_numbers=[finding.indicator_number],
+        owner=default_owner(organisation, created_by),
+        due_date=due,
+        created_by=created_by,
+        source=Action.Source.FINDING,
+        finding=finding,
+    )

@@ -1,0 +1,257 @@
+"""Certificate, audits and findings pages: thin views over services and selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from indicators.referential import selectors as referential
+from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
+
+from . import selectors, services
+from .forms import AuditForm, CertificateForm, FindingForm, FindingStatusForm
+from .models import Audit, Finding
+
+PAGE_SIZE = 50
+WARNING_LABELS = {
+    "surveillance_soon": gettext_lazy("La fenêtre de l'audit de surveillance s'ouvre bientôt."),
+    "surveillance_open": gettext_lazy(
+        "La fenêtre de l'audit de surveillance est ouverte : planifiez-le."
+    ),
+    "surveillance_missed": gettext_lazy(
+        "La fenêtre de l'audit de surveillance est dépassée : contactez votre certificateur."
+    ),
+    "renewal_soon": gettext_lazy(
+        "Le certificat expire dans moins de six mois : préparez le renouvellement."
+    ),
+    "expired": gettext_lazy(
+        "Le certificat a expiré : l'accès aux financements publics est suspendu."
+    ),
+}
+
+
+@organisation_permission_required(Permission.AUDITS_VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    certificate = selectors.certificate_current()
+    warnings = []
+    if certificate is not None:
+        warnings = [
+            str(WARNING_LABELS[code])
+            for code in selectors.certificate_warnings(certificate, today=today)
+        ]
+    page = Paginator(Audit.objects.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audits/list.html",
+        {
+            "certificate": certificate,
+            "warnings": warnings,
+            "page": page,
+            "open_findings": list(selectors.open_findings()[:20]),
+            "today": today,
+            "can_manage": request.organisation_access.has(Permission.AUDITS_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def certificate_edit(request: HttpRequest) -> HttpResponse:
+    certificate = selectors.certificate_current()
+    initial = {"categories": request.organisation.categories}
+    if certificate is not None:
+        initial = {
+            "certifier": certificate.certifier,
+            "number": certificate.number,
+            "categories": certificate.categories,
+            "issued_on": certificate.issued_on,
+        }
+    form = CertificateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        renewing = request.POST.get("nouveau") == "1"
+        try:
+            services.certificate_save(
+                certificate=None if renewing else certificate, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Le certificat a été enregistré."))
+            return redirect(org_reverse(request, "org:audit_list"))
+    return render(
+        request,
+        "audits/certificate_form.html",
+        {"form": form, "certificate": certificate},
+        status=400 if form.errors else 200,
+    )
+
+
+def _audit_form_view(request: HttpRequest, audit: Audit | None) -> HttpResponse:
+    initial = {}
+    if audit is not None:
+        initial = {
+            name: getattr(audit, name)
+            for name in (
+                "kind",
+                "starts_on",
+                "ends_on",
+                "auditors",
+                "sites",
+                "report_date",
+                "notes",
+            )
+        }
+    form = AuditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.audit_save(audit=audit, created_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("L'audit a été enregistré."))
+            return redirect(org_reverse(request, "org:audit_detail", pk=saved.pk))
+    return render(
+        request,
+        "audits/audit_form.html",
+        {"form": form, "audit": audit},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def audit_create(request: HttpRequest) -> HttpResponse:
+    return _audit_form_view(request, None)
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def audit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _audit_form_view(request, get_object_or_404(Audit, pk=pk))
+
+
+def _indicators(audit: Audit):
+    return list(referential.version_get(code=audit.version_code).indicators.order_by("number"))
+
+
+@organisation_permission_required(Permission.AUDITS_VIEW)
+@require_http_methods(["GET", "POST"])
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audit, its findings and the decision the rules predict; findings are added here."""
+    audit = get_object_or_404(Audit, pk=pk)
+    can_manage = request.organisation_access.has(Permission.AUDITS_MANAGE)
+    if request.method == "POST" and not can_manage:
+        raise Http404
+    form = FindingForm(request.POST or None, indicators=_indicators(audit))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_save(audit=audit, finding=None, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Le constat a été ajouté."))
+            return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
+    today = timezone.localdate()
+    return render(
+        request,
+        "audits/detail.html",
+        {
+            "audit": audit,
+            "findings": list(audit.findings.prefetch_related("actions__owner", "proofs")),
+            "decision": selectors.decision_for(
+                audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
+            ),
+            "threshold": settings.READINESS_MINOR_NC_THRESHOLD,
+            "form": form,
+            "can_manage": can_manage,
+            "today": today,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _finding(audit_pk: int, pk: int) -> Finding:
+    return get_object_or_404(Finding.objects.select_related("audit"), pk=pk, audit_id=audit_pk)
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse:
+    """Edit a finding and follow a non-conformity to its lifting."""
+    finding = _finding(audit_pk, pk)
+    which = request.POST.get("form")
+    edit_form = FindingForm(
+        request.POST if which == "edit" else None,
+        indicators=_indicators(finding.audit),
+        initial={
+            "indicator_number": finding.indicator_number,
+            "kind": finding.kind,
+            "description": finding.description,
+            "missing": finding.missing,
+            "root_cause": finding.root_cause,
+            "deadline": finding.deadline,
+        },
+    )
+    status_form = FindingStatusForm(
+        request.POST if which == "status" else None,
+        indicator_number=finding.indicator_number,
+        initial={"proofs": list(finding.proofs.all())},
+    )
+    if request.method == "POST":
+        form = edit_form if which == "edit" else status_form
+        if form.is_valid():
+            try:
+                if form is edit_form:
+                    services.finding_save(audit=finding.audit, finding=finding, **form.cleaned_data)
+                else:
+                    services.finding_set_status(
+                        finding=finding,
+                        status=form.cleaned_data["status"],
+                        proofs=list(form.cleaned_data["proofs"]),
+                    )
+            except ValidationError as error:
+                finding.refresh_from_db()
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Le constat a été enregistré."))
+                return redirect(
+                    org_reverse(request, "org:finding_detail", audit_pk=audit_pk, pk=pk)
+                )
+    return render(
+        request,
+        "audits/finding.html",
+        {
+            "finding": finding,
+            "edit_form": edit_form,
+            "status_form": status_form,
+            "actions": list(finding.actions.select_related("owner")),
+            "next_statuses": services.TRANSITIONS[finding.status],
+            "today": timezone.localdate(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_POST
+def finding_action(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse:
+    finding = _finding(audit_pk, pk)
+    if not finding.is_nc:
+        messages.error(request, _("Seules les non-conformités appellent une action corrective."))
+        return redirect(org_reverse(request, "org:finding_detail", audit_pk=audit_pk, pk=pk))
+    action = services.corrective_action_create(
+        organisation=request.organisation, finding=finding, created_by=request.user
+    )
+    messages.success(request, _("L'action corrective a été créée ; précisez-la."))
+    return redirect(org_reverse(request, "org:action_edit", pk=action.pk))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -57,9 +59,24 @@ class AuditForm(PortalForm):
             "Fixe les échéances de levée : 3 mois pour une NC majeure, 6 pour une mineure."
         ),
     )
+    duration_days = forms.DecimalField(
+        label=_("Durée retenue (jours)"),
+        required=False,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("30"),
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5"}),
+        help_text=_("Proposée par le calcul réglementaire ; le certificateur fixe la durée."),
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean_duration_days(self):
+        value = self.cleaned_data["duration_days"]
+        if value is not None and (value * 2) % 1:
+            raise forms.ValidationError(_("Les durées d'audit se comptent en demi-journées."))
+        return value
 
 
 class FindingForm(PortalForm):

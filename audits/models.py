@@ -62,6 +62,9 @@ class Audit(models.Model):
     sites = models.CharField(_("sites audités"), max_length=300, blank=True)
     version_code = models.CharField(_("version du référentiel"), max_length=10)
     report_date = models.DateField(_("date du rapport"), null=True, blank=True)
+    duration_days = models.DecimalField(
+        _("durée retenue (jours)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_by = user_fk(_("créé par"), null=False)
     created_at = models.DateTimeField(auto_now_add=True)

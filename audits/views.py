@@ -18,7 +18,7 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
-from . import selectors, services
+from . import duration, selectors, services
 from .forms import AuditForm, CertificateForm, FindingForm, FindingStatusForm
 from .models import Audit, Finding
 
@@ -97,8 +97,19 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _duration(request: HttpRequest) -> duration.Computation:
+    organisation = request.organisation
+    return duration.compute(
+        band=organisation.turnover_band,
+        categories=list(organisation.categories),
+        sites=organisation.site_count,
+        cnefop=organisation.has_cnefop_label,
+    )
+
+
 def _audit_form_view(request: HttpRequest, audit: Audit | None) -> HttpResponse:
-    initial = {}
+    computation = _duration(request)
+    initial = {"duration_days": computation.total}
     if audit is not None:
         initial = {
             name: getattr(audit, name)
@@ -124,9 +135,13 @@ def _audit_form_view(request: HttpRequest, audit: Audit | None) -> HttpResponse:
     return render(
         request,
         "audits/audit_form.html",
-        {"form": form, "audit": audit},
+        {"form": form, "audit": audit, "computation": computation, **_duration_labels()},
         status=400 if form.errors else 200,
     )
+
+
+def _duration_labels() -> dict:
+    return {"duration_source": duration.table().source}
 
 
 @organisation_permission_required(Permission.AUDITS_MANAGE)
@@ -173,6 +188,8 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
             ),
             "threshold": settings.READINESS_MINOR_NC_THRESHOLD,
+            "computation": _duration(request),
+            **_duration_labels(),
             "form": form,
             "can_manage": can_manage,
             "today": today,

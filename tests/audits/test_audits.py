@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -57,7 +58,7 @@ def test_certificate_page_records_the_cycle(client, world):
         certificate = Certificate.objects.get()
     assert (certificate.number, certificate.categories) == ("Q-2025-0042", ["AF"])
     page = client.get("/o/alpha/audits/").content.decode()
-    assert "du 10/05/2026 au 10/01/2027 (14e au 22e mois)" in page
+    assert "du 10/05/2026 au 10/01/2027 (14ᵉ au 22ᵉ mois)" in page
     assert "10/03/2028" in page
     # Today (23/11/2026) is inside the surveillance window and no surveillance audit exists.
     assert "La fenêtre de l&#x27;audit de surveillance est ouverte : planifiez-le." in page
@@ -280,3 +281,35 @@ def test_the_cockpit_counts_open_findings(client, world, media):
     client.force_login(world.firm_consultant)
     page = client.get("/portefeuille/").content.decode()
     assert '<a class="badge badge--warn" href="/o/alpha/audits/">2</a>' in page
+
+
+def test_the_audit_form_shows_the_duration_computation(client, world):
+    Organisation.objects.filter(pk=world.org_a.pk).update(
+        site_count=17, turnover_band="1_5m_3m", categories=["AF", "BC", "VAE"]
+    )
+    client.force_login(world.referent_a)
+    page = client.get("/o/alpha/audits/nouveau/").content.decode()
+    assert "Sites échantillonnés (√17 ≈ 4), 0,5 jour chacun" in page
+    assert "<strong>5 j</strong>" in page
+    assert 'name="duration_days" value="5.0"' in page
+    refused = client.post(
+        "/o/alpha/audits/nouveau/",
+        {
+            "kind": "mock",
+            "starts_on": "2026-11-16",
+            "ends_on": "2026-11-17",
+            "duration_days": "1.3",
+        },
+    )
+    assert "Les durées d&#x27;audit se comptent en demi-journées." in refused.content.decode()
+    client.post(
+        "/o/alpha/audits/nouveau/",
+        {
+            "kind": "mock",
+            "starts_on": "2026-11-16",
+            "ends_on": "2026-11-17",
+            "duration_days": "4.5",
+        },
+    )
+    with schema_context("org_alpha"):
+        assert Audit.objects.get().duration_days == Decimal("4.5")

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from audits.demo import seed_audits
 from evidence.demo import seed_evidence
 from indicators.demo import seed_plan
 from indicators.services import readiness_recompute
@@ -170,6 +171,9 @@ class Command(BaseCommand):
                     changed = True
                 if seed_plan(organisation=organisation, people=users, consultant=consultant):
                     self.stdout.write(f"autoévaluation et plan de progrès de {slug} remplis")
+                    changed = True
+                if seed_audits(organisation=organisation, people=users):
+                    self.stdout.write(f"audits de {slug} remplis")
                     changed = True
             if changed:
                 readiness_recompute(organisation=organisation)

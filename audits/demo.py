@@ -1,0 +1,76 @@
+"""Demo certificates, audits and findings (used by `seed_demo`), through the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from qualiopi_portal.tenancy.models import Organisation, Role
+
+from . import services
+from .models import Audit
+
+# slug → what the demo shows: a certified cooperative inside its surveillance window, a CFA
+# back from a mock audit with findings to follow, a new entrant preparing its initial audit.
+CERTIFIED = {
+    "cooperative-solstice": ("AFNOR Certification", "QUALIOPI-2025-11873", 17 * 30),
+}
+
+
+def seed_audits(*, organisation: Organisation, people: dict[str, Any]) -> bool:
+    """Fill an organisation's empty audit history (current schema)."""
+    if Audit.objects.exists():
+        return False
+    today = timezone.localdate()
+    referent = people[Role.REFERENT]
+    if organisation.slug in CERTIFIED:
+        certifier, number, age_days = CERTIFIED[organisation.slug]
+        services.certificate_save(
+            certificate=None,
+            certifier=certifier,
+            number=number,
+            categories=list(organisation.categories),
+            issued_on=today - timedelta(days=age_days),
+        )
+        services.audit_save(
+            audit=None,
+            created_by=referent,
+            kind=Audit.Kind.INITIAL,
+            starts_on=today - timedelta(days=age_days + 40),
+            ends_on=today - timedelta(days=age_days + 40),
+            auditors="Marc Delorme (AFNOR Certification)",
+            sites="Siège",
+            report_date=today - timedelta(days=age_days + 30),
+            duration_days=None,
+            notes="",
+        )
+    mock = services.audit_save(
+        audit=None,
+        created_by=referent,
+        kind=Audit.Kind.MOCK,
+        starts_on=today - timedelta(days=12),
+        ends_on=today - timedelta(days=12),
+        auditors="Claire Fontaine (Trajectoires Qualité Conseil)",
+        sites="Siège",
+        report_date=today - timedelta(days=10),
+        duration_days=None,
+        notes="Audit à blanc dans les conditions réelles, avant l'audit du certificateur.",
+    )
+    for number, kind, text in (
+        (1, "nc_minor", "Les délais d'accès ne figurent pas sur deux fiches programme."),
+        (10, "nc_major", "Les adaptations de parcours ne sont tracées dans aucun dossier."),
+        (30, "sensitive", "Enquête financeurs prévue mais pas encore lancée."),
+        (4, "strength", "Entretien de positionnement systématique et tracé."),
+    ):
+        services.finding_save(
+            audit=mock,
+            finding=None,
+            indicator_number=number,
+            kind=kind,
+            description=text,
+            missing="",
+            root_cause="",
+        )
+    return True

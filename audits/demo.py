@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from django.utils import timezone
 
+from indicators.referential import selectors as referential
 from qualiopi_portal.tenancy.models import Organisation, Role
 
 from . import services
@@ -73,4 +74,55 @@ def seed_audits(*, organisation: Organisation, people: dict[str, Any]) -> bool:
             missing="",
             root_cause="",
         )
+    _plan_next_audit(organisation, referent)
     return True
+
+
+def _plan_next_audit(organisation: Organisation, referent) -> None:
+    """The certifier's next audit with a timetable that leaves a few indicators uncovered."""
+    day = organisation.next_audit_date
+    if day is None:
+        return
+    kind = Audit.Kind.SURVEILLANCE if organisation.slug in CERTIFIED else Audit.Kind.INITIAL
+    audit = services.audit_save(
+        audit=None,
+        created_by=referent,
+        kind=kind,
+        starts_on=day,
+        ends_on=day,
+        auditors="Auditeur·rice du certificateur",
+        sites="Siège",
+        report_date=None,
+        duration_days=None,
+        notes="",
+    )
+    version = referential.version_get(code=audit.version_code)
+    applicable = {
+        item.number
+        for item in referential.applicability_for_organisation(organisation, version).applicable
+    }
+    for start, end, subject, numbers in (
+        (time(8, 30), time(9, 0), "Réunion d'ouverture", []),
+        (
+            time(9, 0),
+            time(10, 30),
+            "Information du public et conception des prestations",
+            [1, 2, 3, 4, 5, 6, 7, 8],
+        ),
+        (time(10, 30), time(12, 0), "Accompagnement des bénéficiaires", [9, 10, 11, 12]),
+        (time(13, 30), time(15, 0), "Moyens, compétences et veille", [17, 18, 19, 21, 22, 23]),
+        (time(15, 0), time(16, 0), "Amélioration continue", [30, 31, 32]),
+        (time(16, 0), time(16, 30), "Réunion de clôture", []),
+    ):
+        services.slot_save(
+            audit=audit,
+            slot=None,
+            day=day,
+            starts_at=start,
+            ends_at=end,
+            subject=subject,
+            indicator_numbers=[n for n in numbers if n in applicable],
+            auditor="",
+            resource_persons="La référente qualité",
+            location="Salle de réunion",
+        )

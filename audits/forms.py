@@ -13,6 +13,8 @@ from qualiopi_portal.tenancy.models import ActionCategory
 
 from .models import COMMON_CERTIFIERS, Audit, Finding
 
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
 
 def _date_field(label, required: bool = True, **kwargs) -> forms.DateField:
     return forms.DateField(
@@ -117,3 +119,30 @@ class FindingStatusForm(PortalForm):
             is_archived=False, indicator_numbers__contains=[indicator_number]
         ).order_by("title")
         self.fields["proofs"].label_from_instance = lambda item: item.title
+
+
+class SlotForm(PortalForm):
+    day = _date_field(_("Jour"))
+    starts_at = forms.TimeField(label=_("Début"), widget=TIME)
+    ends_at = forms.TimeField(label=_("Fin"), widget=TIME)
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    indicator_numbers = forms.TypedMultipleChoiceField(
+        label=_("Indicateurs couverts"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "indicator-choices"}),
+    )
+    auditor = forms.CharField(label=_("Auditeur·rice"), max_length=120, required=False)
+    resource_persons = forms.CharField(
+        label=_("Personnes ressources de l'organisme"),
+        max_length=300,
+        required=False,
+        help_text=_("Par exemple : la référente qualité, le responsable pédagogique."),
+    )
+    location = forms.CharField(label=_("Salle ou « à distance »"), max_length=120, required=False)
+
+    def __init__(self, *args, indicators, applicable: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator_numbers"].choices = [
+            (i.number, f"{i.number} — {i.title}") for i in indicators if i.number in applicable
+        ]

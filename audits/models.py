@@ -126,3 +126,27 @@ class Finding(models.Model):
     @property
     def is_open_nc(self) -> bool:
         return self.is_nc and self.status != self.Status.LIFTED
+
+
+class Slot(models.Model):
+    """One line of the audit plan's timetable."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="slots")
+    day = models.DateField(_("jour"))
+    starts_at = models.TimeField(_("début"))
+    ends_at = models.TimeField(_("fin"))
+    subject = models.CharField(_("objet"), max_length=200)
+    indicator_numbers = ArrayField(
+        models.PositiveSmallIntegerField(), verbose_name=_("indicateurs couverts"), default=list
+    )
+    auditor = models.CharField(_("auditeur·rice"), max_length=120, blank=True)
+    resource_persons = models.CharField(_("personnes ressources"), max_length=300, blank=True)
+    location = models.CharField(_("salle ou « à distance »"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("créneau du plan d'audit")
+        verbose_name_plural = _("plan d'audit")
+        ordering = ["day", "starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m} {self.starts_at:%H:%M} {self.subject}"

@@ -68,3 +68,11 @@ def open_findings() -> QuerySet[Finding]:
         .select_related("audit")
         .order_by("deadline", "pk")
     )
+
+
+def uncovered_indicators(audit: Audit, applicable: set[int]) -> list[int]:
+    """Applicable indicators that no slot of the plan covers (the plan must cover them all)."""
+    covered: set[int] = set()
+    for numbers in audit.slots.values_list("indicator_numbers", flat=True):
+        covered.update(numbers)
+    return sorted(applicable - covered)

@@ -20,7 +20,7 @@ from indicators.services import (
 )
 
 from . import rules
-from .models import Audit, Certificate, Finding
+from .models import Audit, Certificate, Finding, Slot
 
 # Audits whose findings are the certifier's: a minor left open until the next one escalates.
 OFFICIAL_KINDS = (
@@ -184,3 +184,31 @@ def corrective_action_create(*, organisation, finding: Finding, created_by):
         source=Action.Source.FINDING,
         finding=finding,
     )
+
+
+@transaction.atomic
+def slot_save(*, audit: Audit, slot: Slot | None, **fields: Any) -> Slot:
+    """A timetable line inside the audit's dates, ending after it starts."""
+    errors = {}
+    if not audit.starts_on <= fields["day"] <= audit.ends_on:
+        errors["day"] = _("Le créneau doit tomber pendant l'audit (du %(start)s au %(end)s).") % {
+            "start": audit.starts_on.strftime("%d/%m/%Y"),
+            "end": audit.ends_on.strftime("%d/%m/%Y"),
+        }
+    if fields["ends_at"] <= fields["starts_at"]:
+        errors["ends_at"] = _("La fin du créneau doit suivre son début.")
+    numbers = sorted(set(fields.get("indicator_numbers") or []))
+    known = set(
+        referential.version_get(code=audit.version_code).indicators.values_list("number", flat=True)
+    )
+    if set(numbers) - known:
+        errors["indicator_numbers"] = _("Cet indicateur n'existe pas dans la version de l'audit.")
+    if errors:
+        raise ValidationError(errors)
+    slot = slot or Slot(audit=audit)
+    for name, value in fields.items():
+        setattr(slot, name, value)
+    slot.indicator_numbers = numbers
+    slot.subject = slot.subject.strip()
+    slot.save()
+    return slot

@@ -19,8 +19,8 @@ from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
 from . import duration, selectors, services
-from .forms import AuditForm, CertificateForm, FindingForm, FindingStatusForm
-from .models import Audit, Finding
+from .forms import AuditForm, CertificateForm, FindingForm, FindingStatusForm, SlotForm
+from .models import Audit, Finding, Slot
 
 PAGE_SIZE = 50
 WARNING_LABELS = {
@@ -272,3 +272,67 @@ def finding_action(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
     )
     messages.success(request, _("L'action corrective a été créée ; précisez-la."))
     return redirect(org_reverse(request, "org:action_edit", pk=action.pk))
+
+
+def _applicable(request: HttpRequest, audit: Audit) -> set[int]:
+    version = referential.version_get(code=audit.version_code)
+    result = referential.applicability_for_organisation(request.organisation, version)
+    return {item.number for item in result.applicable}
+
+
+@organisation_permission_required(Permission.AUDITS_VIEW)
+def audit_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timetable, printable, with the applicable indicators no slot covers."""
+    audit = get_object_or_404(Audit, pk=pk)
+    return render(
+        request,
+        "audits/plan.html",
+        {
+            "audit": audit,
+            "slots": list(audit.slots.all()),
+            "uncovered": selectors.uncovered_indicators(audit, _applicable(request, audit)),
+            "can_manage": request.organisation_access.has(Permission.AUDITS_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def slot_edit(request: HttpRequest, pk: int, slot_pk: int | None = None) -> HttpResponse:
+    audit = get_object_or_404(Audit, pk=pk)
+    slot = get_object_or_404(Slot, pk=slot_pk, audit=audit) if slot_pk else None
+    initial = {"day": audit.starts_on}
+    if slot is not None:
+        initial = {name: getattr(slot, name) for name in SlotForm.base_fields}
+    form = SlotForm(
+        request.POST or None,
+        initial=initial,
+        indicators=_indicators(audit),
+        applicable=_applicable(request, audit),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.slot_save(audit=audit, slot=slot, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Le créneau a été enregistré."))
+            return redirect(org_reverse(request, "org:audit_plan", pk=audit.pk))
+    return render(
+        request,
+        "audits/slot_form.html",
+        {"form": form, "audit": audit, "slot": slot},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def slot_delete(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
+    """A timetable line is planning, not a proof: it may be removed, after confirmation."""
+    slot = get_object_or_404(Slot.objects.select_related("audit"), pk=slot_pk, audit_id=pk)
+    if request.method == "POST":
+        slot.delete()
+        messages.success(request, _("Le créneau a été retiré du plan."))
+        return redirect(org_reverse(request, "org:audit_plan", pk=pk))
+    return render(request, "audits/slot_delete.html", {"slot": slot, "audit": slot.audit})

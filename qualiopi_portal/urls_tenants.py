@@ -83,6 +83,14 @@ urlpatterns = [
     path("audits/nouveau/", audit_views.audit_create, name="audit_create"),
     path("audits/<int:pk>/", audit_views.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/modifier/", audit_views.audit_edit, name="audit_edit"),
+    path("audits/<int:pk>/plan/", audit_views.audit_plan, name="audit_plan"),
+    path("audits/<int:pk>/plan/nouveau/", audit_views.slot_edit, name="slot_create"),
+    path("audits/<int:pk>/plan/<int:slot_pk>/", audit_views.slot_edit, name="slot_edit"),
+    path(
+        "audits/<int:pk>/plan/<int:slot_pk>/retirer/",
+        audit_views.slot_delete,
+        name="slot_delete",
+    ),
     path(
         "audits/<int:audit_pk>/constats/<int:pk>/",
         audit_views.finding_detail,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import schema_context
 
 from audits import services as audit_services
-from audits.models import Audit, Certificate, Finding
+from audits.models import Audit, Certificate, Finding, Slot
 from evidence import services as evidence_services
 from evidence.models import (
     ChecklistEntry,
@@ -106,6 +106,10 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:audit_edit": lambda b: {"pk": b["audit"].pk},
     "org:finding_detail": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:finding_action": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
+    "org:audit_plan": lambda b: {"pk": b["audit"].pk},
+    "org:slot_create": lambda b: {"pk": b["audit"].pk},
+    "org:slot_edit": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
+    "org:slot_delete": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -210,7 +214,20 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             kind="nc_major",
             description=f"Constat {B_MARKER}",
         )
+        slot = audit_services.slot_save(
+            audit=audit,
+            slot=None,
+            day=date(2026, 11, 10),
+            starts_at=time(9, 0),
+            ends_at=time(9, 30),
+            subject=f"Ouverture {B_MARKER}",
+            indicator_numbers=[1],
+            auditor="",
+            resource_persons="",
+            location="",
+        )
     return {
+        "slot": slot,
         "audit": audit,
         "finding": finding,
         "campaign": campaign,
@@ -236,6 +253,7 @@ def _b_evidence_state() -> tuple:
             list(Audit.objects.values_list("pk", "kind", "starts_on", "report_date")),
             list(Finding.objects.values_list("pk", "kind", "status", "description")),
             Certificate.objects.count(),
+            list(Slot.objects.values_list("pk", "subject", "day", "starts_at")),
         )
 
 

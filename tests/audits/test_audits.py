@@ -313,3 +313,39 @@ def test_the_audit_form_shows_the_duration_computation(client, world):
     )
     with schema_context("org_alpha"):
         assert Audit.objects.get().duration_days == Decimal("4.5")
+
+
+def test_the_audit_plan_warns_about_uncovered_indicators(client, world):
+    with schema_context("org_alpha"):
+        audit = _audit(world)
+    client.force_login(world.referent_a)
+    base = f"/o/alpha/audits/{audit.pk}/plan/"
+    empty = client.get(base).content.decode()
+    assert "22 indicateurs applicables ne sont couverts par aucun créneau" in empty
+    slot = {"subject": "Information du public", "starts_at": "08:30", "ends_at": "08:45"}
+    outside = client.post(base + "nouveau/", {**slot, "day": "2026-11-18"})
+    assert outside.status_code == 400
+    assert (
+        "Le créneau doit tomber pendant l&#x27;audit (du 16/11/2026 au 17/11/2026)."
+        in outside.content.decode()
+    )
+    backwards = client.post(base + "nouveau/", {**slot, "day": "2026-11-16", "ends_at": "08:00"})
+    assert "La fin du créneau doit suivre son début." in backwards.content.decode()
+    applicable = [n for n in range(1, 34) if n not in (3, 7, 13, 14, 15, 16, 20, 27, 28, 29, 33)]
+    client.post(
+        base + "nouveau/",
+        {**slot, "day": "2026-11-16", "indicator_numbers": [str(n) for n in applicable[:-1]]},
+    )
+    page = client.get(base).content.decode()
+    assert "1 indicateur applicable n’est couvert par aucun créneau" in page
+    assert '<span class="indicator-number">32</span></p>' in page
+    assert "08h30 – 08h45" in page
+    with schema_context("org_alpha"):
+        created = audit.slots.get()
+    confirm = client.get(f"{base}{created.pk}/retirer/")
+    assert "Retirer ce créneau du plan ?" in confirm.content.decode()
+    with schema_context("org_alpha"):
+        assert audit.slots.count() == 1
+    client.post(f"{base}{created.pk}/retirer/")
+    with schema_context("org_alpha"):
+        assert audit.slots.count() == 0

@@ -146,3 +146,14 @@ class SlotForm(PortalForm):
         self.fields["indicator_numbers"].choices = [
             (i.number, f"{i.number} — {i.title}") for i in indicators if i.number in applicable
         ]
+
+
+class FindingsImportForm(PortalForm):
+    file = forms.FileField(
+        label=_("Fichier CSV des constats"),
+        help_text=_(
+            "Une ligne par constat : indicateur ; constat (conforme, NC mineure, NC majeure, "
+            "point sensible, point fort) ; texte. Séparateur point-virgule ou virgule."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )

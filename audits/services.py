@@ -19,7 +19,7 @@ from indicators.services import (
     readiness_changed,
 )
 
-from . import rules
+from . import imports, rules
 from .models import Audit, Certificate, Finding, Slot
 
 # Audits whose findings are the certifier's: a minor left open until the next one escalates.
@@ -212,3 +212,24 @@ def slot_save(*, audit: Audit, slot: Slot | None, **fields: Any) -> Slot:
     slot.subject = slot.subject.strip()
     slot.save()
     return slot
+
+
+@transaction.atomic
+def findings_import(*, audit: Audit, data: bytes) -> list[Finding]:
+    """All the lines or none: the errors name each bad line."""
+    version = referential.version_get(code=audit.version_code)
+    rows, errors = imports.parse(
+        data, known_numbers=set(version.indicators.values_list("number", flat=True))
+    )
+    if errors:
+        raise ValidationError(errors)
+    return [
+        finding_save(
+            audit=audit,
+            finding=None,
+            indicator_number=row.indicator_number,
+            kind=row.kind,
+            description=row.description,
+        )
+        for row in rows
+    ]

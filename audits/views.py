@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.referential import selectors as referential
@@ -18,8 +18,15 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
-from . import duration, selectors, services
-from .forms import AuditForm, CertificateForm, FindingForm, FindingStatusForm, SlotForm
+from . import duration, imports, selectors, services
+from .forms import (
+    AuditForm,
+    CertificateForm,
+    FindingForm,
+    FindingsImportForm,
+    FindingStatusForm,
+    SlotForm,
+)
 from .models import Audit, Finding, Slot
 
 PAGE_SIZE = 50
@@ -336,3 +343,36 @@ def slot_delete(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
         messages.success(request, _("Le créneau a été retiré du plan."))
         return redirect(org_reverse(request, "org:audit_plan", pk=pk))
     return render(request, "audits/slot_delete.html", {"slot": slot, "audit": slot.audit})
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def findings_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certifier's report as CSV: every line checked, all imported or none."""
+    audit = get_object_or_404(Audit, pk=pk)
+    form = FindingsImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(imports.MAX_BYTES + 1)
+        try:
+            created = services.findings_import(audit=audit, data=data)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s constat a été importé.",
+                    "%(count)s constats ont été importés.",
+                    len(created),
+                )
+                % {"count": len(created)},
+            )
+            return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
+    return render(
+        request,
+        "audits/findings_import.html",
+        {"form": form, "audit": audit, "errors": errors},
+        status=400 if (errors or form.errors) else 200,
+    )

@@ -84,6 +84,11 @@ urlpatterns = [
     path("audits/<int:pk>/", audit_views.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/modifier/", audit_views.audit_edit, name="audit_edit"),
     path("audits/<int:pk>/plan/", audit_views.audit_plan, name="audit_plan"),
+    path(
+        "audits/<int:pk>/constats/importer/",
+        audit_views.findings_import,
+        name="findings_import",
+    ),
     path("audits/<int:pk>/plan/nouveau/", audit_views.slot_edit, name="slot_create"),
     path("audits/<int:pk>/plan/<int:slot_pk>/", audit_views.slot_edit, name="slot_edit"),
     path(

@@ -107,6 +107,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:finding_detail": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:finding_action": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:audit_plan": lambda b: {"pk": b["audit"].pk},
+    "org:findings_import": lambda b: {"pk": b["audit"].pk},
     "org:slot_create": lambda b: {"pk": b["audit"].pk},
     "org:slot_edit": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
     "org:slot_delete": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},

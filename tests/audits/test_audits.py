@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from audits import services
@@ -349,3 +350,51 @@ def test_the_audit_plan_warns_about_uncovered_indicators(client, world):
     client.post(f"{base}{created.pk}/retirer/")
     with schema_context("org_alpha"):
         assert audit.slots.count() == 0
+
+
+def test_findings_import_all_or_nothing_with_line_numbers(client, world):
+    with schema_context("org_alpha"):
+        audit = _audit(world)
+    client.force_login(world.referent_a)
+    url = f"/o/alpha/audits/{audit.pk}/constats/importer/"
+    bad = (
+        "indicateur;constat;texte\n"
+        "1;NC mineure;Délais d'accès absents\n"
+        "40;NC majeure;Indicateur inconnu\n"
+        "26;grave;Sévérité inconnue\n"
+        "12;Point fort;\n"
+    ).encode()
+    response = client.post(url, {"file": SimpleUploadedFile("rapport.csv", bad)})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Rien n’a été importé." in text
+    assert "Ligne 3 : indicateur « 40 » inconnu dans la version de l&#x27;audit." in text
+    assert (
+        "Ligne 4 : constat « grave » inconnu (conforme, NC mineure, NC majeure, point sensible "
+        "ou point fort)." in text
+    )
+    assert "Ligne 5 : le texte du constat manque." in text
+    with schema_context("org_alpha"):
+        assert Finding.objects.count() == 0
+    good = (
+        "1,nc mineure,Délais d'accès absents\n"
+        "26,NC MAJEURE,Pas de référent handicap\n"
+        "4,point fort,Positionnement tracé\n"
+    ).encode("cp1252")
+    response = client.post(url, {"file": SimpleUploadedFile("rapport.csv", good)})
+    assert response.status_code == 302
+    with schema_context("org_alpha"):
+        assert list(
+            Finding.objects.order_by("indicator_number").values_list(
+                "indicator_number", "kind", "description", "deadline"
+            )
+        ) == [
+            (1, "nc_minor", "Délais d'accès absents", date(2027, 5, 20)),
+            (4, "strength", "Positionnement tracé", None),
+            (26, "nc_major", "Pas de référent handicap", date(2027, 2, 20)),
+        ]
+    for hostile in (b"", b"\x00\x01\x02binary", b"x" * (1024 * 1024 + 10)):
+        response = client.post(url, {"file": SimpleUploadedFile("rapport.csv", hostile)})
+        assert response.status_code == 400
+    with schema_context("org_alpha"):
+        assert Finding.objects.count() == 3

@@ -150,3 +150,36 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m} {self.starts_at:%H:%M} {self.subject}"
+
+
+class Reminder(models.Model):
+    """One reminder sent to one person (in the app and by email); never sent twice."""
+
+    class Kind(models.TextChoices):
+        FINDING_DEADLINE = "finding_deadline", _("Échéance de levée d'une non-conformité")
+        ACTION_DUE = "action_due", _("Échéance d'une action")
+        SURVEILLANCE_WINDOW = "surveillance_window", _("Fenêtre de l'audit de surveillance")
+        CERTIFICATE_EXPIRY = "certificate_expiry", _("Expiration du certificat")
+
+    user = user_fk(_("destinataire"), null=False)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    object_id = models.PositiveIntegerField()
+    due_on = models.DateField(_("échéance"))
+    days_before = models.PositiveSmallIntegerField()
+    text = models.CharField(_("rappel"), max_length=300)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel")
+        verbose_name_plural = _("rappels")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "object_id", "due_on", "days_before"],
+                name="unique_reminder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from audits import calendar
 from qualiopi_portal.core import views as core_views
 from qualiopi_portal.tenancy import views as tenancy_views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("portefeuille/a-valider/", tenancy_views.portfolio_review, name="portfolio_review"),
     path("organisations/nouvelle/", tenancy_views.organisation_create, name="organisation_create"),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("agenda/", calendar.calendar_settings, name="calendar_settings"),
+    path("agenda/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("o/<slug:organisation_slug>/", include("qualiopi_portal.urls_tenants")),

@@ -146,6 +146,8 @@ WITHOUT_NAME = {
 PUBLIC_WITH_ARGUMENTS = {
     # The token itself is the credential (sent to one address); an outsider cannot guess it.
     "invitation_accept": lambda b: {"token": "jeton-devine"},
+    # Same: a private calendar's token is its credential.
+    "calendar_feed": lambda b: {"token": "jeton-devine"},
 }
 # Prefixes not walked here, each with its reason.
 PUBLIC_EXCLUDED_PREFIXES = {

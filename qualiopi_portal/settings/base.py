@@ -145,7 +145,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.readiness_recompute_all_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Reminders before deadlines and windows (idempotent: a reminder is never sent twice).
+    "reminders-daily": {
+        "task": "audits.reminders_send_all_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
+# Reminders go out this many days before each deadline or window.
+REMINDER_DAYS = [int(days) for days in env.list("REMINDER_DAYS", default=["30", "7", "1"])]
+# The portal's address, for links in emails sent by background jobs.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 # Predicted minor non-conformities from which an organisation is "non certifiable en l'état".
 READINESS_MINOR_NC_THRESHOLD = env.int("READINESS_MINOR_NC_THRESHOLD", default=5)
 # /healthz reports the worker as absent when its last heartbeat is older than this.

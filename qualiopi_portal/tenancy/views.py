@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from audits.reminders import reminders_for
 from indicators import cockpit
 from indicators import selectors as indicator_selectors
 from indicators.referential import selectors as referential
@@ -224,6 +225,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "referential_version": version,
             "applicable_count": applicable_count,
             **_dashboard_readiness(access, today),
+            "reminders": list(reminders_for(request.user, limit=8)),
         },
     )
 

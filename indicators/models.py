@@ -217,3 +217,50 @@ class Action(models.Model):
 
     def is_overdue(self, today) -> bool:
         return self.is_open and self.due_date < today
+
+
+def _report_storage():
+    from evidence.storage import get_evidence_storage
+
+    return get_evidence_storage()
+
+
+class Report(models.Model):
+    """A generated PDF, with the state the person waits on (queued → running → ready/failed)."""
+
+    class Kind(models.TextChoices):
+        READINESS = "readiness", _("Rapport de préparation")
+        AUDIT_PREP = "audit_prep", _("Dossier de préparation d'audit")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En file d'attente")
+        RUNNING = "running", _("En cours")
+        READY = "ready", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    audit = models.ForeignKey(
+        "audits.Audit", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    error = models.TextField(_("motif de l'échec"), blank=True)
+    file = models.FileField(storage=_report_storage, max_length=300, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    # What the document reflects: the readiness computation it was drawn from.
+    snapshot = models.ForeignKey(
+        ReadinessSnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_by = _user_fk(_("demandé par"))
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("généré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rapport")
+        verbose_name_plural = _("rapports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%d/%m/%Y %H:%M}"

@@ -46,3 +46,50 @@ def readiness_recompute_all_task() -> int:
         readiness_recompute_task.delay(organisation.pk)
         count += 1
     return count
+
+
+@shared_task(
+    name="indicators.report_render_task",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def report_render_task(schema_name: str, report_pk: int) -> None:
+    """Render one report; bounded in time, idempotent (a ready report is left as it is)."""
+    from django_tenants.utils import schema_context
+
+    from .models import Report
+    from .reports import report_render
+
+    organisation = Organisation.objects.filter(schema_name=schema_name).first()
+    if organisation is None:
+        return
+    with schema_context(schema_name):
+        report = Report.objects.filter(pk=report_pk).select_related("audit").first()
+        if report is not None:
+            report_render(organisation=organisation, report=report)
+
+
+@shared_task(name="indicators.report_queued_task", ignore_result=True)
+def report_queued_task() -> int:
+    """Reports still queued after a minute (broker down when asked, worker lost): queue again."""
+    from django_tenants.utils import schema_context
+
+    from .models import Report
+
+    stale = timezone.now() - timedelta(minutes=1)
+    count = 0
+    for organisation in Organisation.objects.order_by("pk"):
+        with schema_context(organisation.schema_name):
+            pks = list(
+                Report.objects.filter(
+                    status__in=(Report.Status.QUEUED, Report.Status.RUNNING),
+                    created_at__lt=stale,
+                    started_at__isnull=True,
+                ).values_list("pk", flat=True)
+            )
+        for pk in pks:
+            report_render_task.delay(organisation.schema_name, pk)
+            count += 1
+    return count

@@ -4,7 +4,7 @@ from django.urls import path
 
 from audits import views as audit_views
 from evidence import views as evidence_views
-from indicators import plan_views
+from indicators import plan_views, report_views
 from indicators import views as indicator_views
 from qualiopi_portal.tenancy import views as tenancy_views
 
@@ -106,6 +106,9 @@ urlpatterns = [
         audit_views.finding_action,
         name="finding_action",
     ),
+    path("rapports/", report_views.report_list, name="report_list"),
+    path("rapports/nouveau/", report_views.report_create, name="report_create"),
+    path("rapports/<int:pk>/telecharger/", report_views.report_download, name="report_download"),
     path("profil/", tenancy_views.organisation_edit, name="profile"),
     path("securite/", tenancy_views.organisation_security, name="security"),
     path("membres/", tenancy_views.members, name="members"),

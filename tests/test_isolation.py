@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, time
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import schema_context
@@ -29,7 +30,7 @@ from evidence.models import (
     Kind,
 )
 from indicators import services as indicator_services
-from indicators.models import Action, Answer, Campaign
+from indicators.models import Action, Answer, Campaign, Report
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
@@ -108,6 +109,9 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:finding_action": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:audit_plan": lambda b: {"pk": b["audit"].pk},
     "org:findings_import": lambda b: {"pk": b["audit"].pk},
+    "org:report_list": lambda b: {},
+    "org:report_create": lambda b: {},
+    "org:report_download": lambda b: {"pk": b["report"].pk},
     "org:slot_create": lambda b: {"pk": b["audit"].pk},
     "org:slot_edit": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
     "org:slot_delete": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
@@ -129,6 +133,7 @@ POST_ONLY = {
     "org:campaign_indicator_action": ({}, 302),
     "org:action_from_gap": ({}, 302),
     "org:finding_action": ({}, 302),
+    "org:report_create": ({"kind": "readiness"}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -140,6 +145,7 @@ WITHOUT_NAME = {
     "org:campaign_indicator_action",
     "org:action_from_gap",
     "org:finding_action",
+    "org:report_create",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
@@ -229,7 +235,12 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             resource_persons="",
             location="",
         )
+        report = Report.objects.create(
+            kind="readiness", status="ready", requested_by=world.referent_b
+        )
+        report.file.save("org_beta/reports/b.pdf", ContentFile(B_FILE_CONTENT))
     return {
+        "report": report,
         "slot": slot,
         "audit": audit,
         "finding": finding,
@@ -257,6 +268,7 @@ def _b_evidence_state() -> tuple:
             list(Finding.objects.values_list("pk", "kind", "status", "description")),
             Certificate.objects.count(),
             list(Slot.objects.values_list("pk", "subject", "day", "starts_at")),
+            list(Report.objects.values_list("pk", "status")),
         )
 
 

@@ -145,6 +145,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.readiness_recompute_all_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Reports asked for while the broker was unreachable.
+    "reports-queued": {
+        "task": "indicators.report_queued_task",
+        "schedule": 60.0,
+    },
     # Reminders before deadlines and windows (idempotent: a reminder is never sent twice).
     "reminders-daily": {
         "task": "audits.reminders_send_all_task",
@@ -234,5 +239,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every rendering step at INFO and every unsupported CSS rule.
+        "weasyprint": {"level": "ERROR"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

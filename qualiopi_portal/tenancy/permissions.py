@@ -36,6 +36,8 @@ class Permission(StrEnum):
     AUDITS_VIEW = "audits.view"
     # Certificate, audits, findings and their follow-up.
     AUDITS_MANAGE = "audits.manage"
+    # Generate and download the readiness and audit-prep PDFs.
+    REPORTS = "reports.generate"
     ACTIONS_VIEW = "actions.view"
     ACTIONS_MANAGE = "actions.manage"
 
@@ -58,6 +60,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.SELF_ASSESSMENT_REVIEW: frozenset({Role.CONSULTANT}),
     Permission.AUDITS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.AUDITS_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.REPORTS: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
 }

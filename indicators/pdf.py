@@ -1,0 +1,60 @@
+"""PDF rendering with WeasyPrint, fetching nothing but the project's own static files.
+
+User text reaches the PDF only through autoescaped templates, so `<img src="file:///…">` is
+printed, not fetched. Whatever URL the document still names goes through `StaticOnlyFetcher`:
+no `file://`, no network, no redirects — only files the static finders know.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger("qualiopi.pdf")
+
+# Relative URLs in report templates resolve against this address, which never leaves the process.
+BASE_URL = "https://portail.invalid/"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("https",), allow_redirects=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        prefix = urlsplit(BASE_URL).netloc
+        static = settings.STATIC_URL.lstrip("/")
+        path = unquote(parts.path).lstrip("/")
+        relative = path[len(static) :] if path.startswith(static) else None
+        found = None
+        if (
+            parts.scheme == "https"
+            and parts.netloc == prefix
+            and relative
+            and ".." not in PurePosixPath(relative).parts
+        ):
+            found = finders.find(relative)
+        if not found:
+            self.refused.append(url)
+            logger.warning("PDF rendering refused to fetch %s", url[:200])
+            raise ValueError(f"refused: {url[:200]}")
+        mime = mimetypes.guess_type(found)[0] or "application/octet-stream"
+        with open(found, "rb") as handle:
+            return URLFetcherResponse(url, body=handle.read(), headers={"Content-Type": mime})
+
+
+def render_pdf(template: str, context: dict) -> tuple[bytes, list[str]]:
+    """The PDF bytes and the URLs the document tried to fetch and was refused."""
+    html = render_to_string(template, context)
+    fetcher = StaticOnlyFetcher()
+    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    return pdf, fetcher.refused

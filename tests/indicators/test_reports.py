@@ -1,0 +1,208 @@
+"""PDF reports: real WeasyPrint files read back with pypdf, hostile text printed, never fetched."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from pypdf import PdfReader
+
+from audits import services as audit_services
+from indicators import services
+from indicators.models import Report
+from indicators.reports import report_render
+from qualiopi_portal.tenancy.models import Organisation
+
+from .test_readiness_services import _validated
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(report: Report) -> str:
+    with report.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _render(world, kind="readiness", audit=None) -> Report:
+    alpha = Organisation.objects.get(pk=world.org_a.pk)
+    with schema_context("org_alpha"):
+        report = Report.objects.create(kind=kind, audit=audit, requested_by=world.director_a)
+        return report_render(organisation=alpha, report=report)
+
+
+def test_the_readiness_report_tells_what_the_database_says(world, media):
+    _validated(world, [4], title="Procédure d'analyse du besoin")
+    with schema_context("org_alpha"):
+        services.action_create(
+            organisation=world.org_a,
+            title="Publier les taux de satisfaction",
+            indicator_numbers=[2],
+            owner=world.director_a,
+            due_date=timezone.localdate() + timedelta(days=20),
+            created_by=world.referent_a,
+        )
+    report = _render(world)
+    assert report.status == "ready"
+    assert report.error == ""
+    assert report.size == report.file.size
+    assert report.snapshot is not None
+    text = _text(report)
+    reader_pages = text.count("Page ")
+    assert reader_pages >= 4
+    assert "Alpha Formation" in text
+    assert "Rapport de préparation à l’audit Qualiopi".upper() in text.upper()
+    percent = f"{report.snapshot.overall_percent:.0f} %"
+    assert percent in text
+    assert "Non certifiable en l'état" in text
+    assert "Indicateur 4 — Analyse du besoin du bénéficiaire" in text
+    assert "Procédure d'analyse du besoin" in text
+    assert "Publier les taux de satisfaction" in text
+    # Plain AF: 22 applicable, so 11 exclusions with their reason in the appendix.
+    assert "22 indicateurs applicables." in text
+    appendix = text.split("Annexe : périmètre et indicateurs exclus")[-1]
+    assert "27 — Sous-traitance et portage salarial" in appendix
+    assert "Sommaire" in text
+
+
+def test_audit_prep_report_has_the_timetable_and_open_findings(world, media):
+    with schema_context("org_alpha"):
+        audit = audit_services.audit_save(
+            audit=None,
+            created_by=world.referent_a,
+            kind="mock",
+            starts_on=date(2026, 12, 1),
+            ends_on=date(2026, 12, 1),
+            auditors="Claire Fontaine",
+            sites="",
+            report_date=date(2026, 12, 2),
+            notes="",
+        )
+        from datetime import time
+
+        audit_services.slot_save(
+            audit=audit,
+            slot=None,
+            day=date(2026, 12, 1),
+            starts_at=time(9, 0),
+            ends_at=time(10, 0),
+            subject="Information du public",
+            indicator_numbers=[1, 2],
+            auditor="",
+            resource_persons="La référente qualité",
+            location="",
+        )
+        audit_services.finding_save(
+            audit=audit,
+            finding=None,
+            indicator_number=9,
+            kind="nc_minor",
+            description="Livret d'accueil incomplet",
+        )
+    text = _text(_render(world, kind="audit_prep", audit=audit))
+    assert "Dossier de préparation d’audit".upper() in text.upper()
+    assert "Information du public" in text
+    assert "Livret d'accueil incomplet" in text
+    assert "02/06/2027" in text  # minor: report + 6 months
+
+
+class _Listener:
+    """A TCP listener on loopback that counts the connections it receives."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(5)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.hits = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            self.hits += 1
+            connection.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.socket.close()
+
+
+def test_hostile_text_is_printed_never_fetched(world, media):
+    listener = _Listener()
+    try:
+        hostile = [
+            '<img src="file:///etc/passwd">',
+            f'<link rel="stylesheet" href="http://127.0.0.1:{listener.port}/x.css">',
+            f"<style>@import url(http://127.0.0.1:{listener.port}/i.css);</style>",
+            f'<div style="background:url(http://127.0.0.1:{listener.port}/bg.png)">x</div>',
+            '<img src="/media/org_beta/evidence/1/v1.pdf">',
+        ]
+        for number, title in zip([1, 2, 4, 5, 6], hostile, strict=True):
+            _validated(world, [number], title=title)
+        report = _render(world)
+    finally:
+        listener.close()
+    assert report.status == "ready"
+    assert listener.hits == 0
+    text = " ".join(_text(report).split())  # table cells wrap long titles
+    assert '<img src="file:///etc/passwd">' in text
+    assert "root:x:0:0" not in text
+    assert f"<style>@import url(http://127.0.0.1:{listener.port}/i.css);</style>" in text
+
+
+def test_a_failure_leaves_a_readable_reason_and_no_file(world, media, monkeypatch):
+    def explode(*args, **kwargs):
+        raise MemoryError("rendu trop volumineux")
+
+    monkeypatch.setattr("indicators.reports.render_pdf", explode)
+    report = _render(world)
+    assert report.status == "failed"
+    assert report.error == "La génération a échoué : rendu trop volumineux"
+    assert not report.file
+
+
+def test_pages_ask_follow_and_download(client, world, media):
+    client.force_login(world.director_a)
+    page = client.get("/o/alpha/rapports/").content.decode()
+    assert "Aucun document généré pour l’instant." in page
+    response = client.post("/o/alpha/rapports/nouveau/", {"kind": "readiness"})
+    assert response.status_code == 302
+    with schema_context("org_alpha"):
+        report = Report.objects.get()
+        assert report.status == "queued"
+    listing = client.get("/o/alpha/rapports/").content.decode()
+    assert "En file d&#x27;attente" in listing
+    assert 'hx-trigger="every 2s"' in listing
+    assert client.get(f"/o/alpha/rapports/{report.pk}/telecharger/").status_code == 404
+    report = _render_existing(world, report)
+    download = client.get(f"/o/alpha/rapports/{report.pk}/telecharger/")
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    day = report.finished_at.strftime("%Y-%m-%d")
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="preparation-qualiopi-alpha-{day}.pdf"'
+    )
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    client.force_login(world.contributor_a)
+    assert client.get("/o/alpha/rapports/").status_code == 404
+    assert client.get(f"/o/alpha/rapports/{report.pk}/telecharger/").status_code == 404
+
+
+def _render_existing(world, report):
+    alpha = Organisation.objects.get(pk=world.org_a.pk)
+    with schema_context("org_alpha"):
+        return report_render(organisation=alpha, report=report)

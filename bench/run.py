@@ -362,6 +362,95 @@ def _rss_kb(pid: int, field: str) -> int:
     raise LookupError(field)
 
 
+REPORT_CHILD = """
+import os, sys, time
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualiopi_portal.settings.local")
+import django
+django.setup()
+from django_tenants.utils import schema_context
+from indicators.models import Report
+from indicators.reports import report_render
+from qualiopi_portal.tenancy.models import Organisation
+organisation = Organisation.objects.get(schema_name=sys.argv[1])
+with schema_context(organisation.schema_name):
+    report = Report.objects.get(pk=int(sys.argv[2]))
+    started = time.perf_counter()
+    report = report_render(organisation=organisation, report=report)
+    elapsed = time.perf_counter() - started
+assert report.status == "ready", report.error
+with open(sys.argv[3], "w") as out:
+    out.write(str(elapsed))
+"""
+
+
+def bench_report(items: int = 500) -> dict[str, float]:
+    """The readiness PDF of an organisation with all 33 indicators and 500 evidence rows,
+    rendered in a separate process like a worker's, whose peak memory is read by wait4."""
+    import subprocess
+    import tempfile
+
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import schema_context
+
+    from evidence.models import EvidenceItem
+    from indicators.models import Report
+    from qualiopi_portal.tenancy import services
+
+    user = get_user_model().objects.create_user("bench.report@exemple.test", "x")
+    organisation = services.organisation_create(
+        slug="bench-report",
+        name="Organisme du banc d'essai",
+        siret="73282932000074",
+        nda="11755555575",
+        categories=["AF", "APP"],
+        is_certifying=True,
+        has_alternance=True,
+        has_work_situation=True,
+        has_subcontracting=True,
+    )
+    services.membership_add(organisation=organisation, user=user, role="referent")
+    statuses = [s for s, _label in EvidenceItem.Status.choices]
+    with schema_context(organisation.schema_name):
+        EvidenceItem.objects.bulk_create(
+            EvidenceItem(
+                title=f"Preuve {index:03d} — compte rendu de l'entretien de positionnement",
+                kind="record",
+                indicator_numbers=[1 + index % 33],
+                status=statuses[index % len(statuses)],
+                owner=user,
+                created_by=user,
+                url="https://www.example.org",
+            )
+            for index in range(items)
+        )
+        report = Report.objects.create(kind="readiness", requested_by=user)
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                REPORT_CHILD,
+                organisation.schema_name,
+                str(report.pk),
+                out.name,
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        assert child.returncode == 0, child.returncode
+        elapsed = float(out.read())
+    with schema_context(organisation.schema_name):
+        report.refresh_from_db()
+    return {
+        "report_pdf_s": round(elapsed, 2),
+        "report_pdf_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "report_pdf_kb": round(report.size / 1024, 1),
+    }
+
+
 def bench_upload(size_mb: int = 50) -> dict[str, float]:
     """Peak memory growth of a real gunicorn worker while it receives a 50 MB upload.
 
@@ -502,6 +591,7 @@ def main() -> int:
     results.update(bench_evidence_list())
     results.update(bench_readiness())
     results.update(bench_cockpit())
+    results.update(bench_report())
     results.update(bench_upload())
     connection.close()
 

@@ -1,0 +1,32 @@
+"""A director generates the readiness report through the real worker and downloads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+ORG = "/o/cfa-metiers-occitanie"
+
+
+def test_director_downloads_the_readiness_report(page, login, portal):
+    login("direction.cfa@demo.test")
+    page.goto(f"{ORG}/")
+    percent = page.locator(".readiness-percent").inner_text()
+    page.get_by_role("navigation", name="Navigation de l’organisation").get_by_role(
+        "link", name="Rapports"
+    ).click()
+    page.get_by_role("button", name="Générer le rapport de préparation").click()
+    expect(page.get_by_text("Le document est en préparation")).to_be_visible()
+    # htmx polls the list until the worker has rendered the PDF.
+    link = page.get_by_role("link", name="PDF (")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    name = download.value.suggested_filename
+    assert name.startswith("preparation-qualiopi-cfa-metiers-occitanie-")
+    text = "\n".join(p.extract_text() for p in PdfReader(Path(download.value.path())).pages)
+    assert "CFA des Métiers d'Occitanie" in text
+    assert percent in text
+    assert "Indicateur 14 — Accompagnement socio-professionnel" in text

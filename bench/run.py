@@ -451,6 +451,103 @@ def bench_report(items: int = 500) -> dict[str, float]:
     }
 
 
+PACK_CHILD = """
+import os, sys, time
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualiopi_portal.settings.local")
+import django
+django.setup()
+from django_tenants.utils import schema_context
+from indicators.models import ReadinessSnapshot
+from indicators.pack import build_pack
+from indicators.services import readiness_recompute
+from qualiopi_portal.tenancy.models import Organisation
+
+def status(field):
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field):
+                return int(line.split()[1])
+
+organisation = Organisation.objects.get(schema_name=sys.argv[1])
+snapshot = readiness_recompute(organisation=organisation)
+with schema_context(organisation.schema_name):
+    baseline = status("VmRSS:")
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")  # reset the peak (VmHWM) to the current size
+    started = time.perf_counter()
+    name, size = build_pack(organisation=organisation, snapshot=snapshot)
+    elapsed = time.perf_counter() - started
+    peak = status("VmHWM:")
+with open(sys.argv[2], "w") as out:
+    out.write(f"{elapsed} {(peak - baseline) / 1024} {size}")
+"""
+
+
+def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:
+    """A pack of 500 validated files (100 KB each): the ZIP is written file by file, so the
+    worker's memory should stay flat (peak growth measured in a separate process)."""
+    import subprocess
+    import tempfile
+
+    from django.core.files.base import ContentFile
+    from django_tenants.utils import schema_context
+
+    from evidence.models import EvidenceItem, EvidenceVersion
+    from evidence.storage import evidence_storage
+
+    organisation, user = _bench_member("bench-5", "bench.pack@exemple.test", "referent")
+    payload = os.urandom(kb * 1024)
+    # The indicators a plain training provider must prove: every file lands in the pack.
+    common = [1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 17, 18, 19, 21, 22, 23, 24, 25, 26, 30, 31, 32]
+    with schema_context(organisation.schema_name):
+        items = EvidenceItem.objects.bulk_create(
+            EvidenceItem(
+                title=f"Preuve {index:03d}",
+                kind="record",
+                indicator_numbers=[common[index % len(common)]],
+                status="validated",
+                owner=user,
+                created_by=user,
+                version_count=1,
+            )
+            for index in range(files)
+        )
+        versions = []
+        for item in items:
+            name = evidence_storage.save(
+                f"{organisation.schema_name}/evidence/{item.pk}/v1.pdf", ContentFile(payload)
+            )
+            versions.append(
+                EvidenceVersion(
+                    item=item,
+                    number=1,
+                    file=name,
+                    original_name=f"preuve-{item.pk}.pdf",
+                    size=len(payload),
+                    sha256="0" * 64,
+                    content_type="application/pdf",
+                    type_code="pdf",
+                    uploaded_by=user,
+                )
+            )
+        EvidenceVersion.objects.bulk_create(versions)
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        subprocess.run(
+            [sys.executable, "-c", PACK_CHILD, organisation.schema_name, out.name],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            check=True,
+        )
+        elapsed, growth, size = (float(value) for value in out.read().split())
+    return {
+        "evidence_pack_s": round(elapsed, 2),
+        "evidence_pack_rss_growth_mb": round(growth, 1),
+        "evidence_pack_mb": round(size / 1024 / 1024, 1),
+        "evidence_pack_files": files,
+    }
+
+
 def bench_upload(size_mb: int = 50) -> dict[str, float]:
     """Peak memory growth of a real gunicorn worker while it receives a 50 MB upload.
 
@@ -592,6 +689,7 @@ def main() -> int:
     results.update(bench_readiness())
     results.update(bench_cockpit())
     results.update(bench_report())
+    results.update(bench_evidence_pack())
     results.update(bench_upload())
     connection.close()
 

@@ -231,6 +231,7 @@ class Report(models.Model):
     class Kind(models.TextChoices):
         READINESS = "readiness", _("Rapport de préparation")
         AUDIT_PREP = "audit_prep", _("Dossier de préparation d'audit")
+        EVIDENCE_PACK = "evidence_pack", _("Dossier de preuves pour le certificateur (ZIP)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("En file d'attente")

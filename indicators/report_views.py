@@ -15,7 +15,7 @@ from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import org_reverse
 
 from .models import Report
-from .reports import download_name, report_request
+from .reports import content_type, download_name, report_request
 
 PAGE_SIZE = 30
 
@@ -45,7 +45,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     audit = None
     if kind == Report.Kind.AUDIT_PREP:
         audit = get_object_or_404(Audit, pk=request.POST.get("audit") or 0)
-    elif kind != Report.Kind.READINESS:
+    elif kind not in (Report.Kind.READINESS, Report.Kind.EVIDENCE_PACK):
         raise Http404
     report_request(kind=kind, audit=audit, requested_by=request.user)
     messages.success(
@@ -61,7 +61,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         report.file.open("rb"),
         as_attachment=True,
         filename=download_name(request.organisation, report),
-        content_type="application/pdf",
+        content_type=content_type(report),
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -22,6 +22,7 @@ from qualiopi_portal.tenancy.models import Organisation
 
 from . import selectors
 from .models import Action, ReadinessSnapshot, Report
+from .pack import build_pack
 from .pdf import render_pdf
 from .presentation import READINESS_REASON_LABELS, READINESS_STATUS_LABELS, indicator_rows
 from .referential import selectors as referential
@@ -161,6 +162,8 @@ def report_render(*, organisation: Organisation, report: Report) -> Report:
     )
     try:
         snapshot = readiness_recompute(organisation=organisation)
+        if report.kind == Report.Kind.EVIDENCE_PACK:
+            return _store_pack(organisation, report, snapshot)
         if report.kind == Report.Kind.AUDIT_PREP:
             if report.audit is None:
                 raise ValueError(_("L'audit de ce dossier a été supprimé."))
@@ -190,10 +193,26 @@ def report_render(*, organisation: Organisation, report: Report) -> Report:
     return report
 
 
+def _store_pack(organisation: Organisation, report: Report, snapshot) -> Report:
+    name, size = build_pack(organisation=organisation, snapshot=snapshot)
+    report.file.name = name
+    report.size = size
+    report.snapshot = snapshot
+    report.status = Report.Status.READY
+    report.finished_at = timezone.now()
+    report.save(update_fields=["file", "size", "snapshot", "status", "finished_at"])
+    return report
+
+
 def download_name(organisation: Organisation, report: Report) -> str:
     day = (report.finished_at or report.created_at).strftime("%Y-%m-%d")
-    prefix = {
-        Report.Kind.READINESS: "preparation-qualiopi",
-        Report.Kind.AUDIT_PREP: "dossier-audit",
+    prefix, extension = {
+        Report.Kind.READINESS: ("preparation-qualiopi", "pdf"),
+        Report.Kind.AUDIT_PREP: ("dossier-audit", "pdf"),
+        Report.Kind.EVIDENCE_PACK: ("dossier-de-preuves", "zip"),
     }[report.kind]
-    return f"{prefix}-{organisation.slug}-{day}.pdf"
+    return f"{prefix}-{organisation.slug}-{day}.{extension}"
+
+
+def content_type(report: Report) -> str:
+    return "application/zip" if report.kind == Report.Kind.EVIDENCE_PACK else "application/pdf"

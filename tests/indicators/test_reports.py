@@ -206,3 +206,59 @@ def _render_existing(world, report):
     alpha = Organisation.objects.get(pk=world.org_a.pk)
     with schema_context("org_alpha"):
         return report_render(organisation=alpha, report=report)
+
+
+def _filed(world, title, numbers, *, validate=True, content=b"Feuille d'emargement\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evidence import services as evidence_services
+    from evidence.models import EvidenceItem, Kind
+
+    from ..evidence.conftest import access_for
+
+    with schema_context("org_alpha"):
+        (item,) = evidence_services.evidence_create(
+            access=access_for(world, "referent"),
+            actor=world.referent_a,
+            data={"title": title, "kind": Kind.RECORD, "indicator_numbers": numbers},
+            uploads=[SimpleUploadedFile("émargement octobre.txt", content)],
+        )
+        if validate:
+            EvidenceItem.objects.filter(pk=item.pk).update(status="validated")
+    return item
+
+
+def test_the_evidence_pack_holds_validated_files_by_indicator(world, media):
+    import csv
+    import zipfile
+
+    both = _filed(world, "Émargements <b>octobre</b>", [9, 12], content=b"feuilles\n")
+    _filed(world, "Brouillon", [9], validate=False)
+    _filed(world, "Hors périmètre", [14])  # 14 is for apprenticeship only
+    report = _render(world, kind="evidence_pack")
+    assert report.status == "ready"
+    assert report.file.name.endswith(".zip")
+    with report.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        names = sorted(archive.namelist())
+        folder9 = "critere-3/indicateur-09-information-des-beneficiaires-sur-les-conditions-d"
+        expected_file = f"emargement-octobre-{both.pk}-v1.txt"
+        assert names == sorted(
+            [
+                "index.csv",
+                "index.html",
+                f"{folder9}/{expected_file}",
+                "critere-3/indicateur-12-engagement-des-beneficiaires-prevention-des-ruptur/"
+                + expected_file,
+            ]
+        )
+        assert archive.read(f"{folder9}/{expected_file}") == b"feuilles\n"
+        index = archive.read("index.html").decode()
+        assert "Émargements &lt;b&gt;octobre&lt;/b&gt;" in index
+        rows = list(
+            csv.reader(io.StringIO(archive.read("index.csv").decode("utf-8-sig")), delimiter=";")
+        )
+    assert rows[0][:4] == ["critère", "indicateur", "intitulé", "preuve"]
+    assert [(row[1], row[3], row[4]) for row in rows[1:]] == [
+        ("9", "Émargements <b>octobre</b>", "1"),
+        ("12", "Émargements <b>octobre</b>", "1"),
+    ]

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from audits import calendar
+from audits import auditor, calendar
 from qualiopi_portal.core import views as core_views
 from qualiopi_portal.tenancy import views as tenancy_views
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("portefeuille/a-valider/", tenancy_views.portfolio_review, name="portfolio_review"),
     path("organisations/nouvelle/", tenancy_views.organisation_create, name="organisation_create"),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("auditeur/<str:token>/", auditor.auditor_home, name="auditor_home"),
+    path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),
     path("agenda/", calendar.calendar_settings, name="calendar_settings"),
     path("agenda/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("i18n/", include("django.conf.urls.i18n")),

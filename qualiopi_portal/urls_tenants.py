@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from audits import auditor
 from audits import views as audit_views
 from evidence import views as evidence_views
 from indicators import plan_views, report_views
@@ -84,6 +85,7 @@ urlpatterns = [
     path("audits/<int:pk>/", audit_views.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/modifier/", audit_views.audit_edit, name="audit_edit"),
     path("audits/<int:pk>/plan/", audit_views.audit_plan, name="audit_plan"),
+    path("audits/<int:pk>/acces-auditeur/", auditor.auditor_links, name="auditor_links"),
     path(
         "audits/<int:pk>/constats/importer/",
         audit_views.findings_import,

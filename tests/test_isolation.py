@@ -33,7 +33,13 @@ from indicators import services as indicator_services
 from indicators.models import Action, Answer, Campaign, Report
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy import services
-from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
+from qualiopi_portal.tenancy.models import (
+    AuditorLink,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+)
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 
 from .conftest import B_MARKER
@@ -108,6 +114,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:finding_detail": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:finding_action": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:audit_plan": lambda b: {"pk": b["audit"].pk},
+    "org:auditor_links": lambda b: {"pk": b["audit"].pk},
     "org:findings_import": lambda b: {"pk": b["audit"].pk},
     "org:report_list": lambda b: {},
     "org:report_create": lambda b: {},
@@ -154,6 +161,9 @@ PUBLIC_WITH_ARGUMENTS = {
     "invitation_accept": lambda b: {"token": "jeton-devine"},
     # Same: a private calendar's token is its credential.
     "calendar_feed": lambda b: {"token": "jeton-devine"},
+    # An auditor's link: the token is the credential (limited in time, revocable).
+    "auditor_home": lambda b: {"token": "jeton-devine"},
+    "auditor_pack": lambda b: {"token": "jeton-devine"},
 }
 # Prefixes not walked here, each with its reason.
 PUBLIC_EXCLUDED_PREFIXES = {
@@ -282,6 +292,7 @@ def _b_state() -> tuple:
         list(Membership.objects.filter(organisation=b).values_list("pk", "role")),
         list(Invitation.objects.filter(organisation=b).values_list("pk", "revoked_at")),
         AuditEvent.objects.filter(organisation=b).count(),
+        AuditorLink.objects.filter(organisation=b).count(),
     )
 
 

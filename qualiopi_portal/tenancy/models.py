@@ -258,3 +258,55 @@ class OrganisationReadiness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.overall_percent}"
+
+
+class AuditorLink(models.Model):
+    """A read-only, time-limited, revocable link for the certifier's auditor (no account).
+
+    Public schema, because the person opening it belongs to no organisation; it names one audit
+    of the organisation's schema by id. Only the token's hash is stored.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="auditor_links"
+    )
+    audit_id = models.PositiveIntegerField()
+    label = models.CharField(_("destinataire"), max_length=200)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accès auditeur")
+        verbose_name_plural = _("accès auditeur")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.audit_id}: {self.label}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class AuditorAccess(models.Model):
+    """Every use of an auditor link, shown to the referent."""
+
+    link = models.ForeignKey(AuditorLink, on_delete=models.CASCADE, related_name="accesses")
+    at = models.DateTimeField(auto_now_add=True)
+    what = models.CharField(max_length=40)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.what} {self.at:%Y-%m-%d %H:%M}"

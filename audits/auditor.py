@@ -1,0 +1,174 @@
+"""Read-only access for the certifier's auditor: the audit plan and the evidence pack, through a
+link that needs no account, expires, can be revoked, and logs every use for the referent."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tenants.utils import schema_context
+
+from indicators.models import Report
+from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.models import AuditorAccess, AuditorLink, Organisation
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import org_reverse
+
+from .models import Audit
+
+MAX_DAYS = 90
+
+
+@transaction.atomic
+def link_create(
+    *, organisation: Organisation, audit: Audit, label: str, days: int, created_by
+) -> tuple[AuditorLink, str]:
+    if not label.strip():
+        raise ValidationError(_("Indiquez à qui est destiné le lien (l'auditeur·rice)."))
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError(
+            _("La durée de validité va de 1 à %(max)s jours.") % {"max": MAX_DAYS}
+        )
+    token = secrets.token_urlsafe(32)
+    link = AuditorLink.objects.create(
+        organisation=organisation,
+        audit_id=audit.pk,
+        label=label.strip()[:200],
+        token_hash=AuditorLink.hash_token(token),
+        expires_at=timezone.now() + timedelta(days=days),
+        created_by=created_by,
+    )
+    return link, token
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def auditor_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """The referent's page: create, follow and revoke the auditor's links of one audit."""
+    audit = get_object_or_404(Audit, pk=pk)
+    organisation = request.organisation
+    new_url = None
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            try:
+                days = int(request.POST.get("days") or 0)
+            except ValueError:
+                days = 0
+            try:
+                _link, token = link_create(
+                    organisation=organisation,
+                    audit=audit,
+                    label=request.POST.get("label", ""),
+                    days=days,
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                new_url = request.build_absolute_uri(f"/auditeur/{token}/")
+        elif action == "revoke":
+            link = get_object_or_404(
+                AuditorLink, pk=request.POST.get("link") or 0, organisation=organisation
+            )
+            if link.revoked_at is None:
+                link.revoked_at = timezone.now()
+                link.save(update_fields=["revoked_at"])
+            messages.success(request, _("Le lien a été révoqué : il ne fonctionne plus."))
+            return redirect(org_reverse(request, "org:auditor_links", pk=audit.pk))
+        else:
+            raise Http404
+    links = list(
+        AuditorLink.objects.filter(organisation=organisation, audit_id=audit.pk).prefetch_related(
+            "accesses"
+        )
+    )
+    return render(
+        request,
+        "audits/auditor_links.html",
+        {
+            "audit": audit,
+            "links": links,
+            "new_url": new_url,
+            "error": error,
+            "now": timezone.now(),
+            "max_days": MAX_DAYS,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _link(request: HttpRequest, token: str, what: str) -> AuditorLink:
+    link = (
+        AuditorLink.objects.select_related("organisation")
+        .filter(token_hash=AuditorLink.hash_token(token))
+        .first()
+    )
+    if link is None or not link.is_active(timezone.now()):
+        raise Http404
+    AuditorAccess.objects.create(
+        link=link,
+        what=what,
+        ip=request.META.get("REMOTE_ADDR") or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+    )
+    return link
+
+
+def auditor_home(request: HttpRequest, token: str) -> HttpResponse:
+    link = _link(request, token, "plan")
+    with schema_context(link.organisation.schema_name):
+        audit = Audit.objects.filter(pk=link.audit_id).first()
+        if audit is None:
+            raise Http404
+        pack = (
+            Report.objects.filter(kind=Report.Kind.EVIDENCE_PACK, status=Report.Status.READY)
+            .order_by("-finished_at")
+            .first()
+        )
+        response = render(
+            request,
+            "audits/auditor_home.html",
+            {
+                "organisation": link.organisation,
+                "audit": audit,
+                "slots": list(audit.slots.all()),
+                "pack": pack,
+                "link": link,
+                "token": token,
+            },
+        )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def auditor_pack(request: HttpRequest, token: str) -> FileResponse:
+    link = _link(request, token, "pack")
+    with schema_context(link.organisation.schema_name):
+        pack = (
+            Report.objects.filter(kind=Report.Kind.EVIDENCE_PACK, status=Report.Status.READY)
+            .order_by("-finished_at")
+            .first()
+        )
+        if pack is None:
+            raise Http404
+        day = pack.finished_at.strftime("%Y-%m-%d")
+        response = FileResponse(
+            pack.file.open("rb"),
+            as_attachment=True,
+            filename=f"dossier-de-preuves-{link.organisation.slug}-{day}.zip",
+            content_type="application/zip",
+        )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

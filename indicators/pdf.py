@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import resource
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -52,9 +54,27 @@ class StaticOnlyFetcher(URLFetcher):
             return URLFetcherResponse(url, body=handle.read(), headers={"Content-Type": mime})
 
 
+@contextmanager
+def memory_budget(megabytes: int):
+    """Cap the process's address space while rendering: past the budget, allocations fail
+    with MemoryError (reported as a failed report) instead of exhausting the machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as handle:
+        current = int(handle.read().split()[0]) * resource.getpagesize()
+    limit = current + megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def render_pdf(template: str, context: dict) -> tuple[bytes, list[str]]:
     """The PDF bytes and the URLs the document tried to fetch and was refused."""
     html = render_to_string(template, context)
     fetcher = StaticOnlyFetcher()
-    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    with memory_budget(settings.REPORT_MEMORY_BUDGET_MB):
+        pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
     return pdf, fetcher.refused

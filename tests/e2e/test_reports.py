@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -30,3 +32,30 @@ def test_director_downloads_the_readiness_report(page, login, portal):
     assert "CFA des Métiers d'Occitanie" in text
     assert percent in text
     assert "Indicateur 14 — Accompagnement socio-professionnel" in text
+
+    # The audit-prep file for the mock audit, and the evidence pack.
+    mock = page.locator("#id_audit option", has_text="Audit à blanc").get_attribute("value")
+    page.get_by_label("Audit", exact=True).select_option(mock)
+    page.get_by_role("button", name="Générer le dossier").click()
+    prep = page.get_by_role("row", name=re.compile("Dossier de préparation d'audit")).get_by_role(
+        "link", name="PDF ("
+    )
+    expect(prep).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        prep.click()
+    prep_text = "\n".join(p.extract_text() for p in PdfReader(Path(download.value.path())).pages)
+    assert "DOSSIER DE PRÉPARATION D’AUDIT" in prep_text.upper()
+    assert "Entretien de positionnement systématique" not in prep_text  # a strength, not open
+    assert "Les adaptations de parcours ne sont tracées dans aucun dossier." in prep_text
+
+    page.get_by_role("button", name="Préparer le dossier de preuves").click()
+    zipped = page.get_by_role("link", name="ZIP (")
+    expect(zipped).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        zipped.click()
+    assert download.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+    assert "index.html" in names
+    assert "index.csv" in names
+    assert any(name.startswith("critere-") for name in names)

@@ -262,3 +262,14 @@ def test_the_evidence_pack_holds_validated_files_by_indicator(world, media):
         ("9", "Émargements <b>octobre</b>", "1"),
         ("12", "Émargements <b>octobre</b>", "1"),
     ]
+
+
+def test_rendering_beyond_the_memory_budget_fails_cleanly(world, media, settings):
+    settings.REPORT_MEMORY_BUDGET_MB = 1  # far less than WeasyPrint needs
+    report = _render(world)
+    assert report.status == "failed"
+    assert report.error.startswith("La génération a échoué")
+    assert not report.file
+    # The limit is lifted afterwards: the next rendering works.
+    settings.REPORT_MEMORY_BUDGET_MB = 1024
+    assert _render(world).status == "ready"

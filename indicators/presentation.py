@@ -137,4 +137,5 @@ READINESS_REASON_LABELS = {
     "open_major_nc": gettext_lazy("non-conformité majeure ouverte"),
     "rating_major": gettext_lazy("auto-évaluation : NC majeure"),
     "rating_not_applicable": gettext_lazy("déclaré non applicable"),
+    "offers_incomplete": gettext_lazy("une offre publiée n'affiche pas tout ce qui est exigé"),
 }

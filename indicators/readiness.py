@@ -170,6 +170,7 @@ def indicator_status(
     target_date: date,
     rating: str | None = None,
     open_nc: Severity | str | None = None,
+    offers_incomplete: bool = False,
 ) -> tuple[IndicatorStatus, tuple[str, ...]]:
     """The status of one applicable indicator and the reasons behind it."""
     usable_now = expiring = pending = False
@@ -197,6 +198,9 @@ def indicator_status(
         partial_reasons.append("open_minor_nc")
     if rating == Rating.MINOR:
         partial_reasons.append("rating_minor")
+    if offers_incomplete:
+        # A published offer lacks what this indicator asks the public information to say.
+        partial_reasons.append("offers_incomplete")
     if partial_reasons:
         return IndicatorStatus.PARTIAL, tuple(partial_reasons)
     return IndicatorStatus.READY, ("validated",)
@@ -216,9 +220,10 @@ def compute(
     target_date: date,
     ratings: Mapping[int, str] | None = None,
     open_ncs: Mapping[int, Severity | str] | None = None,
+    offer_gaps: Mapping[int, int] | None = None,
     minor_threshold: int = DEFAULT_MINOR_THRESHOLD,
 ) -> Readiness:
-    ratings, open_ncs = ratings or {}, open_ncs or {}
+    ratings, open_ncs, offer_gaps = ratings or {}, open_ncs or {}, offer_gaps or {}
     by_number: dict[int, list[EvidenceFacts]] = {}
     for item in evidence:
         for number in set(item.indicator_numbers):
@@ -236,6 +241,7 @@ def compute(
                 target_date=target_date,
                 rating=ratings.get(indicator.number),
                 open_nc=open_ncs.get(indicator.number),
+                offers_incomplete=bool(offer_gaps.get(indicator.number)),
             )
         results.append(
             IndicatorResult(

@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 from audits import selectors as audit_selectors
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.models import Membership, Organisation, OrganisationReadiness, Role
+from training_offers import selectors as offer_selectors
 
 from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSnapshot, Respondent
 from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute, effective_ratings
@@ -80,6 +81,7 @@ def _compute(
         target_date=target,
         ratings=self_ratings(),
         open_ncs=open_ncs,
+        offer_gaps=offer_selectors.offers_threatening(version_code=version.code),
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
     return readiness, _Extra(evidence, open_count)

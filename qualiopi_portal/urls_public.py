@@ -6,6 +6,7 @@ from django.urls import include, path
 from audits import auditor, calendar
 from qualiopi_portal.core import views as core_views
 from qualiopi_portal.tenancy import views as tenancy_views
+from training_offers import views as offer_views
 
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("auditeur/<str:token>/", auditor.auditor_home, name="auditor_home"),
     path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),
+    path("catalogue/<slug:slug>/", offer_views.public_catalogue, name="public_catalogue"),
+    path("catalogue/<slug:slug>/offres/<int:pk>/", offer_views.public_offer, name="public_offer"),
     path("agenda/", calendar.calendar_settings, name="calendar_settings"),
     path("agenda/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("i18n/", include("django.conf.urls.i18n")),

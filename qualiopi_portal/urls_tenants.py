@@ -8,6 +8,7 @@ from evidence import views as evidence_views
 from indicators import plan_views, report_views
 from indicators import views as indicator_views
 from qualiopi_portal.tenancy import views as tenancy_views
+from training_offers import views as offer_views
 
 app_name = "org"
 
@@ -107,6 +108,18 @@ urlpatterns = [
         "audits/<int:audit_pk>/constats/<int:pk>/action/",
         audit_views.finding_action,
         name="finding_action",
+    ),
+    path("offres/", offer_views.offer_list, name="offer_list"),
+    path("offres/nouvelle/", offer_views.offer_create, name="offer_create"),
+    path("offres/resultats/", offer_views.results, name="offer_results"),
+    path("offres/<int:pk>/", offer_views.offer_detail, name="offer_detail"),
+    path("offres/<int:pk>/modifier/", offer_views.offer_edit, name="offer_edit"),
+    path("offres/<int:pk>/etat/", offer_views.offer_status, name="offer_status"),
+    path("offres/<int:pk>/sessions/nouvelle/", offer_views.session_edit, name="session_create"),
+    path(
+        "offres/<int:pk>/sessions/<int:session_pk>/",
+        offer_views.session_edit,
+        name="session_edit",
     ),
     path("rapports/", report_views.report_list, name="report_list"),
     path("rapports/nouveau/", report_views.report_create, name="report_create"),

@@ -41,6 +41,8 @@ from qualiopi_portal.tenancy.models import (
     Role,
 )
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
+from training_offers import services as offer_services
+from training_offers.models import Offer, Session
 
 from .conftest import B_MARKER
 
@@ -117,6 +119,14 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:auditor_links": lambda b: {"pk": b["audit"].pk},
     "org:findings_import": lambda b: {"pk": b["audit"].pk},
     "org:report_list": lambda b: {},
+    "org:offer_list": lambda b: {},
+    "org:offer_create": lambda b: {},
+    "org:offer_results": lambda b: {},
+    "org:offer_detail": lambda b: {"pk": b["offer"].pk},
+    "org:offer_edit": lambda b: {"pk": b["offer"].pk},
+    "org:offer_status": lambda b: {"pk": b["offer"].pk},
+    "org:session_create": lambda b: {"pk": b["offer"].pk},
+    "org:session_edit": lambda b: {"pk": b["offer"].pk, "session_pk": b["session"].pk},
     "org:report_create": lambda b: {},
     "org:report_download": lambda b: {"pk": b["report"].pk},
     "org:slot_create": lambda b: {"pk": b["audit"].pk},
@@ -141,6 +151,8 @@ POST_ONLY = {
     "org:action_from_gap": ({}, 302),
     "org:finding_action": ({}, 302),
     "org:report_create": ({"kind": "readiness"}, 302),
+    # Withdrawing a draft to draft changes nothing and goes back to the offer.
+    "org:offer_status": ({"status": "draft"}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -153,6 +165,7 @@ WITHOUT_NAME = {
     "org:action_from_gap",
     "org:finding_action",
     "org:report_create",
+    "org:offer_status",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
@@ -164,7 +177,20 @@ PUBLIC_WITH_ARGUMENTS = {
     # An auditor's link: the token is the credential (limited in time, revocable).
     "auditor_home": lambda b: {"token": "jeton-devine"},
     "auditor_pack": lambda b: {"token": "jeton-devine"},
+    # Public by design: B's catalogue shows only B's published offers (B's draft offer, with the
+    # marker, must never appear; see test_public_catalogue_shows_no_draft).
+    "public_catalogue": lambda b: {"slug": "beta"},
+    "public_offer": lambda b: {"slug": "beta", "pk": b["offer"].pk},
 }
+# Public pages that show B's public identity on purpose; they must show none of its internal
+# data (a draft offer, a session's place, evidence, audits).
+PUBLIC_BY_DESIGN = {"public_catalogue"}
+B_INTERNAL = (
+    f"Offre {B_MARKER}",
+    f"Salle {B_MARKER}",
+    f"Preuve {B_MARKER}",
+    f"Auditrice {B_MARKER}",
+)
 # Prefixes not walked here, each with its reason.
 PUBLIC_EXCLUDED_PREFIXES = {
     # Staff only: Django admin redirects everyone else to its login (see test below).
@@ -249,7 +275,22 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             kind="readiness", status="ready", requested_by=world.referent_b
         )
         report.file.save("org_beta/reports/b.pdf", ContentFile(B_FILE_CONTENT))
+        offer = offer_services.offer_save(
+            offer=None, saved_by=world.referent_b, title=f"Offre {B_MARKER}", category="AF"
+        )
+        session = offer_services.session_save(
+            offer=offer,
+            session=None,
+            starts_on=date(2026, 10, 1),
+            ends_on=date(2026, 10, 2),
+            place=f"Salle {B_MARKER}",
+            enrolled=3,
+            completed=3,
+            dropouts=0,
+        )
     return {
+        "offer": offer,
+        "session": session,
         "report": report,
         "slot": slot,
         "audit": audit,
@@ -279,6 +320,8 @@ def _b_evidence_state() -> tuple:
             Certificate.objects.count(),
             list(Slot.objects.values_list("pk", "subject", "day", "starts_at")),
             list(Report.objects.values_list("pk", "status")),
+            list(Offer.objects.values_list("pk", "title", "status", "version")),
+            list(Session.objects.values_list("pk", "enrolled", "place")),
         )
 
 
@@ -374,7 +417,14 @@ def test_public_pages_never_show_organisation_b(client, world, b_objects, outsid
             url = "/" + route
         response = client.get(url)
         assert response.status_code < 500, url
-        assert B_MARKER not in response.content.decode(), url
+        content = response.content.decode()
+        if name in PUBLIC_BY_DESIGN:
+            # B's own public catalogue names B (its name carries the marker), and nothing more.
+            assert response.status_code == 200, url
+            for internal in B_INTERNAL:
+                assert internal not in content, url
+        else:
+            assert B_MARKER not in content, url
 
 
 def test_organisation_b_is_reachable_by_its_own_referent(client, world, b_objects):

@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Reminders go out this many days before each deadline or window.
 REMINDER_DAYS = [int(days) for days in env.list("REMINDER_DAYS", default=["30", "7", "1"])]
+# Below this many learners (or answers) a published rate says "en cours de constitution".
+RESULTS_MIN_SAMPLE = env.int("RESULTS_MIN_SAMPLE", default=5)
 # Extra memory a PDF rendering may take in the worker before it fails cleanly.
 REPORT_MEMORY_BUDGET_MB = env.int("REPORT_MEMORY_BUDGET_MB", default=1024)
 # The portal's address, for links in emails sent by background jobs.

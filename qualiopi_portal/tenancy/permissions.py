@@ -36,6 +36,9 @@ class Permission(StrEnum):
     AUDITS_VIEW = "audits.view"
     # Certificate, audits, findings and their follow-up.
     AUDITS_MANAGE = "audits.manage"
+    OFFERS_VIEW = "offers.view"
+    # Offers, their publication and their sessions.
+    OFFERS_MANAGE = "offers.manage"
     # Generate and download the readiness and audit-prep PDFs.
     REPORTS = "reports.generate"
     ACTIONS_VIEW = "actions.view"
@@ -60,6 +63,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.SELF_ASSESSMENT_REVIEW: frozenset({Role.CONSULTANT}),
     Permission.AUDITS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.AUDITS_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.OFFERS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.OFFERS_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
     Permission.REPORTS: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),

@@ -32,6 +32,7 @@ def test_referent_logs_in_and_lands_on_the_dashboard(page, login, portal):
         "Couverture",
         "Intervenants",
         "Autoévaluation",
+        "Offres",
         "Audits",
         "Rapports",
         "Plan de progrès",

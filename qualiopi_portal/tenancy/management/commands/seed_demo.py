@@ -29,6 +29,7 @@ from qualiopi_portal.tenancy.models import (
     TurnoverBand,
 )
 from qualiopi_portal.tenancy.validators import luhn_is_valid
+from training_offers.demo import seed_offers
 
 DEMO_PASSWORD = "Qualiopi-demo-2026"  # noqa: S105 - documented demo password
 FIRM = {"slug": "trajectoires-qualite", "name": "Trajectoires Qualité Conseil"}
@@ -171,6 +172,9 @@ class Command(BaseCommand):
                     changed = True
                 if seed_plan(organisation=organisation, people=users, consultant=consultant):
                     self.stdout.write(f"autoévaluation et plan de progrès de {slug} remplis")
+                    changed = True
+                if seed_offers(organisation=organisation, people=users):
+                    self.stdout.write(f"offres de {slug} remplies")
                     changed = True
                 if seed_audits(organisation=organisation, people=users):
                     self.stdout.write(f"audits de {slug} remplis")

@@ -1,0 +1,159 @@
+"""Offers as a referent uses them, and the public catalogue a learner reads."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from indicators.services import readiness_compute
+from qualiopi_portal.tenancy.models import Organisation
+from training_offers.models import Offer, OfferVersion, Session
+
+from ..indicators.test_readiness_services import _validated
+
+pytestmark = pytest.mark.django_db
+
+COMPLETE = {
+    "title": "Conduire un entretien professionnel",
+    "category": "AF",
+    "prerequisites": "Aucun",
+    "objectives": "Conduire un entretien professionnel selon la grille fournie\n"
+    "Rédiger le compte rendu sans erreur de structure",
+    "duration_hours": "14",
+    "access_modalities": "Entretien préalable",
+    "access_delay": "15 jours",
+    "price": "900",
+    "contacts": "contact@alpha.fr",
+    "methods": "Apports, jeux de rôle",
+    "evaluation": "Mise en situation notée",
+    "accessibility": "Locaux accessibles, adaptations sur demande",
+    "disability_referent": "Camille Roux",
+    "recognition": "Attestation de fin de formation",
+    "financing": "OPCO, CPF",
+    "programme": "Jour 1 : préparer l'entretien. Jour 2 : le conduire.",
+}
+
+
+def test_a_referent_creates_fixes_publishes_and_records_sessions(client, world):
+    client.force_login(world.referent_a)
+    bad = client.post(
+        "/o/alpha/offres/nouvelle/", {**COMPLETE, "price": "-5", "duration_hours": "deux jours"}
+    )
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Indiquez une durée en heures (un nombre)." in text
+    assert "Assurez-vous que cette valeur est supérieure ou égale à 0." in text
+    incomplete = {**COMPLETE, "access_delay": "", "objectives": "Comprendre l'entretien"}
+    response = client.post("/o/alpha/offres/nouvelle/", incomplete)
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+    assert response.url == f"/o/alpha/offres/{offer.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Complétude : 88 %" in page
+    assert "Le délai d&#x27;accès n&#x27;est pas indiqué." in page
+    assert "Objectif non évaluable (« Comprendre l&#x27;entretien »)" in page
+    client.post(f"/o/alpha/offres/{offer.pk}/modifier/", COMPLETE)
+    page = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
+    assert "Complétude : 100 %" in page
+    with schema_context("org_alpha"):
+        assert list(OfferVersion.objects.values_list("number", flat=True)) == [2, 1]
+        assert OfferVersion.objects.get(number=1).data["access_delay"] == ""
+    assert client.get("/catalogue/alpha/").content.decode().count(COMPLETE["title"]) == 0
+    client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published"})
+
+    base = f"/o/alpha/offres/{offer.pk}/sessions/nouvelle/"
+    out_of_order = client.post(
+        base, {"starts_on": "2026-10-02", "ends_on": "2026-10-01", "enrolled": "4"}
+    )
+    assert "La fin de la session ne peut pas précéder son début." in out_of_order.content.decode()
+    too_many = client.post(
+        base,
+        {"starts_on": "2026-10-01", "ends_on": "2026-10-02", "enrolled": "4", "completed": "5"},
+    )
+    assert (
+        "Parcours terminés et abandons dépassent le nombre d&#x27;inscrit·es (4)."
+        in too_many.content.decode()
+    )
+    session = {
+        "starts_on": "2026-10-01",
+        "ends_on": "2026-10-02",
+        "enrolled": "4",
+        "completed": "4",
+        "dropouts": "0",
+        "hot_average": "8.5",
+        "hot_responses": "4",
+        "recommend_yes": "4",
+        "recommend_responses": "4",
+        "certification_candidates": "0",
+        "certification_passed": "0",
+        "cold_responses": "0",
+    }
+    client.post(base, session)
+    public = client.get("/catalogue/alpha/").content.decode()
+    assert COMPLETE["title"] in public
+    assert public.count("en cours de constitution") == 5  # 4 learners < 5
+    client.post(
+        base,
+        {
+            **session,
+            "starts_on": "2026-11-02",
+            "ends_on": "2026-11-03",
+            "enrolled": "6",
+            "completed": "5",
+            "dropouts": "1",
+            "hot_average": "9",
+            "hot_responses": "5",
+            "recommend_yes": "4",
+            "recommend_responses": "5",
+        },
+    )
+    public = client.get("/catalogue/alpha/").content.decode()
+    assert "<strong>90 %</strong>" in public  # completion 9 / 10
+    assert "<strong>10 %</strong>" in public  # dropout 1 / 10
+    assert "<strong>8,8 / 10</strong>" in public  # (8.5×4 + 9×5) / 9 = 8.78
+    with schema_context("org_alpha"):
+        assert Session.objects.count() == 2
+    detail = client.get(f"/catalogue/alpha/offres/{offer.pk}/").content.decode()
+    assert "900,00 € HT" in detail
+    assert "14 h" in detail
+    assert "Camille Roux" in detail
+
+
+def test_draft_and_archived_offers_never_appear_publicly(client, world):
+    client.force_login(world.referent_a)
+    client.post("/o/alpha/offres/nouvelle/", {**COMPLETE, "title": "Brouillon secret"})
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+    client.logout()
+    assert "Brouillon secret" not in client.get("/catalogue/alpha/").content.decode()
+    assert client.get(f"/catalogue/alpha/offres/{offer.pk}/").status_code == 404
+    client.force_login(world.referent_a)
+    client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published"})
+    confirm = client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "archived"})
+    assert "Archiver « Brouillon secret » ?" in confirm.content.decode()
+    client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "archived", "confirm": "1"})
+    client.logout()
+    assert client.get(f"/catalogue/alpha/offres/{offer.pk}/").status_code == 404
+    assert client.get("/catalogue/inconnu/").status_code == 404
+
+
+def test_a_published_incomplete_offer_keeps_indicator_1_partial(client, world, media):
+    _validated(world, [1], title="Page catalogue")
+    alpha = Organisation.objects.get(pk=world.org_a.pk)
+    with schema_context("org_alpha"):
+        status = {
+            r.number: (r.status, r.reasons)
+            for r in readiness_compute(organisation=alpha).indicators
+        }
+    assert status[1] == ("ready", ("validated",))
+    client.force_login(world.referent_a)
+    client.post("/o/alpha/offres/nouvelle/", {**COMPLETE, "price": ""})
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+    client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published"})
+    with schema_context("org_alpha"):
+        status = {
+            r.number: (r.status, r.reasons)
+            for r in readiness_compute(organisation=alpha).indicators
+        }
+    assert status[1] == ("partial", ("offers_incomplete",))

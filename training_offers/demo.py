@@ -1,0 +1,79 @@
+"""Demo offers and sessions (used by `seed_demo`), through the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from qualiopi_portal.tenancy.models import Organisation, Role
+
+from . import services
+from .models import Offer
+
+COMPLETE = {
+    "title": "Conduire l'entretien professionnel",
+    "category": "AF",
+    "prerequisites": "Encadrer au moins une personne.",
+    "objectives": "Conduire un entretien professionnel selon la trame légale\n"
+    "Rédiger le compte rendu et le plan de développement sans erreur de forme",
+    "duration_hours": Decimal("14"),
+    "access_modalities": "Entretien téléphonique préalable pour vérifier les prérequis.",
+    "access_delay": "15 jours ouvrés après l'accord de financement",
+    "price": Decimal("980"),
+    "price_details": "Tarif par personne, déjeuners non compris",
+    "contacts": "formation@demo.test — 04 00 00 00 00",
+    "methods": "Apports courts, jeux de rôle filmés, étude de cas.",
+    "evaluation": "Mise en situation évaluée sur une grille ; quiz de fin de formation.",
+    "accessibility": "Locaux de plain-pied ; adaptations étudiées avec le référent handicap.",
+    "recognition": "Attestation de fin de formation",
+    "financing": "Plan de développement des compétences (OPCO), CPF, financement personnel.",
+    "programme": "Jour 1 : cadre légal et préparation. Jour 2 : conduite et suivi.",
+}
+INCOMPLETE = {
+    "title": "Initiation à la gestion de projet",
+    "category": "AF",
+    "objectives": "Comprendre les bases de la gestion de projet",
+    "duration_hours": Decimal("7"),
+    "methods": "Apports et exercices",
+}
+
+
+def seed_offers(*, organisation: Organisation, people: dict[str, Any]) -> bool:
+    if Offer.objects.exists():
+        return False
+    referent = people[Role.REFERENT]
+    offer = services.offer_save(
+        offer=None,
+        saved_by=referent,
+        **COMPLETE,
+        disability_referent=referent.get_full_name(),
+    )
+    services.offer_set_status(offer=offer, status=Offer.Status.PUBLISHED)
+    today = timezone.localdate()
+    for weeks, enrolled, completed, dropouts, hot, responses in (
+        (20, 8, 7, 1, "8.6", 7),
+        (8, 6, 6, 0, "9.1", 6),
+    ):
+        start = today - timedelta(weeks=weeks)
+        services.session_save(
+            offer=offer,
+            session=None,
+            starts_on=start,
+            ends_on=start + timedelta(days=1),
+            place="Siège",
+            is_remote=False,
+            trainers="Sarah Lemoine",
+            enrolled=enrolled,
+            completed=completed,
+            dropouts=dropouts,
+            dropout_reasons="Raison professionnelle" if dropouts else "",
+            hot_average=Decimal(hot),
+            hot_responses=responses,
+            recommend_yes=responses - 1,
+            recommend_responses=responses,
+        )
+    services.offer_save(offer=None, saved_by=referent, **INCOMPLETE)
+    return True

@@ -1,0 +1,123 @@
+"""Forms of the training offers app: they validate input; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.tenancy.forms import PortalForm
+
+from .models import Offer, Session
+
+
+class OfferForm(forms.ModelForm):
+    class Meta:
+        model = Offer
+        fields = [
+            "title",
+            "category",
+            "is_certifying",
+            "certification_code",
+            "certifier",
+            "has_alternance",
+            "has_afest",
+            "prerequisites",
+            "objectives",
+            "duration_hours",
+            "access_modalities",
+            "access_delay",
+            "price",
+            "price_details",
+            "contacts",
+            "methods",
+            "evaluation",
+            "accessibility",
+            "disability_referent",
+            "recognition",
+            "financing",
+            "programme",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in (
+                "prerequisites",
+                "objectives",
+                "access_modalities",
+                "contacts",
+                "methods",
+                "evaluation",
+                "accessibility",
+                "financing",
+            )
+        } | {"programme": forms.Textarea(attrs={"rows": 8})}
+        error_messages = {
+            "duration_hours": {"invalid": _("Indiquez une durée en heures (un nombre).")},
+            "price": {"invalid": _("Indiquez un tarif en euros (un nombre).")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+COUNT_FIELDS = (
+    "enrolled",
+    "completed",
+    "dropouts",
+    "certification_candidates",
+    "certification_passed",
+    "hot_responses",
+    "cold_responses",
+    "recommend_yes",
+    "recommend_responses",
+)
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = [
+            "starts_on",
+            "ends_on",
+            "place",
+            "is_remote",
+            "trainers",
+            "enrolled",
+            "completed",
+            "dropouts",
+            "dropout_reasons",
+            "certification_candidates",
+            "certification_passed",
+            "hot_average",
+            "hot_responses",
+            "cold_average",
+            "cold_responses",
+            "recommend_yes",
+            "recommend_responses",
+        ]
+        widgets = {
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "dropout_reasons": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for name in COUNT_FIELDS:
+            self.fields[name].required = False  # left empty: none
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in COUNT_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0
+        return cleaned
+
+
+class PeriodForm(PortalForm):
+    start = forms.DateField(label=_("Du"), required=False, widget=DATE)
+    end = forms.DateField(label=_("Au"), required=False, widget=DATE)

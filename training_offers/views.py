@@ -1,0 +1,234 @@
+"""Offer pages inside an organisation, and the public catalogue and results (no login)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tenants.utils import schema_context
+
+from indicators.referential import selectors as referential
+from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
+
+from . import selectors, services
+from .forms import OfferForm, PeriodForm, SessionForm
+from .models import PUBLIC_FIELDS, Offer, Session
+
+PAGE_SIZE = 50
+
+
+def _version_code(organisation: Organisation) -> str:
+    try:
+        return referential.version_for_organisation(organisation).code
+    except referential.NoVersionInForce:
+        return "v10"
+
+
+@organisation_permission_required(Permission.OFFERS_VIEW)
+def offer_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("etat", "")
+    offers = Offer.objects.annotate(session_count=Count("sessions")).order_by("title", "pk")
+    if status in Offer.Status.values:
+        offers = offers.filter(status=status)
+    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+    code = _version_code(request.organisation)
+    for offer in page.object_list:
+        offer.completeness = selectors.completeness(offer, version_code=code)
+    return render(
+        request,
+        "training_offers/list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Offer.Status.choices,
+            "can_manage": request.organisation_access.has(Permission.OFFERS_MANAGE),
+            "query": f"etat={status}" if status else "",
+        },
+    )
+
+
+def _offer_form_view(request: HttpRequest, offer: Offer | None) -> HttpResponse:
+    form = OfferForm(request.POST or None, instance=offer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.offer_save(offer=offer, saved_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("L'offre a été enregistrée."))
+            return redirect(org_reverse(request, "org:offer_detail", pk=saved.pk))
+    return render(
+        request,
+        "training_offers/form.html",
+        {"form": form, "offer": offer},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.OFFERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def offer_create(request: HttpRequest) -> HttpResponse:
+    return _offer_form_view(request, None)
+
+
+@organisation_permission_required(Permission.OFFERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _offer_form_view(request, get_object_or_404(Offer, pk=pk))
+
+
+@organisation_permission_required(Permission.OFFERS_VIEW)
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(Offer, pk=pk)
+    code = _version_code(request.organisation)
+    sessions = list(offer.sessions.all())
+    return render(
+        request,
+        "training_offers/detail.html",
+        {
+            "offer": offer,
+            "completeness": selectors.completeness(offer, version_code=code),
+            "sessions": sessions,
+            "rates": selectors.results(sessions),
+            "versions": list(offer.versions.select_related("saved_by")[:20]),
+            "can_manage": request.organisation_access.has(Permission.OFFERS_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.OFFERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def offer_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish, withdraw to draft, or archive (after confirmation)."""
+    offer = get_object_or_404(Offer, pk=pk)
+    status = request.POST.get("status") or request.GET.get("status", "")
+    if status not in Offer.Status.values:
+        raise Http404
+    if request.method == "GET" or (
+        status == Offer.Status.ARCHIVED and request.POST.get("confirm") != "1"
+    ):
+        return render(
+            request, "training_offers/status_confirm.html", {"offer": offer, "status": status}
+        )
+    services.offer_set_status(offer=offer, status=status)
+    messages.success(
+        request,
+        _("L'offre est maintenant : %(status)s.") % {"status": offer.get_status_display().lower()},
+    )
+    return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
+
+
+@organisation_permission_required(Permission.OFFERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: int, session_pk: int | None = None) -> HttpResponse:
+    offer = get_object_or_404(Offer, pk=pk)
+    session = get_object_or_404(Session, pk=session_pk, offer=offer) if session_pk else None
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_save(offer=offer, session=session, **form.cleaned_data)
+        except ValidationError as error:
+            if session is not None:
+                session.refresh_from_db()
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("La session a été enregistrée."))
+            return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
+    return render(
+        request,
+        "training_offers/session_form.html",
+        {"form": form, "offer": offer, "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.OFFERS_VIEW)
+def results(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET or None)
+    period = form.cleaned_data if form.is_valid() else {}
+    sessions = list(selectors.sessions_in(start=period.get("start"), end=period.get("end")))
+    return render(
+        request,
+        "training_offers/results.html",
+        {"form": form, "rates": selectors.results(sessions), "session_count": len(sessions)},
+    )
+
+
+# --- Public pages (no login) ---------------------------------------------------------------
+
+
+def _public_organisation(slug: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = _public_organisation(slug)
+    with schema_context(organisation.schema_name):
+        offers = list(Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("title"))
+        rates = selectors.results(selectors.sessions_in())
+    return _public(
+        render(
+            request,
+            "training_offers/public_catalogue.html",
+            {
+                "organisation": organisation,
+                "offers": offers,
+                "rates": rates,
+                "today": timezone.localdate(),
+                "embedded": request.GET.get("integre") == "1",
+            },
+        )
+    )
+
+
+def _public_value(name: str, value) -> str:
+    if name == "duration_hours":
+        return _("%(hours)s h") % {"hours": number_format(value.normalize())}
+    if name == "price":
+        return _("%(price)s € HT") % {"price": number_format(value, 2, force_grouping=True)}
+    return value
+
+
+def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation = _public_organisation(slug)
+    with schema_context(organisation.schema_name):
+        offer = Offer.objects.filter(pk=pk, status=Offer.Status.PUBLISHED).first()
+        if offer is None:
+            raise Http404
+        rates = selectors.results(selectors.sessions_in(offer=offer))
+    fields = [
+        (Offer._meta.get_field(name).verbose_name, _public_value(name, getattr(offer, name)))
+        for name in PUBLIC_FIELDS
+        if getattr(offer, name) not in (None, "")
+    ]
+    return _public(
+        render(
+            request,
+            "training_offers/public_offer.html",
+            {
+                "organisation": organisation,
+                "offer": offer,
+                "fields": fields,
+                "rates": rates,
+                "today": timezone.localdate(),
+            },
+        )
+    )

@@ -117,6 +117,11 @@ urlpatterns = [
     path("offres/<int:pk>/etat/", offer_views.offer_status, name="offer_status"),
     path("offres/<int:pk>/sessions/nouvelle/", offer_views.session_edit, name="session_create"),
     path(
+        "offres/<int:pk>/sessions/importer/",
+        offer_views.sessions_import,
+        name="sessions_import",
+    ),
+    path(
         "offres/<int:pk>/sessions/<int:session_pk>/",
         offer_views.session_edit,
         name="session_edit",

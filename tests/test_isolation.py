@@ -126,6 +126,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:offer_edit": lambda b: {"pk": b["offer"].pk},
     "org:offer_status": lambda b: {"pk": b["offer"].pk},
     "org:session_create": lambda b: {"pk": b["offer"].pk},
+    "org:sessions_import": lambda b: {"pk": b["offer"].pk},
     "org:session_edit": lambda b: {"pk": b["offer"].pk, "session_pk": b["session"].pk},
     "org:report_create": lambda b: {},
     "org:report_download": lambda b: {"pk": b["report"].pk},

@@ -62,7 +62,7 @@ def offer_set_status(*, offer: Offer, status: str) -> Offer:
     return offer
 
 
-def _check_session(fields: dict) -> None:
+def check_session(fields: dict) -> None:
     errors: dict[str, str] = {}
     if fields["ends_on"] < fields["starts_on"]:
         errors["ends_on"] = _("La fin de la session ne peut pas précéder son début.")
@@ -91,10 +91,21 @@ def _check_session(fields: dict) -> None:
 
 @transaction.atomic
 def session_save(*, offer: Offer, session: Session | None, **fields: Any) -> Session:
-    _check_session(fields)
+    check_session(fields)
     session = session or Session(offer=offer)
     for name, value in fields.items():
         setattr(session, name, value)
     session.save()
     readiness_changed("session saved")
     return session
+
+
+@transaction.atomic
+def sessions_import(*, offer: Offer, data: bytes) -> list[Session]:
+    """All the lines or none."""
+    from . import imports
+
+    rows, errors = imports.parse(data)
+    if errors:
+        raise ValidationError(errors)
+    return [session_save(offer=offer, session=None, **row) for row in rows]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
@@ -20,7 +21,7 @@ from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
-from . import selectors, services
+from . import imports, selectors, services
 from .forms import OfferForm, PeriodForm, SessionForm
 from .models import PUBLIC_FIELDS, Offer, Session
 
@@ -231,4 +232,37 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "today": timezone.localdate(),
             },
         )
+    )
+
+
+@organisation_permission_required(Permission.OFFERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def sessions_import(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(Offer, pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = [_("Choisissez un fichier CSV.")]
+        else:
+            try:
+                created = services.sessions_import(offer=offer, data=upload.read(1024 * 1024 + 1))
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s session a été importée.",
+                        "%(count)s sessions ont été importées.",
+                        len(created),
+                    )
+                    % {"count": len(created)},
+                )
+                return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
+    return render(
+        request,
+        "training_offers/sessions_import.html",
+        {"offer": offer, "errors": errors, "columns": list(imports.COLUMNS)},
+        status=400 if errors else 200,
     )

@@ -157,3 +157,42 @@ def test_a_published_incomplete_offer_keeps_indicator_1_partial(client, world, m
             for r in readiness_compute(organisation=alpha).indicators
         }
     assert status[1] == ("partial", ("offers_incomplete",))
+
+
+def test_sessions_import_all_or_nothing_with_line_numbers(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.referent_a)
+    client.post("/o/alpha/offres/nouvelle/", COMPLETE)
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+    url = f"/o/alpha/offres/{offer.pk}/sessions/importer/"
+    unknown = client.post(
+        url, {"file": SimpleUploadedFile("s.csv", b"debut;fin;notes\n01/10/2026;02/10/2026;x\n")}
+    )
+    assert unknown.status_code == 400
+    assert "Ligne 1 : colonne(s) inconnue(s) : notes." in unknown.content.decode()
+    bad = (
+        b"debut;fin;inscrits;termines;abandons;satisfaction_chaud;reponses_chaud\n"
+        b"01/10/2026;02/10/2026;8;7;1;8,6;7\n"
+        b"05/10/2026;04/10/2026;5;5;0;;\n"
+        b"10/10/2026;11/10/2026;4;6;0;;\n"
+        b"12/10/2026;13/10/2026;-3;0;0;;\n"
+    )
+    response = client.post(url, {"file": SimpleUploadedFile("s.csv", bad)})
+    text = response.content.decode()
+    assert "Ligne 3 : La fin de la session ne peut pas précéder son début." in text
+    assert (
+        "Ligne 4 : Parcours terminés et abandons dépassent le nombre d&#x27;inscrit·es (4)." in text
+    )
+    assert "Ligne 5 : « -3 » n&#x27;est pas valable pour « inscrits »." in text
+    with schema_context("org_alpha"):
+        assert Session.objects.count() == 0
+    good = bad.decode().splitlines()[:2]
+    response = client.post(
+        url, {"file": SimpleUploadedFile("s.csv", "\n".join(good).encode("cp1252"))}
+    )
+    assert response.status_code == 302
+    with schema_context("org_alpha"):
+        session = Session.objects.get()
+    assert (session.enrolled, session.completed, str(session.hot_average)) == (8, 7, "8.60")

@@ -112,6 +112,11 @@ urlpatterns = [
     path("offres/", offer_views.offer_list, name="offer_list"),
     path("offres/nouvelle/", offer_views.offer_create, name="offer_create"),
     path("offres/resultats/", offer_views.results, name="offer_results"),
+    path(
+        "offres/catalogue-en-preuve/",
+        offer_views.catalogue_as_evidence,
+        name="catalogue_as_evidence",
+    ),
     path("offres/<int:pk>/", offer_views.offer_detail, name="offer_detail"),
     path("offres/<int:pk>/modifier/", offer_views.offer_edit, name="offer_edit"),
     path("offres/<int:pk>/etat/", offer_views.offer_status, name="offer_status"),

@@ -122,6 +122,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:offer_list": lambda b: {},
     "org:offer_create": lambda b: {},
     "org:offer_results": lambda b: {},
+    "org:catalogue_as_evidence": lambda b: {},
     "org:offer_detail": lambda b: {"pk": b["offer"].pk},
     "org:offer_edit": lambda b: {"pk": b["offer"].pk},
     "org:offer_status": lambda b: {"pk": b["offer"].pk},
@@ -154,6 +155,7 @@ POST_ONLY = {
     "org:report_create": ({"kind": "readiness"}, 302),
     # Withdrawing a draft to draft changes nothing and goes back to the offer.
     "org:offer_status": ({"status": "draft"}, 302),
+    "org:catalogue_as_evidence": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -167,6 +169,7 @@ WITHOUT_NAME = {
     "org:finding_action",
     "org:report_create",
     "org:offer_status",
+    "org:catalogue_as_evidence",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -266,3 +267,32 @@ def sessions_import(request: HttpRequest, pk: int) -> HttpResponse:
         {"offer": offer, "errors": errors, "columns": list(imports.COLUMNS)},
         status=400 if errors else 200,
     )
+
+
+@organisation_permission_required(Permission.EVIDENCE_ADD)
+@require_http_methods(["POST"])
+def catalogue_as_evidence(request: HttpRequest) -> HttpResponse:
+    """The public catalogue and results page becomes a proof for indicators 1 to 3."""
+    from evidence import services as evidence_services
+
+    numbers = [1, 2]
+    if Offer.objects.filter(status=Offer.Status.PUBLISHED, is_certifying=True).exists():
+        numbers.append(3)
+    url = request.build_absolute_uri(
+        reverse("public_catalogue", kwargs={"slug": request.organisation.slug})
+    )
+    (item,) = evidence_services.evidence_create(
+        access=request.organisation_access,
+        actor=request.user,
+        data={
+            "title": _("Catalogue public des formations et résultats"),
+            "kind": "published",
+            "indicator_numbers": numbers,
+            "url": url,
+            "description": _(
+                "Page publique du portail, datée et mise à jour à chaque publication."
+            ),
+        },
+    )
+    messages.success(request, _("Le catalogue public est relié comme preuve ; soumettez-la."))
+    return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))

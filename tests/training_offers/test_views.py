@@ -196,3 +196,20 @@ def test_sessions_import_all_or_nothing_with_line_numbers(client, world):
     with schema_context("org_alpha"):
         session = Session.objects.get()
     assert (session.enrolled, session.completed, str(session.hot_average)) == (8, 7, "8.60")
+
+
+def test_the_public_catalogue_becomes_a_proof_for_indicators_1_to_3(client, world, media):
+    from evidence.models import EvidenceItem
+
+    client.force_login(world.referent_a)
+    response = client.post("/o/alpha/offres/catalogue-en-preuve/")
+    with schema_context("org_alpha"):
+        item = EvidenceItem.objects.get()
+    assert response.url == f"/o/alpha/preuves/{item.pk}/"
+    assert (item.url, item.indicator_numbers, item.kind) == (
+        "http://testserver/catalogue/alpha/",
+        [1, 2],
+        "published",
+    )
+    client.force_login(world.director_a)
+    assert client.post("/o/alpha/offres/catalogue-en-preuve/").status_code == 404

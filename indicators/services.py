@@ -23,6 +23,7 @@ from training_offers import selectors as offer_selectors
 from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSnapshot, Respondent
 from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute, effective_ratings
 from .referential import selectors as referential
+from .referential.applicability import evaluate
 
 logger = logging.getLogger("qualiopi.readiness")
 
@@ -60,13 +61,18 @@ def _compute(
 ) -> tuple[Readiness, _Extra]:
     version = version or referential.version_for_organisation(organisation, today=today)
     target = referential.target_date_for_organisation(organisation, today=today)
-    result = referential.applicability_for_organisation(organisation, version)
+    # One read of the version's indicators serves both the applicability rules and the facts.
+    rows = list(version.indicators.select_related("criterion"))
+    result = evaluate(
+        [referential.rule_from_indicator(row) for row in rows],
+        referential.scope_for_organisation(organisation),
+    )
     applicable = {item.number for item in result.applicable}
     indicators = [
-        IndicatorFacts(number, criterion, is_fundamental, number in applicable)
-        for number, criterion, is_fundamental in version.indicators.values_list(
-            "number", "criterion__number", "is_fundamental"
+        IndicatorFacts(
+            row.number, row.criterion.number, row.is_fundamental, row.number in applicable
         )
+        for row in rows
     ]
     evidence = [
         EvidenceFacts(tuple(numbers), status, valid_until)

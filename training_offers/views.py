@@ -186,19 +186,24 @@ def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     with schema_context(organisation.schema_name):
         offers = list(Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("title"))
         rates = selectors.results(selectors.sessions_in())
-    return _public(
-        render(
-            request,
-            "training_offers/public_catalogue.html",
-            {
-                "organisation": organisation,
-                "offers": offers,
-                "rates": rates,
-                "today": timezone.localdate(),
-                "embedded": request.GET.get("integre") == "1",
-            },
-        )
+    embedded = request.GET.get("integre") == "1"
+    response = render(
+        request,
+        "training_offers/public_embed.html"
+        if embedded
+        else "training_offers/public_catalogue.html",
+        {
+            "organisation": organisation,
+            "offers": offers,
+            "rates": rates,
+            "today": timezone.localdate(),
+            "embedded": embedded,
+        },
     )
+    if embedded:
+        # Made to sit in an iframe on the provider's own website; public data only.
+        response.xframe_options_exempt = True
+    return _public(response)
 
 
 def _public_value(name: str, value) -> str:

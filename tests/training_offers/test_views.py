@@ -213,3 +213,17 @@ def test_the_public_catalogue_becomes_a_proof_for_indicators_1_to_3(client, worl
     )
     client.force_login(world.director_a)
     assert client.post("/o/alpha/offres/catalogue-en-preuve/").status_code == 404
+
+
+def test_only_the_embedded_catalogue_may_sit_in_an_iframe(client, world):
+    page = client.get("/catalogue/alpha/")
+    assert page["X-Frame-Options"] == "DENY"
+    assert "Intégrer ce catalogue à votre site" in page.content.decode()
+    assert "Se connecter" in page.content.decode()
+    embedded = client.get("/catalogue/alpha/?integre=1")
+    assert embedded.status_code == 200
+    assert "X-Frame-Options" not in embedded
+    text = embedded.content.decode()
+    assert "Les formations de Alpha Formation" in text
+    assert "Intégrer ce catalogue" not in text
+    assert "Se connecter" not in text

@@ -548,6 +548,133 @@ def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:
     }
 
 
+def _session_cookie(user) -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
+    """Concurrent clients over the main pages, against gunicorn with 2 workers on loopback.
+
+    As many clients as workers: the figures are the pages' own times under concurrency, not a
+    queue's length (with more clients than workers, every page, even /ping, waits in line).
+
+    Each page's p50 and p95 and its ratio to a bare view (/ping, no database) timed in the
+    same run; every non-200 answer or failed connection counts as an error.
+    """
+    import http.client
+    import subprocess
+    import threading
+
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    referent = users.get(email="bench.evidence@exemple.test")  # referent of bench-2 (5,000 items)
+    consultant = users.get(email="bench.cockpit@exemple.test")  # 300 clients
+    pages = {
+        "ping": ("/ping", ""),
+        "dashboard": ("/o/bench-2/", _session_cookie(referent)),
+        "evidence": ("/o/bench-2/preuves/", _session_cookie(referent)),
+        "actions": ("/o/bench-2/plan-de-progres/", _session_cookie(referent)),
+        "audits": ("/o/bench-2/audits/", _session_cookie(referent)),
+        "offers": ("/o/bench-2/offres/", _session_cookie(referent)),
+        "cockpit": ("/portefeuille/", _session_cookie(consultant)),
+    }
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "qualiopi_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    timings: dict[str, list[float]] = {name: [] for name in pages}
+    errors = [0]
+    lock = threading.Lock()
+
+    def fetch(path: str, cookie: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie} if cookie else {}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response.status
+
+    try:
+        for _ in range(150):
+            try:
+                fetch("/ping", "")
+                break
+            except OSError:
+                time.sleep(0.2)
+        for path, cookie in pages.values():  # warm every worker's caches once
+            for _ in range(2):
+                fetch(path, cookie)
+        deadline = time.monotonic() + seconds
+        names = list(pages)
+
+        def client(offset: int) -> None:
+            index = offset
+            while time.monotonic() < deadline:
+                name = names[index % len(names)]
+                index += 1
+                path, cookie = pages[name]
+                started = time.perf_counter()
+                try:
+                    status = fetch(path, cookie)
+                except OSError:
+                    status = 0
+                elapsed = time.perf_counter() - started
+                with lock:
+                    if status == 200:
+                        timings[name].append(elapsed)
+                    else:
+                        errors[0] += 1
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    def percentile(values: list[float], share: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+    baseline = percentile(timings["ping"], 0.95)
+    results: dict[str, float] = {"load_errors": errors[0], "load_clients": clients}
+    for name, values in timings.items():
+        if name == "ping":
+            results["load_baseline_p95_ms"] = round(baseline, 2)
+            continue
+        p95 = percentile(values, 0.95)
+        results[f"load_{name}_p50_ms"] = round(percentile(values, 0.5), 2)
+        results[f"load_{name}_p95_ms"] = round(p95, 2)
+        results[f"load_{name}_ratio"] = round(p95 / baseline, 1)
+    return results
+
+
 def bench_upload(size_mb: int = 50) -> dict[str, float]:
     """Peak memory growth of a real gunicorn worker while it receives a 50 MB upload.
 
@@ -690,6 +817,7 @@ def main() -> int:
     results.update(bench_cockpit())
     results.update(bench_report())
     results.update(bench_evidence_pack())
+    results.update(bench_load())
     results.update(bench_upload())
     connection.close()
 

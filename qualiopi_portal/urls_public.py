@@ -11,6 +11,7 @@ from training_offers import views as offer_views
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("ping", core_views.ping, name="ping"),
     path("accounts/", include("allauth.urls")),
     path("portefeuille/", tenancy_views.portfolio, name="portfolio"),
     path("portefeuille/grille/", tenancy_views.portfolio_grid, name="portfolio_grid"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -34,3 +34,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(value == "ok" for value in checks.values())
     status = 200 if checks["database"] == "ok" else 503
     return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=status)
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    """Liveness without touching any service: for load balancers, and the load test's baseline."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -6,12 +6,13 @@ error names its line, so the referent fixes the file and sends it again.
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from qualiopi_portal.core.csvfiles import csv_rows
 
 MAX_BYTES = 1024 * 1024
 MAX_LINES = 500
@@ -47,34 +48,15 @@ def _fold(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError
-
-
 def parse(data: bytes, *, known_numbers: set[int]) -> tuple[list[Row], list[str]]:
     """The rows of a findings file and, if any, the errors (then nothing must be imported)."""
-    if not data.strip():
-        return [], [_("Le fichier est vide.")]
-    if len(data) > MAX_BYTES:
-        return [], [_("Le fichier dépasse 1 Mo : ce n'est pas un relevé de constats.")]
     try:
-        text = _decode(data)
-    except ValueError:
-        return [], [_("Le fichier n'est pas un texte lisible (CSV attendu).")]
-    if "\x00" in text:
-        return [], [_("Le fichier n'est pas un texte lisible (CSV attendu).")]
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
+        reader = csv_rows(data, max_bytes=MAX_BYTES)
+    except ValidationError as error:
+        return [], error.messages
     folded = {_fold(key): value for key, value in SEVERITIES.items()}
     rows, errors = [], []
-    for line, fields in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+    for line, fields in enumerate(reader, start=1):
         if not any(field.strip() for field in fields):
             continue
         if line == 1 and _fold(fields[0]) in HEADER_WORDS:

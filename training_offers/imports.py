@@ -7,13 +7,13 @@ each error names its line.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from qualiopi_portal.core.csvfiles import csv_rows
 
 MAX_BYTES = 1024 * 1024
 COLUMNS = {
@@ -47,24 +47,10 @@ def _date(value: str) -> date:
 
 
 def parse(data: bytes) -> tuple[list[dict], list[str]]:
-    if not data.strip():
-        return [], [_("Le fichier est vide.")]
-    if len(data) > MAX_BYTES:
-        return [], [_("Le fichier dépasse 1 Mo.")]
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            return [], [_("Le fichier n'est pas un texte lisible (CSV attendu).")]
-    if "\x00" in text:
-        return [], [_("Le fichier n'est pas un texte lisible (CSV attendu).")]
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        reader = csv_rows(data, max_bytes=MAX_BYTES)
+    except ValidationError as error:
+        return [], error.messages
     header = [column.strip().lower() for column in next(reader, [])]
     unknown = [column for column in header if column not in COLUMNS]
     if unknown:

@@ -97,10 +97,7 @@ def _plan_next_audit(organisation: Organisation, referent) -> None:
         notes="",
     )
     version = referential.version_get(code=audit.version_code)
-    applicable = {
-        item.number
-        for item in referential.applicability_for_organisation(organisation, version).applicable
-    }
+    applicable = referential.applicable_numbers(organisation, version)
     for start, end, subject, numbers in (
         (time(8, 30), time(9, 0), "Réunion d'ouverture", []),
         (

@@ -283,8 +283,7 @@ def finding_action(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
 
 def _applicable(request: HttpRequest, audit: Audit) -> set[int]:
     version = referential.version_get(code=audit.version_code)
-    result = referential.applicability_for_organisation(request.organisation, version)
-    return {item.number for item in result.applicable}
+    return referential.applicable_numbers(request.organisation, version)
 
 
 @organisation_permission_required(Permission.AUDITS_VIEW)

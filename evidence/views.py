@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.referential import selectors as referential
 from indicators.selectors import actions_owned_by
+from indicators.views import referential_missing
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
@@ -49,31 +49,6 @@ from .storage import evidence_storage
 PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
-class ReferentialContext:
-    version: object
-    indicators: list
-    applicable: set[int]
-
-    @property
-    def choices(self) -> list[tuple[int, str]]:
-        return indicator_choices(self.indicators, self.applicable)
-
-
-def _referential(organisation) -> ReferentialContext | None:
-    try:
-        version = referential.version_for_organisation(organisation)
-    except referential.NoVersionInForce:
-        return None
-    result = referential.applicability_for_organisation(organisation, version)
-    indicators = list(version.indicators.select_related("criterion").order_by("number"))
-    return ReferentialContext(version, indicators, {a.number for a in result.applicable})
-
-
-def _missing_referential(request: HttpRequest) -> HttpResponse:
-    return render(request, "indicators/referential_missing.html", status=503)
-
-
 def _is_contributor(request: HttpRequest) -> bool:
     return request.organisation_access.role == Role.CONTRIBUTOR
 
@@ -81,7 +56,9 @@ def _is_contributor(request: HttpRequest) -> bool:
 # --- List, filters, export -------------------------------------------------------------------
 
 
-def _filters(request: HttpRequest, ref: ReferentialContext) -> tuple[EvidenceFilterForm, object]:
+def _filters(
+    request: HttpRequest, ref: referential.ReferentialContext
+) -> tuple[EvidenceFilterForm, object]:
     owners = member_queryset(request.organisation, {Role.REFERENT, Role.CONTRIBUTOR})
     form = EvidenceFilterForm(
         request.GET or None,
@@ -104,9 +81,9 @@ def _filters(request: HttpRequest, ref: ReferentialContext) -> tuple[EvidenceFil
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
 def evidence_list(request: HttpRequest) -> HttpResponse:
     """The register: searchable, filterable, paginated; a contributor sees only their items."""
-    ref = _referential(request.organisation)
+    ref = referential.referential_context(request.organisation)
     if ref is None:
-        return _missing_referential(request)
+        return referential_missing(request)
     form, filters = _filters(request, ref)
     items = selectors.evidence_filter(
         selectors.evidence_visible_to(access=request.organisation_access, user=request.user),
@@ -180,9 +157,9 @@ def _safe_cell(value):
 def evidence_export(request: HttpRequest, export_format: str) -> HttpResponse:
     """The evidence register as CSV (semicolons, UTF-8 with BOM, as French Excel expects) or
     XLSX, with the list's current filters."""
-    ref = _referential(request.organisation)
+    ref = referential.referential_context(request.organisation)
     if ref is None:
-        return _missing_referential(request)
+        return referential_missing(request)
     _form, filters = _filters(request, ref)
     items = selectors.evidence_filter(
         selectors.evidence_visible_to(access=request.organisation_access, user=request.user),
@@ -226,9 +203,9 @@ def evidence_export(request: HttpRequest, export_format: str) -> HttpResponse:
 @organisation_permission_required(Permission.EVIDENCE_VIEW_ALL)
 def evidence_coverage(request: HttpRequest) -> HttpResponse:
     """Criterion → indicator grid of validated / pending / expiring items; gaps stand out."""
-    ref = _referential(request.organisation)
+    ref = referential.referential_context(request.organisation)
     if ref is None:
-        return _missing_referential(request)
+        return referential_missing(request)
     counts = selectors.coverage_counts()
     criteria: dict[int, dict] = {}
     for indicator in ref.indicators:
@@ -260,12 +237,14 @@ def evidence_coverage(request: HttpRequest) -> HttpResponse:
 # --- Create, detail, edit ---------------------------------------------------------------------
 
 
-def _evidence_form(request: HttpRequest, ref: ReferentialContext, **kwargs) -> EvidenceForm:
+def _evidence_form(
+    request: HttpRequest, ref: referential.ReferentialContext, **kwargs
+) -> EvidenceForm:
     return EvidenceForm(
         request.POST or None,
         request.FILES or None,
         organisation=request.organisation,
-        indicator_choices=ref.choices,
+        indicator_choices=indicator_choices(ref.indicators, ref.applicable),
         is_contributor=_is_contributor(request),
         **kwargs,
     )
@@ -274,9 +253,9 @@ def _evidence_form(request: HttpRequest, ref: ReferentialContext, **kwargs) -> E
 @organisation_permission_required(Permission.EVIDENCE_ADD)
 @require_http_methods(["GET", "POST"])
 def evidence_create(request: HttpRequest) -> HttpResponse:
-    ref = _referential(request.organisation)
+    ref = referential.referential_context(request.organisation)
     if ref is None:
-        return _missing_referential(request)
+        return referential_missing(request)
     initial = {}
     for key, field in (("indicateur", "indicator_numbers"), ("piece", "checklist_entry")):
         value = request.GET.get(key, "")
@@ -365,9 +344,9 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    ref = _referential(request.organisation)
+    ref = referential.referential_context(request.organisation)
     if ref is None:
-        return _missing_referential(request)
+        return referential_missing(request)
     if not (
         request.organisation_access.has(Permission.EVIDENCE_MANAGE)
         or request.user.pk in (item.concerns_id, item.created_by_id)
@@ -588,10 +567,14 @@ def checklist_entry_edit(request: HttpRequest, pk: int | None = None) -> HttpRes
     entry = ChecklistEntry() if pk is None else ChecklistEntry.objects.filter(pk=pk).first()
     if entry is None:
         raise Http404
-    ref = _referential(request.organisation)
+    ref = referential.referential_context(request.organisation)
     if ref is None:
-        return _missing_referential(request)
-    form = ChecklistEntryForm(request.POST or None, instance=entry, indicator_choices=ref.choices)
+        return referential_missing(request)
+    form = ChecklistEntryForm(
+        request.POST or None,
+        instance=entry,
+        indicator_choices=indicator_choices(ref.indicators, ref.applicable),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.checklist_entry_save(

@@ -47,10 +47,7 @@ def seed_plan(*, organisation: Organisation, people: dict[str, Any], consultant:
     if Campaign.objects.exists():
         return False
     version = referential.version_for_organisation(organisation)
-    applicable = {
-        item.number
-        for item in referential.applicability_for_organisation(organisation, version).applicable
-    }
+    applicable = referential.applicable_numbers(organisation, version)
     indicators = {i.number: i for i in version.indicators.all()}
     referent, director = people[Role.REFERENT], people[Role.DIRECTOR]
     campaign = services.campaign_create(

@@ -23,26 +23,9 @@ from .forms import ActionFilterForm, ActionForm, AgreedRatingForm, AnswerForm, C
 from .models import Action, Answer, Campaign
 from .referential import selectors as referential
 from .referential.models import ReferentialVersion
+from .views import referential_missing
 
 PAGE_SIZE = 50
-
-
-def _version_indicators(request: HttpRequest, version: ReferentialVersion):
-    """The version's indicators and the numbers applicable to this organisation."""
-    result = referential.applicability_for_organisation(request.organisation, version)
-    indicators = list(version.indicators.select_related("criterion").order_by("number"))
-    return indicators, {item.number for item in result.applicable}
-
-
-def _current_version(request: HttpRequest) -> ReferentialVersion | None:
-    try:
-        return referential.version_for_organisation(request.organisation)
-    except referential.NoVersionInForce:
-        return None
-
-
-def _missing_referential(request: HttpRequest) -> HttpResponse:
-    return render(request, "indicators/referential_missing.html", status=503)
 
 
 # --- Self-assessment -----------------------------------------------------------------------
@@ -73,9 +56,10 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @organisation_permission_required(Permission.SELF_ASSESSMENT_MANAGE)
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    version = _current_version(request)
-    if version is None:
-        return _missing_referential(request)
+    try:
+        version = referential.version_for_organisation(request.organisation)
+    except referential.NoVersionInForce:
+        return referential_missing(request)
     initial = {
         "title": _("Autoévaluation du %(date)s")
         % {"date": timezone.localdate().strftime("%d/%m/%Y")}
@@ -115,11 +99,11 @@ def _campaign(request: HttpRequest, pk: int) -> tuple[Campaign, ReferentialVersi
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The consolidated view: every applicable indicator, each respondent, disagreements."""
     campaign, version = _campaign(request, pk)
-    indicators, applicable = _version_indicators(request, version)
+    ref = referential.referential_context(request.organisation, version)
     respondents = selectors.campaign_respondents(campaign=campaign)
     rows = selectors.campaign_rows(
         campaign=campaign,
-        indicators=[i for i in indicators if i.number in applicable],
+        indicators=[i for i in ref.indicators if i.number in ref.applicable],
         respondents=respondents,
     )
     only = request.GET.get("vue")
@@ -169,7 +153,8 @@ def campaign_indicator(request: HttpRequest, pk: int, number: int) -> HttpRespon
     """The five steps for one indicator: the expected level, then the respondent's answer;
     every answer side by side and, in review, the agreed rating."""
     campaign, version = _campaign(request, pk)
-    indicators, applicable = _version_indicators(request, version)
+    ref = referential.referential_context(request.organisation, version)
+    indicators, applicable = ref.indicators, ref.applicable
     indicator = next((i for i in indicators if i.number == number), None)
     if indicator is None or number not in applicable:
         raise Http404
@@ -305,12 +290,11 @@ def campaign_indicator_action(request: HttpRequest, pk: int, number: int) -> Htt
 
 @organisation_permission_required(Permission.ACTIONS_VIEW)
 def action_list(request: HttpRequest) -> HttpResponse:
-    version = _current_version(request)
-    if version is None:
-        return _missing_referential(request)
-    indicators, _applicable = _version_indicators(request, version)
+    ref = referential.referential_context(request.organisation)
+    if ref is None:
+        return referential_missing(request)
     form = ActionFilterForm(
-        request.GET or None, organisation=request.organisation, indicators=indicators
+        request.GET or None, organisation=request.organisation, indicators=ref.indicators
     )
     filters = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
@@ -339,13 +323,12 @@ def action_list(request: HttpRequest) -> HttpResponse:
 
 
 def _action_form(request: HttpRequest, **kwargs) -> ActionForm:
-    version = _current_version(request)
-    indicators, applicable = _version_indicators(request, version) if version else ([], set())
+    ref = referential.referential_context(request.organisation)
     return ActionForm(
         request.POST or None,
         organisation=request.organisation,
-        indicators=indicators,
-        applicable=applicable,
+        indicators=ref.indicators if ref else [],
+        applicable=ref.applicable if ref else set(),
         **kwargs,
     )
 
@@ -446,10 +429,10 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_from_gap(request: HttpRequest, number: int) -> HttpResponse:
     """One click on a dashboard gap."""
-    version = _current_version(request)
-    if version is None:
-        return _missing_referential(request)
-    indicator = get_object_or_404(version.indicators, number=number)
+    ref = referential.referential_context(request.organisation)
+    if ref is None:
+        return referential_missing(request)
+    indicator = get_object_or_404(ref.version.indicators, number=number)
     action = services.action_create_from_gap(
         organisation=request.organisation, indicator=indicator, created_by=request.user
     )

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.referential import selectors as referential
 from indicators.referential.applicability import (
     Applicable,
     Condition,
     Excluded,
     Result,
+    Scope,
     Treatment,
+    evaluate,
 )
 from indicators.referential.models import Indicator, Reason
 
@@ -119,6 +122,15 @@ def indicator_rows(
         )
         for indicator in indicators
     ]
+
+
+def indicator_rows_for(organisation, version, scope: Scope | None = None):
+    """The applicability result and one row per indicator of the version (scope: the
+    organisation's declared one unless another is being previewed)."""
+    scope = scope or referential.scope_for_organisation(organisation)
+    result = evaluate(referential.rules_for_version(version), scope)
+    indicators = list(version.indicators.select_related("criterion").order_by("number"))
+    return result, indicator_rows(indicators, result, scope.categories)
 
 
 READINESS_STATUS_LABELS = {

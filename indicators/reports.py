@@ -24,9 +24,8 @@ from . import selectors
 from .models import Action, ReadinessSnapshot, Report
 from .pack import build_pack
 from .pdf import render_pdf
-from .presentation import READINESS_REASON_LABELS, READINESS_STATUS_LABELS, indicator_rows
+from .presentation import READINESS_REASON_LABELS, READINESS_STATUS_LABELS, indicator_rows_for
 from .referential import selectors as referential
-from .referential.applicability import evaluate
 
 logger = logging.getLogger("qualiopi.reports")
 
@@ -83,13 +82,7 @@ def _sections(snapshot: ReadinessSnapshot, version) -> dict[int, list[IndicatorS
 
 def readiness_context(organisation: Organisation, snapshot: ReadinessSnapshot) -> dict:
     version = referential.version_get(code=snapshot.version_code)
-    scope = referential.scope_for_organisation(organisation)
-    result = evaluate(referential.rules_for_version(version), scope)
-    rows = indicator_rows(
-        list(version.indicators.select_related("criterion").order_by("number")),
-        result,
-        scope.categories,
-    )
+    _result, rows = indicator_rows_for(organisation, version)
     sections = _sections(snapshot, version)
     today = timezone.localdate()
     return {

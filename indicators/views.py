@@ -12,25 +12,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from evidence import selectors as evidence_selectors
 from indicators.referential import selectors as referential
-from indicators.referential.applicability import Scope, evaluate
 from indicators.referential.models import ChangeKind, ReferentialVersion
 from qualiopi_portal.tenancy import services as tenancy_services
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import OrganisationScopeForm
 from qualiopi_portal.tenancy.permissions import Permission
 
-from .presentation import SEED_COUNT_NOTE, indicator_rows
+from .presentation import SEED_COUNT_NOTE, indicator_rows_for
 
 
-def _referential_missing(request: HttpRequest) -> HttpResponse:
+def referential_missing(request: HttpRequest) -> HttpResponse:
+    """Every organisation page that needs the referential answers this when none is loaded."""
     return render(request, "indicators/referential_missing.html", status=503)
-
-
-def _rows_for(organisation, version: ReferentialVersion, scope: Scope | None = None):
-    scope = scope or referential.scope_for_organisation(organisation)
-    result = evaluate(referential.rules_for_version(version), scope)
-    indicators = list(version.indicators.select_related("criterion").order_by("number"))
-    return result, indicator_rows(indicators, result, scope.categories)
 
 
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
@@ -40,13 +33,13 @@ def referential_index(request: HttpRequest) -> HttpResponse:
     try:
         in_force = referential.version_for_organisation(organisation)
     except referential.NoVersionInForce:
-        return _referential_missing(request)
+        return referential_missing(request)
     versions = list(ReferentialVersion.objects.order_by("in_force_from"))
     code = request.GET.get("version", in_force.code)
     version = next((v for v in versions if v.code == code), None)
     if version is None:
         raise Http404
-    result, rows = _rows_for(organisation, version)
+    result, rows = indicator_rows_for(organisation, version)
     criteria = []
     for criterion in version.criteria.order_by("number"):
         criterion_rows = [row for row in rows if row.indicator.criterion_id == criterion.pk]
@@ -79,9 +72,9 @@ def referential_compare(request: HttpRequest) -> HttpResponse:
         v9 = referential.version_get(code="v9")
         v10 = referential.version_get(code="v10")
     except ReferentialVersion.DoesNotExist:
-        return _referential_missing(request)
+        return referential_missing(request)
     old = {i.number: i for i in v9.indicators.all()}
-    _, rows = _rows_for(organisation, v10)
+    _, rows = indicator_rows_for(organisation, v10)
     comparison = [
         {"new": row.indicator, "old": old.get(row.indicator.number), "row": row} for row in rows
     ]
@@ -124,7 +117,7 @@ def _scope_context(request: HttpRequest, form: OrganisationScopeForm) -> dict:
         scope = referential.scope_from_values(data)
     context = {"form": form, "version": version, "seed_count_note": SEED_COUNT_NOTE}
     if version is not None and (scope is not None or not form.is_bound):
-        result, rows = _rows_for(organisation, version, scope)
+        result, rows = indicator_rows_for(organisation, version, scope)
         context.update(
             applicable_rows=[row for row in rows if row.applicable],
             excluded_rows=[row for row in rows if not row.applicable],

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
 from indicators.referential import selectors as referential
+from indicators.views import referential_missing
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.permissions import Permission
@@ -29,21 +30,17 @@ from .models import PUBLIC_FIELDS, Offer, Session
 PAGE_SIZE = 50
 
 
-def _version_code(organisation: Organisation) -> str:
-    try:
-        return referential.version_for_organisation(organisation).code
-    except referential.NoVersionInForce:
-        return "v10"
-
-
 @organisation_permission_required(Permission.OFFERS_VIEW)
 def offer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("etat", "")
     offers = Offer.objects.annotate(session_count=Count("sessions")).order_by("title", "pk")
     if status in Offer.Status.values:
         offers = offers.filter(status=status)
+    try:
+        code = referential.version_for_organisation(request.organisation).code
+    except referential.NoVersionInForce:
+        return referential_missing(request)
     page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
-    code = _version_code(request.organisation)
     for offer in page.object_list:
         offer.completeness = selectors.completeness(offer, version_code=code)
     return render(
@@ -92,7 +89,10 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @organisation_permission_required(Permission.OFFERS_VIEW)
 def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=pk)
-    code = _version_code(request.organisation)
+    try:
+        code = referential.version_for_organisation(request.organisation).code
+    except referential.NoVersionInForce:
+        return referential_missing(request)
     sessions = list(offer.sessions.all())
     return render(
         request,

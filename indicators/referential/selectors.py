@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from .applicability import CATEGORIES, IndicatorRule, Result, Scope, evaluate
-from .models import Criterion, Indicator, ReferentialVersion
+from .models import Indicator, ReferentialVersion
 
 
 class NoVersionInForce(LookupError):
@@ -87,7 +87,31 @@ def applicability_for_organisation(organisation, version: ReferentialVersion) ->
     return evaluate(rules_for_version(version), scope_for_organisation(organisation))
 
 
-def criteria_with_indicators(version: ReferentialVersion) -> QuerySet[Criterion]:
-    return version.criteria.prefetch_related(
-        Prefetch("indicators", queryset=Indicator.objects.order_by("number"))
-    ).order_by("number")
+def applicable_numbers(organisation, version: ReferentialVersion) -> set[int]:
+    """The numbers of the version's indicators that apply to the organisation's scope."""
+    return {
+        item.number for item in applicability_for_organisation(organisation, version).applicable
+    }
+
+
+@dataclass(frozen=True)
+class ReferentialContext:
+    """What pages inside an organisation need: its version, the indicators, which apply."""
+
+    version: ReferentialVersion
+    indicators: list[Indicator]
+    applicable: set[int]
+
+
+def referential_context(
+    organisation, version: ReferentialVersion | None = None
+) -> ReferentialContext | None:
+    """The organisation's version (or the one given) with its indicators; None when no
+    version is in force (the referential has not been loaded)."""
+    if version is None:
+        try:
+            version = version_for_organisation(organisation)
+        except NoVersionInForce:
+            return None
+    indicators = list(version.indicators.select_related("criterion").order_by("number"))
+    return ReferentialContext(version, indicators, applicable_numbers(organisation, version))

@@ -210,9 +210,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     audit_date = organisation.next_audit_date
     try:
         version = referential.version_for_organisation(organisation, today=today)
-        applicable_count = len(
-            referential.applicability_for_organisation(organisation, version).applicable
-        )
+        applicable_count = len(referential.applicable_numbers(organisation, version))
     except referential.NoVersionInForce:
         version, applicable_count = None, None
     return render(

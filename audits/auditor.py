@@ -3,7 +3,6 @@ link that needs no account, expires, can be revoked, and logs every use for the 
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
 from indicators.models import Report
+from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import AuditorAccess, AuditorLink, Organisation
 from qualiopi_portal.tenancy.permissions import Permission
@@ -37,12 +37,12 @@ def link_create(
         raise ValidationError(
             _("La durée de validité va de 1 à %(max)s jours.") % {"max": MAX_DAYS}
         )
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     link = AuditorLink.objects.create(
         organisation=organisation,
         audit_id=audit.pk,
         label=label.strip()[:200],
-        token_hash=AuditorLink.hash_token(token),
+        token_hash=hashed,
         expires_at=timezone.now() + timedelta(days=days),
         created_by=created_by,
     )
@@ -110,7 +110,7 @@ def auditor_links(request: HttpRequest, pk: int) -> HttpResponse:
 def _link(request: HttpRequest, token: str, what: str) -> AuditorLink:
     link = (
         AuditorLink.objects.select_related("organisation")
-        .filter(token_hash=AuditorLink.hash_token(token))
+        .filter(token_hash=token_hash(token))
         .first()
     )
     if link is None or not link.is_active(timezone.now()):

@@ -3,7 +3,6 @@ the actions they own, across every organisation they may enter, behind a revocab
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from indicators.models import Action
 from qualiopi_portal.accounts.models import CalendarToken
+from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.selectors import organisation_accesses_for_user
 
 from . import selectors
@@ -149,7 +149,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """No login: the token is the credential; a revoked or unknown one answers 404."""
     record = (
         CalendarToken.objects.select_related("user")
-        .filter(token_hash=CalendarToken.hash_token(token), revoked_at__isnull=True)
+        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
         .first()
     )
     if record is None or not record.user.is_active:
@@ -168,8 +168,8 @@ def token_renew(user) -> str:
     CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    token = secrets.token_urlsafe(32)
-    CalendarToken.objects.create(user=user, token_hash=CalendarToken.hash_token(token))
+    token, hashed = new_token()
+    CalendarToken.objects.create(user=user, token_hash=hashed)
     return token
 
 

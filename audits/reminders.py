@@ -15,11 +15,12 @@ from datetime import date
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from indicators.models import Action
-from qualiopi_portal.tenancy.models import Membership, Organisation, Role
+from qualiopi_portal.tenancy.models import Organisation, Role
+from qualiopi_portal.tenancy.selectors import member_user_ids
+from qualiopi_portal.tenancy.shortcuts import organisation_url
 
 from . import selectors
 from .models import Reminder
@@ -35,23 +36,11 @@ class Due:
     user_ids: frozenset[int]
 
 
-def _people(organisation: Organisation, roles) -> set[int]:
-    return set(
-        Membership.objects.filter(organisation=organisation, role__in=roles).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
-def _path(organisation: Organisation, name: str, **kwargs) -> str:
-    return reverse(name, kwargs={"organisation_slug": organisation.slug, **kwargs})
-
-
 def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
     """What falls due exactly one of the configured delays from today (current schema)."""
     days = sorted(set(settings.REMINDER_DAYS))
-    referents = _people(organisation, [Role.REFERENT])
-    managers = _people(organisation, [Role.REFERENT, Role.DIRECTOR])
+    referents = member_user_ids(organisation=organisation, roles=[Role.REFERENT])
+    managers = member_user_ids(organisation=organisation, roles=[Role.REFERENT, Role.DIRECTOR])
     found: list[tuple[Due, int]] = []
 
     def check(due: Due) -> None:
@@ -59,12 +48,13 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
         if delay in days and due.user_ids:
             found.append((due, delay))
 
+    owners_of: dict[int, set[int]] = {}
+    for finding_id, owner_id in Action.objects.filter(
+        status__in=Action.OPEN_STATUSES, finding__isnull=False
+    ).values_list("finding_id", "owner_id"):
+        owners_of.setdefault(finding_id, set()).add(owner_id)
     for finding in selectors.open_findings().filter(deadline__isnull=False):
-        owners = set(
-            finding.actions.filter(status__in=Action.OPEN_STATUSES).values_list(
-                "owner_id", flat=True
-            )
-        )
+        owners = owners_of.get(finding.pk, set())
         check(
             Due(
                 Reminder.Kind.FINDING_DEADLINE,
@@ -76,7 +66,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                     "number": finding.indicator_number,
                     "day": finding.deadline.strftime("%d/%m/%Y"),
                 },
-                _path(organisation, "org:audit_detail", pk=finding.audit_id),
+                organisation_url(organisation, "org:audit_detail", pk=finding.audit_id),
                 frozenset(owners | referents),
             )
         )
@@ -88,7 +78,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                 action.due_date,
                 _("Action « %(title)s » à réaliser avant le %(day)s")
                 % {"title": action.title[:150], "day": action.due_date.strftime("%d/%m/%Y")},
-                _path(organisation, "org:action_edit", pk=action.pk),
+                organisation_url(organisation, "org:action_edit", pk=action.pk),
                 frozenset({action.owner_id} | referents),
             )
         )
@@ -103,7 +93,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                     cycle.surveillance_from,
                     _("La fenêtre de l'audit de surveillance s'ouvre le %(day)s")
                     % {"day": cycle.surveillance_from.strftime("%d/%m/%Y")},
-                    _path(organisation, "org:audit_list"),
+                    organisation_url(organisation, "org:audit_list"),
                     frozenset(managers),
                 )
             )
@@ -114,7 +104,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                 cycle.expires_on,
                 _("Le certificat Qualiopi expire le %(day)s")
                 % {"day": cycle.expires_on.strftime("%d/%m/%Y")},
-                _path(organisation, "org:audit_list"),
+                organisation_url(organisation, "org:audit_list"),
                 frozenset(managers),
             )
         )

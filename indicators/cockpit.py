@@ -13,19 +13,17 @@ from datetime import date, datetime
 from functools import cache
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.tenancy.models import (
-    ConsultancyFirm,
-    Membership,
     Organisation,
     OrganisationReadiness,
-    Role,
 )
+from qualiopi_portal.tenancy.selectors import client_organisations
 
 from .readiness import IndicatorStatus
 
@@ -118,20 +116,6 @@ _TREND_DELTA = RawSQL(
 )
 
 
-def _client_organisations(user):
-    """Organisations where the user is consultant, directly or through a firm (one query)."""
-    direct = Membership.objects.filter(organisation=OuterRef("pk"), user=user, role=Role.CONSULTANT)
-    other_role = Membership.objects.filter(organisation=OuterRef("pk"), user=user).exclude(
-        role=Role.CONSULTANT
-    )
-    by_firm = ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user)
-    return (
-        Organisation.objects.filter(Exists(direct) | (Exists(by_firm) & ~Exists(other_role)))
-        .select_related("readiness")
-        .order_by("name")
-    )
-
-
 def portfolio_rows(
     *,
     user,
@@ -147,7 +131,7 @@ def portfolio_rows(
     Only the grid needs every indicator's status: other pages leave that JSON unread.
     """
     today = today or timezone.localdate()
-    organisations = _client_organisations(user)
+    organisations = client_organisations(user=user)
     # The trend's change is computed by PostgreSQL: 300 × 30 points never reach Python.
     organisations = organisations.annotate(trend_delta=_TREND_DELTA).defer("readiness__trend")
     if not with_statuses:
@@ -246,7 +230,7 @@ def review_queue(*, user, limit: int = 200) -> list[QueueItem]:
 
     Schema names come from the Organisation rows (validated when created), and are quoted.
     """
-    organisations = {org.schema_name: org for org in _client_organisations(user)}
+    organisations = {org.schema_name: org for org in client_organisations(user=user)}
     if not organisations:
         return []
     quote = connection.ops.quote_name

@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 from audits import selectors as audit_selectors
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.models import Membership, Organisation, OrganisationReadiness, Role
+from qualiopi_portal.tenancy.selectors import member_user_ids
 from training_offers import selectors as offer_selectors
 
 from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSnapshot, Respondent
@@ -194,13 +195,6 @@ def readiness_changed(reason: str) -> None:
 RESPONDENT_ROLES = (Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT)
 
 
-def _members(organisation: Organisation, roles=None) -> set[int]:
-    memberships = Membership.objects.filter(organisation=organisation)
-    if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    return set(memberships.values_list("user_id", flat=True))
-
-
 def rating_check(*, indicator: Any, rating: str, justification: str, field: str = "rating") -> None:
     """ "Non applicable" only where the referential allows it, and always justified."""
     if rating != Rating.NOT_APPLICABLE:
@@ -227,7 +221,7 @@ def campaign_create(
 ) -> Campaign:
     if not respondents:
         raise ValidationError({"respondents": _("Choisissez au moins un·e répondant·e.")})
-    allowed = _members(organisation, RESPONDENT_ROLES)
+    allowed = member_user_ids(organisation=organisation, roles=RESPONDENT_ROLES)
     if any(user.pk not in allowed for user in respondents):
         raise ValidationError(
             {"respondents": _("Les répondant·es doivent être membres de l'organisation.")}
@@ -328,7 +322,7 @@ def _action_check(*, organisation: Organisation, owner, due_date, title: str) ->
         errors["title"] = _("Décrivez l'action.")
     if owner is None:
         errors["owner"] = _("Choisissez la personne responsable de l'action.")
-    elif owner.pk not in _members(organisation):
+    elif owner.pk not in member_user_ids(organisation=organisation):
         errors["owner"] = _("La personne responsable doit être membre de l'organisation.")
     if due_date is None:
         errors["due_date"] = _("Fixez une échéance.")
@@ -421,7 +415,7 @@ def default_due_date(*, organisation: Organisation, today: date | None = None) -
 
 def default_owner(organisation: Organisation, user) -> Any:
     """Whoever clicked, when a member; a firm's consultant hands it to the referent."""
-    if user.pk in _members(organisation):
+    if user.pk in member_user_ids(organisation=organisation):
         return user
     membership = (
         Membership.objects.filter(organisation=organisation, role=Role.REFERENT)

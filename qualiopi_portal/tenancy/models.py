@@ -5,8 +5,6 @@ All of these live in the public schema: a user moves between organisations with 
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -213,10 +211,6 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
@@ -287,10 +281,6 @@ class AuditorLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}/{self.audit_id}: {self.label}"
-
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
 
     def is_active(self, now) -> bool:
         return self.revoked_at is None and self.expires_at > now

@@ -90,13 +90,27 @@ def firms_for_user(*, user) -> QuerySet[ConsultancyFirm]:
     return ConsultancyFirm.objects.filter(members=user).order_by("name")
 
 
-def portfolio_for_consultant(*, user) -> list[OrganisationAccess]:
-    """The client organisations a consultant follows (through a firm or directly)."""
-    return [
-        access
-        for access in organisation_accesses_for_user(user=user)
-        if access.role == Role.CONSULTANT
-    ]
+def member_user_ids(*, organisation: Organisation, roles=None) -> set[int]:
+    """Ids of the organisation's members, optionally only those with the given roles."""
+    memberships = Membership.objects.filter(organisation=organisation)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return set(memberships.values_list("user_id", flat=True))
+
+
+def client_organisations(*, user) -> QuerySet[Organisation]:
+    """The organisations a user follows as consultant — by membership with that role, or
+    through a firm when they hold no other role there — in one query, with their readiness."""
+    direct = Membership.objects.filter(organisation=OuterRef("pk"), user=user, role=Role.CONSULTANT)
+    other_role = Membership.objects.filter(organisation=OuterRef("pk"), user=user).exclude(
+        role=Role.CONSULTANT
+    )
+    by_firm = ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user)
+    return (
+        Organisation.objects.filter(Exists(direct) | (Exists(by_firm) & ~Exists(other_role)))
+        .select_related("readiness")
+        .order_by("name")
+    )
 
 
 def memberships_for_organisation(*, organisation: Organisation) -> QuerySet[Membership]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
 from qualiopi_portal.core.services import audit_event_record
+from qualiopi_portal.core.tokens import new_token, token_hash
 
 from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
 
@@ -221,13 +221,13 @@ def invitation_create(
                 ]
             }
         )
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email,
             role=role,
-            token_hash=Invitation.hash_token(token),
+            token_hash=hashed,
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
         )
@@ -258,9 +258,7 @@ class InvitationError(Exception):
 
 def invitation_get_by_token(*, token: str) -> Invitation:
     try:
-        return Invitation.objects.select_related("organisation").get(
-            token_hash=Invitation.hash_token(token)
-        )
+        return Invitation.objects.select_related("organisation").get(token_hash=token_hash(token))
     except Invitation.DoesNotExist as exc:
         raise InvitationError(_("Ce lien d'invitation n'est pas valide.")) from exc
 

@@ -7,9 +7,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 
+def organisation_url(organisation, name: str, **kwargs) -> str:
+    """reverse() for a URL under an organisation's /o/<slug>/ (also outside a request)."""
+    return reverse(name, kwargs={"organisation_slug": organisation.slug, **kwargs})
+
+
 def org_reverse(request: HttpRequest, name: str, **kwargs) -> str:
     """reverse() for a URL under the current organisation's /o/<slug>/."""
-    return reverse(name, kwargs={"organisation_slug": request.organisation.slug, **kwargs})
+    return organisation_url(request.organisation, name, **kwargs)
 
 
 def apply_errors(form, error: ValidationError) -> None:

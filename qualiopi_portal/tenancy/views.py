@@ -59,8 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
     """The consultant cockpit: one row per client, sortable and filterable."""
-    if not selectors.user_is_consultant(user=request.user):
-        raise Http404
+    _consultant_or_404(request)
     form = PortfolioFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     sort = request.GET.get("tri", cockpit.DEFAULT_SORT)

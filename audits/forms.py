@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.forms import PortalForm
+from qualiopi_portal.tenancy.forms import CsvFileForm, NativeDateInput, PortalForm
 from qualiopi_portal.tenancy.models import ActionCategory
 
 from .models import COMMON_CERTIFIERS, Audit, Finding
@@ -20,7 +20,7 @@ def _date_field(label, required: bool = True, **kwargs) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=NativeDateInput(),
         **kwargs,
     )
 
@@ -148,12 +148,11 @@ class SlotForm(PortalForm):
         ]
 
 
-class FindingsImportForm(PortalForm):
-    file = forms.FileField(
-        label=_("Fichier CSV des constats"),
-        help_text=_(
+class FindingsImportForm(CsvFileForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("Fichier CSV des constats")
+        self.fields["file"].help_text = _(
             "Une ligne par constat : indicateur ; constat (conforme, NC mineure, NC majeure, "
             "point sensible, point fort) ; texte. Séparateur point-virgule ou virgule."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
-    )
+        )

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.csvfiles import csv_rows
 
-MAX_BYTES = 1024 * 1024
 MAX_LINES = 500
 
 # What people write in the severity column → the finding kind.
@@ -51,7 +50,7 @@ def _fold(text: str) -> str:
 def parse(data: bytes, *, known_numbers: set[int]) -> tuple[list[Row], list[str]]:
     """The rows of a findings file and, if any, the errors (then nothing must be imported)."""
     try:
-        reader = csv_rows(data, max_bytes=MAX_BYTES)
+        reader = csv_rows(data)
     except ValidationError as error:
         return [], error.messages
     folded = {_fold(key): value for key, value in SEVERITIES.items()}

@@ -30,17 +30,13 @@ def add_months(day: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Cycle:
-    """The dates of one certificate's three-year cycle."""
+    """The dates of one certificate's three-year cycle (the renewal audit comes before
+    `expires_on`)."""
 
     issued_on: date
     expires_on: date
     surveillance_from: date
     surveillance_until: date
-
-    @property
-    def renewal_due(self) -> date:
-        """The renewal audit must be held, and decided, before the certificate expires."""
-        return self.expires_on
 
 
 def cycle(issued_on: date) -> Cycle:

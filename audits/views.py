@@ -18,7 +18,7 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
-from . import duration, imports, selectors, services
+from . import duration, selectors, services
 from .forms import (
     AuditForm,
     CertificateForm,
@@ -352,10 +352,8 @@ def findings_import(request: HttpRequest, pk: int) -> HttpResponse:
     form = FindingsImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read(imports.MAX_BYTES + 1)
         try:
-            created = services.findings_import(audit=audit, data=data)
+            created = services.findings_import(audit=audit, data=form.file_bytes())
         except ValidationError as error:
             errors = error.messages
         else:

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from qualiopi_portal.tenancy.forms import PortalForm
+from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm
 from qualiopi_portal.tenancy.models import Membership, Organisation, Role
 
 from .models import ChecklistEntry, EvidenceItem, Kind, Responsibility
@@ -135,8 +135,8 @@ class EvidenceForm(forms.ModelForm):
             "tags",
         ]
         widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_from": NativeDateInput(),
+            "valid_until": NativeDateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"valid_until": _("La preuve passera « Expirée » après cette date.")}

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evidence.forms import UserChoiceField, indicator_choices, member_queryset
 from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.forms import PortalForm
+from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm
 from qualiopi_portal.tenancy.models import Organisation, Role
 
 from .models import Action, Rating
@@ -134,7 +134,7 @@ class ActionForm(PortalForm):
     due_date = forms.DateField(
         label=_("Échéance"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=NativeDateInput(),
     )
     status = forms.ChoiceField(label=_("État"), choices=Action.Status.choices)
     completion_evidence = EvidenceChoiceField(

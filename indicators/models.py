@@ -37,11 +37,6 @@ class ReadinessSnapshot(models.Model):
         return f"{self.computed_at:%Y-%m-%d %H:%M} {self.overall_percent} %"
 
 
-def _user_fk(verbose_name) -> models.ForeignKey:
-    """Required user references (see `user_fk` for why DO_NOTHING)."""
-    return user_fk(verbose_name, null=False)
-
-
 class Rating(models.TextChoices):
     """A self-assessment rating; the values are the readiness engine's `Rating` codes."""
 
@@ -65,7 +60,7 @@ class Campaign(models.Model):
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )
-    created_by = _user_fk(_("créée par"))
+    created_by = user_fk(_("créée par"), null=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
 
@@ -80,7 +75,7 @@ class Campaign(models.Model):
 
 class Respondent(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="respondents")
-    user = _user_fk(_("répondant·e"))
+    user = user_fk(_("répondant·e"), null=False)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,7 +94,7 @@ class Answer(models.Model):
     the referential and not stored)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="answers")
-    respondent = _user_fk(_("répondant·e"))
+    respondent = user_fk(_("répondant·e"), null=False)
     indicator_number = models.PositiveSmallIntegerField(_("indicateur"))
     process = models.TextField(_("votre processus, avec vos mots"), blank=True)
     evidence = models.ManyToManyField(
@@ -133,7 +128,7 @@ class AgreedRating(models.Model):
     rating = models.CharField(_("appréciation retenue"), max_length=20, choices=Rating.choices)
     justification = models.TextField(_("justification de la non-applicabilité"), blank=True)
     comment = models.TextField(_("commentaire de la revue"), blank=True)
-    reviewed_by = _user_fk(_("revu par"))
+    reviewed_by = user_fk(_("revu par"), null=False)
     reviewed_at = models.DateTimeField(_("revu le"), auto_now=True)
 
     class Meta:
@@ -171,7 +166,7 @@ class Action(models.Model):
     indicator_numbers = ArrayField(
         models.PositiveSmallIntegerField(), verbose_name=_("indicateurs"), default=list
     )
-    owner = _user_fk(_("responsable"))
+    owner = user_fk(_("responsable"), null=False)
     due_date = models.DateField(_("échéance"))
     status = models.CharField(
         _("état"), max_length=12, choices=Status.choices, default=Status.TODO, db_index=True
@@ -198,7 +193,7 @@ class Action(models.Model):
         related_name="actions",
         verbose_name=_("non-conformité"),
     )
-    created_by = _user_fk(_("créée par"))
+    created_by = user_fk(_("créée par"), null=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     completed_at = models.DateTimeField(_("réalisée le"), null=True, blank=True)
 
@@ -253,7 +248,7 @@ class Report(models.Model):
     snapshot = models.ForeignKey(
         ReadinessSnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    requested_by = _user_fk(_("demandé par"))
+    requested_by = user_fk(_("demandé par"), null=False)
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("généré le"), null=True, blank=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -333,14 +332,32 @@ def _action_form(request: HttpRequest, **kwargs) -> ActionForm:
     )
 
 
-def _action_fields(data: dict) -> dict:
-    return {
-        "title": data["title"],
-        "description": data["description"],
-        "indicator_numbers": data["indicator_numbers"],
-        "owner": data["owner"],
-        "due_date": data["due_date"],
-    }
+def _action_form_view(request: HttpRequest, action: Action | None, initial: dict) -> HttpResponse:
+    form = _action_form(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_save(
+                organisation=request.organisation,
+                action=action,
+                created_by=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            if action is not None:
+                action.refresh_from_db()
+            apply_errors(form, error)
+        else:
+            if action is None:
+                messages.success(request, _("L'action a été ajoutée au plan de progrès."))
+            else:
+                messages.success(request, _("L'action a été enregistrée."))
+            return redirect(org_reverse(request, "org:action_list"))
+    return render(
+        request,
+        "indicators/action_form.html",
+        {"form": form, "action": action, "today": timezone.localdate()},
+        status=400 if form.errors else 200,
+    )
 
 
 @organisation_permission_required(Permission.ACTIONS_MANAGE)
@@ -354,75 +371,17 @@ def action_create(request: HttpRequest) -> HttpResponse:
     indicator = request.GET.get("indicateur", "")
     if indicator.isdigit():
         initial["indicator_numbers"] = [int(indicator)]
-    form = _action_form(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                action = services.action_create(
-                    organisation=request.organisation,
-                    created_by=request.user,
-                    **_action_fields(data),
-                )
-                if data["status"] != Action.Status.TODO or data["completion_evidence"]:
-                    services.action_update(
-                        organisation=request.organisation,
-                        action=action,
-                        status=data["status"],
-                        completion_evidence=data["completion_evidence"],
-                        completion_note=data["completion_note"],
-                    )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("L'action a été ajoutée au plan de progrès."))
-            return redirect(org_reverse(request, "org:action_list"))
-    return render(
-        request,
-        "indicators/action_form.html",
-        {"form": form, "action": None},
-        status=400 if form.errors else 200,
-    )
+    return _action_form_view(request, None, initial)
 
 
 @organisation_permission_required(Permission.ACTIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(Action, pk=pk)
-    initial = {
-        "title": action.title,
-        "description": action.description,
-        "indicator_numbers": action.indicator_numbers,
-        "owner": action.owner_id,
-        "due_date": action.due_date,
-        "status": action.status,
-        "completion_evidence": action.completion_evidence_id,
-        "completion_note": action.completion_note,
-    }
-    form = _action_form(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.action_update(
-                organisation=request.organisation,
-                action=action,
-                status=data["status"],
-                completion_evidence=data["completion_evidence"],
-                completion_note=data["completion_note"],
-                **_action_fields(data),
-            )
-        except ValidationError as error:
-            action.refresh_from_db()
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("L'action a été enregistrée."))
-            return redirect(org_reverse(request, "org:action_list"))
-    return render(
-        request,
-        "indicators/action_form.html",
-        {"form": form, "action": action, "today": timezone.localdate()},
-        status=400 if form.errors else 200,
-    )
+    initial = {name: getattr(action, name) for name in ActionForm.base_fields}
+    initial["owner"] = action.owner_id
+    initial["completion_evidence"] = action.completion_evidence_id
+    return _action_form_view(request, action, initial)
 
 
 @organisation_permission_required(Permission.ACTIONS_MANAGE)

@@ -403,6 +403,33 @@ def action_update(
     return action
 
 
+@transaction.atomic
+def action_save(
+    *,
+    organisation: Organisation,
+    action: Action | None,
+    created_by=None,
+    status: str = Action.Status.TODO,
+    completion_evidence=None,
+    completion_note: str = "",
+    **fields: Any,
+) -> Action:
+    """The action form: create (possibly already started or done) or edit, in one step."""
+    if action is None:
+        action = action_create(organisation=organisation, created_by=created_by, **fields)
+        fields = {}
+        if status == Action.Status.TODO and completion_evidence is None and not completion_note:
+            return action
+    return action_update(
+        organisation=organisation,
+        action=action,
+        status=status,
+        completion_evidence=completion_evidence,
+        completion_note=completion_note,
+        **fields,
+    )
+
+
 def default_due_date(*, organisation: Organisation, today: date | None = None) -> date:
     """A month from now, or two weeks before the audit when that comes first."""
     today = today or timezone.localdate()

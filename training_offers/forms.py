@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qualiopi_portal.tenancy.forms import PortalForm
+from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm
 
 from .models import Offer, Session
 
@@ -60,9 +60,6 @@ class OfferForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 COUNT_FIELDS = (
     "enrolled",
     "completed",
@@ -99,8 +96,8 @@ class SessionForm(forms.ModelForm):
             "recommend_responses",
         ]
         widgets = {
-            "starts_on": DATE,
-            "ends_on": DATE,
+            "starts_on": NativeDateInput(),
+            "ends_on": NativeDateInput(),
             "dropout_reasons": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -119,5 +116,5 @@ class SessionForm(forms.ModelForm):
 
 
 class PeriodForm(PortalForm):
-    start = forms.DateField(label=_("Du"), required=False, widget=DATE)
-    end = forms.DateField(label=_("Au"), required=False, widget=DATE)
+    start = forms.DateField(label=_("Du"), required=False, widget=NativeDateInput())
+    end = forms.DateField(label=_("Au"), required=False, widget=NativeDateInput())

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.csvfiles import csv_rows
 
-MAX_BYTES = 1024 * 1024
 COLUMNS = {
     "debut": "starts_on",
     "fin": "ends_on",
@@ -48,7 +47,7 @@ def _date(value: str) -> date:
 
 def parse(data: bytes) -> tuple[list[dict], list[str]]:
     try:
-        reader = csv_rows(data, max_bytes=MAX_BYTES)
+        reader = csv_rows(data)
     except ValidationError as error:
         return [], error.messages
     header = [column.strip().lower() for column in next(reader, [])]

@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 from indicators.referential import selectors as referential
 from indicators.views import referential_missing
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
@@ -245,32 +246,29 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sessions_import(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=pk)
+    form = CsvFileForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            errors = [_("Choisissez un fichier CSV.")]
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.sessions_import(offer=offer, data=form.file_bytes())
+        except ValidationError as error:
+            errors = error.messages
         else:
-            try:
-                created = services.sessions_import(offer=offer, data=upload.read(1024 * 1024 + 1))
-            except ValidationError as error:
-                errors = error.messages
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)s session a été importée.",
-                        "%(count)s sessions ont été importées.",
-                        len(created),
-                    )
-                    % {"count": len(created)},
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s session a été importée.",
+                    "%(count)s sessions ont été importées.",
+                    len(created),
                 )
-                return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
+                % {"count": len(created)},
+            )
+            return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
     return render(
         request,
         "training_offers/sessions_import.html",
-        {"offer": offer, "errors": errors, "columns": list(imports.COLUMNS)},
-        status=400 if errors else 200,
+        {"form": form, "offer": offer, "errors": errors, "columns": list(imports.COLUMNS)},
+        status=400 if (errors or form.errors) else 200,
     )
 
 

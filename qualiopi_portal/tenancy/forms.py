@@ -10,6 +10,15 @@ from .services import PROFILE_FIELDS, SCOPE_FIELDS
 from .validators import validate_nda, validate_organisation_slug, validate_siret
 
 
+class NativeDateInput(forms.DateInput):
+    """The browser's own date picker (ISO value, shown in the user's locale)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
+
+
 class _OrganisationForm(forms.ModelForm):
     """Labels without " :"; model validation runs once, in the service (organisation_validate)."""
 
@@ -63,7 +72,7 @@ class OrganisationProfileForm(_OrganisationForm):
         model = Organisation
         fields = list(PROFILE_FIELDS)
         widgets = {
-            "next_audit_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_audit_date": NativeDateInput(),
         }
 
     # Field checks run here too so that every error shows in one round; the service repeats them.
@@ -161,3 +170,18 @@ class PortfolioFilterForm(PortalForm):
             (180, _("6 mois")),
         ],
     )
+
+
+class CsvFileForm(PortalForm):
+    """One CSV file to import; the content is read (bounded) by `file_bytes()`."""
+
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
+
+    def file_bytes(self) -> bytes:
+        from qualiopi_portal.core.csvfiles import MAX_BYTES
+
+        # One byte more than allowed, so that the reader can tell the file is too large.
+        return self.cleaned_data["file"].read(MAX_BYTES + 1)

@@ -30,7 +30,6 @@ def test_the_cycle_of_a_certificate():
     assert c.expires_on == date(2028, 3, 10)
     assert c.surveillance_from == date(2026, 5, 10)  # 14th month
     assert c.surveillance_until == date(2027, 1, 10)  # 22nd month
-    assert c.renewal_due == date(2028, 3, 10)
 
 
 @pytest.mark.parametrize(

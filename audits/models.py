@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
@@ -75,7 +76,7 @@ class Audit(models.Model):
         ordering = ["-starts_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.starts_on:%d/%m/%Y}"
+        return f"{self.get_kind_display()} {date_format(self.starts_on, 'SHORT_DATE_FORMAT')}"
 
 
 class Finding(models.Model):

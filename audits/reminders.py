@@ -15,6 +15,7 @@ from datetime import date
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from indicators.models import Action
@@ -64,7 +65,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                 % {
                     "kind": finding.get_kind_display(),
                     "number": finding.indicator_number,
-                    "day": finding.deadline.strftime("%d/%m/%Y"),
+                    "day": date_format(finding.deadline, "SHORT_DATE_FORMAT"),
                 },
                 organisation_url(organisation, "org:audit_detail", pk=finding.audit_id),
                 frozenset(owners | referents),
@@ -77,7 +78,10 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                 action.pk,
                 action.due_date,
                 _("Action « %(title)s » à réaliser avant le %(day)s")
-                % {"title": action.title[:150], "day": action.due_date.strftime("%d/%m/%Y")},
+                % {
+                    "title": action.title[:150],
+                    "day": date_format(action.due_date, "SHORT_DATE_FORMAT"),
+                },
                 organisation_url(organisation, "org:action_edit", pk=action.pk),
                 frozenset({action.owner_id} | referents),
             )
@@ -92,7 +96,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                     certificate.pk,
                     cycle.surveillance_from,
                     _("La fenêtre de l'audit de surveillance s'ouvre le %(day)s")
-                    % {"day": cycle.surveillance_from.strftime("%d/%m/%Y")},
+                    % {"day": date_format(cycle.surveillance_from, "SHORT_DATE_FORMAT")},
                     organisation_url(organisation, "org:audit_list"),
                     frozenset(managers),
                 )
@@ -103,7 +107,7 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                 certificate.pk,
                 cycle.expires_on,
                 _("Le certificat Qualiopi expire le %(day)s")
-                % {"day": cycle.expires_on.strftime("%d/%m/%Y")},
+                % {"day": date_format(cycle.expires_on, "SHORT_DATE_FORMAT")},
                 organisation_url(organisation, "org:audit_list"),
                 frozenset(managers),
             )

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from indicators.models import Action
@@ -192,8 +193,8 @@ def slot_save(*, audit: Audit, slot: Slot | None, **fields: Any) -> Slot:
     errors = {}
     if not audit.starts_on <= fields["day"] <= audit.ends_on:
         errors["day"] = _("Le créneau doit tomber pendant l'audit (du %(start)s au %(end)s).") % {
-            "start": audit.starts_on.strftime("%d/%m/%Y"),
-            "end": audit.ends_on.strftime("%d/%m/%Y"),
+            "start": date_format(audit.starts_on, "SHORT_DATE_FORMAT"),
+            "end": date_format(audit.ends_on, "SHORT_DATE_FORMAT"),
         }
     if fields["ends_at"] <= fields["starts_at"]:
         errors["ends_at"] = _("La fin du créneau doit suivre son début.")

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -61,7 +62,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         return referential_missing(request)
     initial = {
         "title": _("Autoévaluation du %(date)s")
-        % {"date": timezone.localdate().strftime("%d/%m/%Y")}
+        % {"date": date_format(timezone.localdate(), "SHORT_DATE_FORMAT")}
     }
     form = CampaignForm(request.POST or None, organisation=request.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -362,12 +362,18 @@ def _rss_kb(pid: int, field: str) -> int:
     raise LookupError(field)
 
 
-REPORT_CHILD = """
+# What a worker process starts with, before the measured work.
+CHILD_SETUP = """
 import os, sys, time
 sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualiopi_portal.settings.local")
 import django
 django.setup()
+"""
+
+REPORT_CHILD = (
+    CHILD_SETUP
+    + """
 from django_tenants.utils import schema_context
 from indicators.models import Report
 from indicators.reports import report_render
@@ -382,6 +388,7 @@ assert report.status == "ready", report.error
 with open(sys.argv[3], "w") as out:
     out.write(str(elapsed))
 """
+)
 
 
 def bench_report(items: int = 500) -> dict[str, float]:
@@ -451,12 +458,9 @@ def bench_report(items: int = 500) -> dict[str, float]:
     }
 
 
-PACK_CHILD = """
-import os, sys, time
-sys.path.insert(0, os.getcwd())
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualiopi_portal.settings.local")
-import django
-django.setup()
+PACK_CHILD = (
+    CHILD_SETUP
+    + """
 from django_tenants.utils import schema_context
 from indicators.models import ReadinessSnapshot
 from indicators.pack import build_pack
@@ -482,6 +486,7 @@ with schema_context(organisation.schema_name):
 with open(sys.argv[2], "w") as out:
     out.write(f"{elapsed} {(peak - baseline) / 1024} {size}")
 """
+)
 
 
 def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:

@@ -151,3 +151,11 @@ READINESS_REASON_LABELS = {
     "rating_not_applicable": gettext_lazy("déclaré non applicable"),
     "offers_incomplete": gettext_lazy("une offre publiée n'affiche pas tout ce qui est exigé"),
 }
+
+
+def readiness_status_label(status: str) -> str:
+    return str(READINESS_STATUS_LABELS.get(status, status))
+
+
+def readiness_reasons_text(reasons) -> str:
+    return ", ".join(str(READINESS_REASON_LABELS.get(reason, reason)) for reason in reasons)

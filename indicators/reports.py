@@ -24,7 +24,7 @@ from . import selectors
 from .models import Action, ReadinessSnapshot, Report
 from .pack import build_pack
 from .pdf import render_pdf
-from .presentation import READINESS_REASON_LABELS, READINESS_STATUS_LABELS, indicator_rows_for
+from .presentation import indicator_rows_for, readiness_reasons_text, readiness_status_label
 from .referential import selectors as referential
 
 logger = logging.getLogger("qualiopi.reports")
@@ -41,11 +41,11 @@ class IndicatorSection:
 
     @property
     def status_label(self) -> str:
-        return str(READINESS_STATUS_LABELS.get(self.status, self.status))
+        return readiness_status_label(self.status)
 
     @property
     def reason_text(self) -> str:
-        return ", ".join(str(READINESS_REASON_LABELS.get(r, r)) for r in self.reasons)
+        return readiness_reasons_text(self.reasons)
 
 
 def _sections(snapshot: ReadinessSnapshot, version) -> dict[int, list[IndicatorSection]]:

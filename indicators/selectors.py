@@ -12,7 +12,7 @@ from django.utils import timezone
 from evidence.models import EvidenceItem
 
 from .models import Action, AgreedRating, Campaign, Outcome, ReadinessSnapshot
-from .presentation import READINESS_REASON_LABELS, READINESS_STATUS_LABELS
+from .presentation import readiness_reasons_text, readiness_status_label
 from .readiness import IndicatorStatus, consolidate
 from .referential.models import Indicator, ReferentialVersion
 
@@ -41,11 +41,11 @@ class Gap:
 
     @property
     def status_label(self) -> str:
-        return str(READINESS_STATUS_LABELS[self.status])
+        return readiness_status_label(self.status)
 
     @property
     def reason_text(self) -> str:
-        return ", ".join(str(READINESS_REASON_LABELS.get(r, r)) for r in self.reasons)
+        return readiness_reasons_text(self.reasons)
 
 
 @dataclass(frozen=True)

@@ -190,28 +190,41 @@ def _period_start(due: date) -> date:
 
 def checklist_for_user(*, user: Any, today: date | None = None) -> list[ChecklistLine]:
     """What one trainer or subcontractor owes, with the state of their latest piece for each."""
+    return checklist_for_users(users=[user], today=today)[user.pk]
+
+
+def checklist_for_users(
+    *, users: list, today: date | None = None
+) -> dict[int, list[ChecklistLine]]:
+    """The same for several people in two queries, whatever their number (the follow-up page)."""
     today = today or timezone.localdate()
     soon = today + timedelta(days=settings.EVIDENCE_EXPIRING_SOON_DAYS)
     entries = list(ChecklistEntry.objects.filter(is_active=True))
+    ids = [user.pk for user in users]
     items = (
         EvidenceItem.objects.filter(is_archived=False, checklist_entry__in=entries)
-        .filter(Q(concerns=user) | Q(created_by=user))
+        .filter(Q(concerns__in=ids) | Q(created_by__in=ids))
         .order_by("-created_at", "-pk")
     )
-    by_entry: dict[int, list[EvidenceItem]] = defaultdict(list)
+    by_person: dict[tuple[int, int], list[EvidenceItem]] = defaultdict(list)
     for item in items:
-        by_entry[item.checklist_entry_id].append(item)
-    lines = []
-    for entry in entries:
-        line = ChecklistLine(entry=entry, items=by_entry[entry.pk])
-        line.due_date = _next_due_date(entry, today)
-        relevant = line.items
-        if line.due_date:
-            start = _period_start(line.due_date)
-            relevant = [item for item in relevant if item.created_at.date() >= start]
-        line.state = _line_state(relevant, line.due_date, today, soon)
-        lines.append(line)
-    return lines
+        # An item counts for whom it concerns and for who filed it (once if the same person).
+        for person in {item.concerns_id, item.created_by_id} & set(ids):
+            by_person[(person, item.checklist_entry_id)].append(item)
+    result = {}
+    for user in users:
+        lines = []
+        for entry in entries:
+            line = ChecklistLine(entry=entry, items=by_person[(user.pk, entry.pk)])
+            line.due_date = _next_due_date(entry, today)
+            relevant = line.items
+            if line.due_date:
+                start = _period_start(line.due_date)
+                relevant = [item for item in relevant if item.created_at.date() >= start]
+            line.state = _line_state(relevant, line.due_date, today, soon)
+            lines.append(line)
+        result[user.pk] = lines
+    return result
 
 
 def _line_state(items: list[EvidenceItem], due: date | None, today: date, soon: date) -> str:

@@ -545,10 +545,8 @@ def checklist(request: HttpRequest) -> HttpResponse:
     """The expected pieces and, for each trainer, where they stand."""
     entries = list(ChecklistEntry.objects.all())
     contributors = list(member_queryset(request.organisation, {Role.CONTRIBUTOR}))
-    follow_up = [
-        {"person": person, "lines": selectors.checklist_for_user(user=person)}
-        for person in contributors
-    ]
+    lines = selectors.checklist_for_users(users=contributors)
+    follow_up = [{"person": person, "lines": lines[person.pk]} for person in contributors]
     return render(
         request,
         "evidence/checklist.html",

@@ -420,3 +420,31 @@ def test_compare_page_lists_proofs_filed_before_v10(client, world, media):
     page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
     assert "1 preuve déposée avant le 01/11/2026 est à revoir." in page
     assert f'href="/o/alpha/preuves/{item.pk}/"' in page
+
+
+def test_the_trainers_follow_up_costs_the_same_queries_for_any_number_of_trainers(
+    client, world, media
+):
+    from qualiopi_portal.tenancy import services as tenancy_services
+    from qualiopi_portal.tenancy.models import Role
+
+    from ..factories import UserFactory
+
+    def data_queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/o/alpha/pieces-attendues/")
+        count = sum(1 for q in captured.captured_queries if not q["sql"].startswith("SET "))
+        return count, page.content.decode()
+
+    client.force_login(world.referent_a)
+    client.get("/o/alpha/pieces-attendues/")
+    two, _page = data_queries()  # contributor_a and member_a_and_c
+    for index in range(3):
+        trainer = UserFactory(email=f"formateur{index}@exemple.test")
+        tenancy_services.membership_add(
+            organisation=world.org_a, user=trainer, role=Role.CONTRIBUTOR
+        )
+    five, page = data_queries()
+    follow_up = page.split("Suivi par intervenant")[1]
+    assert follow_up.count('<tr><th scope="row">') == 5
+    assert five == two

@@ -224,13 +224,18 @@ def findings_import(*, audit: Audit, data: bytes) -> list[Finding]:
     )
     if errors:
         raise ValidationError(errors)
-    return [
-        finding_save(
+    # Every line is already checked: one insert for the file, one readiness request.
+    created = Finding.objects.bulk_create(
+        Finding(
             audit=audit,
-            finding=None,
             indicator_number=row.indicator_number,
             kind=row.kind,
             description=row.description,
+            deadline=rules.nc_deadline(row.kind, audit.report_date)
+            if row.kind in Finding.NC_KINDS and audit.report_date
+            else None,
         )
         for row in rows
-    ]
+    )
+    readiness_changed("findings imported")
+    return created

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,8 +21,9 @@ from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import AuditorAccess, AuditorLink, Organisation
 from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.shortcuts import org_reverse
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
+from .forms import AuditorLinkForm
 from .models import Audit
 
 MAX_DAYS = 90
@@ -56,26 +58,23 @@ def auditor_links(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_object_or_404(Audit, pk=pk)
     organisation = request.organisation
     new_url = None
-    error = ""
+    action = request.POST.get("action")
+    form = AuditorLinkForm(request.POST if action == "create" else None, max_days=MAX_DAYS)
     if request.method == "POST":
-        action = request.POST.get("action")
         if action == "create":
-            try:
-                days = int(request.POST.get("days") or 0)
-            except ValueError:
-                days = 0
-            try:
-                _link, token = link_create(
-                    organisation=organisation,
-                    audit=audit,
-                    label=request.POST.get("label", ""),
-                    days=days,
-                    created_by=request.user,
-                )
-            except ValidationError as exc:
-                error = " ".join(exc.messages)
-            else:
-                new_url = request.build_absolute_uri(f"/auditeur/{token}/")
+            if form.is_valid():
+                try:
+                    _link, token = link_create(
+                        organisation=organisation,
+                        audit=audit,
+                        created_by=request.user,
+                        **form.cleaned_data,
+                    )
+                except ValidationError as error:
+                    apply_errors(form, error)
+                else:
+                    new_url = request.build_absolute_uri(reverse("auditor_home", args=[token]))
+                    form = AuditorLinkForm(max_days=MAX_DAYS)
         elif action == "revoke":
             link = get_object_or_404(
                 AuditorLink, pk=request.POST.get("link") or 0, organisation=organisation
@@ -99,11 +98,10 @@ def auditor_links(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit,
             "links": links,
             "new_url": new_url,
-            "error": error,
+            "form": form,
             "now": timezone.now(),
-            "max_days": MAX_DAYS,
         },
-        status=400 if error else 200,
+        status=400 if form.errors else 200,
     )
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -180,7 +181,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     if action == "renew":
         token = token_renew(request.user)
-        new_url = request.build_absolute_uri(f"/agenda/{token}.ics")
+        new_url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
     elif action == "revoke":
         CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from evidence.models import EvidenceItem
@@ -39,6 +40,15 @@ class CertificateForm(PortalForm):
         error_messages={"required": _("Choisissez au moins une catégorie couverte.")},
     )
     issued_on = _date_field(_("Date d'émission"))
+    is_renewal = forms.BooleanField(
+        label=_("C’est un nouveau certificat (renouvellement) : garder l’ancien dans l’historique"),
+        required=False,
+    )
+
+    def __init__(self, *args, renewable: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not renewable:
+            del self.fields["is_renewal"]
 
     certifiers = COMMON_CERTIFIERS
 
@@ -156,3 +166,26 @@ class FindingsImportForm(CsvFileForm):
             "Une ligne par constat : indicateur ; constat (conforme, NC mineure, NC majeure, "
             "point sensible, point fort) ; texte. Séparateur point-virgule ou virgule."
         )
+
+
+class AuditorLinkForm(PortalForm):
+    label = forms.CharField(
+        label=_("Destinataire"),
+        max_length=200,
+        error_messages={"required": _("Indiquez à qui est destiné le lien (l'auditeur·rice).")},
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Nom de l’auditeur·rice, organisme certificateur")}
+        ),
+    )
+    days = forms.IntegerField(label=_("Valable (jours)"), initial=30)
+
+    def __init__(self, *args, max_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = _("La durée de validité va de 1 à %(max)s jours.") % {"max": max_days}
+        field = self.fields["days"]
+        field.min_value, field.max_value = 1, max_days
+        field.widget.attrs.update({"min": 1, "max": max_days})
+        field.validators = [
+            validators.MinValueValidator(1, message=message),
+            validators.MaxValueValidator(max_days, message=message),
+        ]

@@ -84,13 +84,12 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
             "categories": certificate.categories,
             "issued_on": certificate.issued_on,
         }
-    form = CertificateForm(request.POST or None, initial=initial)
+    form = CertificateForm(request.POST or None, initial=initial, renewable=certificate is not None)
     if request.method == "POST" and form.is_valid():
-        renewing = request.POST.get("nouveau") == "1"
+        data = dict(form.cleaned_data)
+        renewing = data.pop("is_renewal", False)
         try:
-            services.certificate_save(
-                certificate=None if renewing else certificate, **form.cleaned_data
-            )
+            services.certificate_save(certificate=None if renewing else certificate, **data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -215,9 +214,10 @@ def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
     """Edit a finding and follow a non-conformity to its lifting."""
     finding = _finding(audit_pk, pk)
     which = request.POST.get("form")
+    indicators = _indicators(finding.audit)
     edit_form = FindingForm(
         request.POST if which == "edit" else None,
-        indicators=_indicators(finding.audit),
+        indicators=indicators,
         initial={
             "indicator_number": finding.indicator_number,
             "kind": finding.kind,
@@ -257,6 +257,9 @@ def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
         "audits/finding.html",
         {
             "finding": finding,
+            "indicator": next(
+                (i for i in indicators if i.number == finding.indicator_number), None
+            ),
             "edit_form": edit_form,
             "status_form": status_form,
             "actions": list(finding.actions.select_related("owner")),

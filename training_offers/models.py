@@ -11,19 +11,19 @@ from qualiopi_portal.tenancy.models import ActionCategory
 
 # The fields indicator 1 asks every offer to publish, in the order the public page shows them.
 PUBLIC_FIELDS = (
-    "prerequisites",
-    "objectives",
-    "duration_hours",
-    "access_modalities",
-    "access_delay",
-    "price",
-    "contacts",
-    "methods",
-    "evaluation",
-    "accessibility",
-    "recognition",
-    "financing",
-    "programme",
+    ("prerequisites", _("Prérequis")),
+    ("objectives", _("Objectifs")),
+    ("duration_hours", _("Durée")),
+    ("access_modalities", _("Modalités d'accès")),
+    ("access_delay", _("Délai d'accès")),
+    ("price", _("Tarif")),
+    ("contacts", _("Contacts")),
+    ("methods", _("Méthodes mobilisées")),
+    ("evaluation", _("Modalités d'évaluation")),
+    ("accessibility", _("Accessibilité aux personnes en situation de handicap")),
+    ("recognition", _("Reconnaissance")),
+    ("financing", _("Financements possibles")),
+    ("programme", _("Programme")),
 )
 
 

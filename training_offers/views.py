@@ -223,8 +223,8 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             raise Http404
         rates = selectors.results(selectors.sessions_in(offer=offer))
     fields = [
-        (Offer._meta.get_field(name).verbose_name, _public_value(name, getattr(offer, name)))
-        for name in PUBLIC_FIELDS
+        (label, _public_value(name, getattr(offer, name)))
+        for name, label in PUBLIC_FIELDS
         if getattr(offer, name) not in (None, "")
     ]
     return _public(

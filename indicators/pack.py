@@ -36,8 +36,15 @@ class PackEntry:
     path: str  # inside the ZIP; empty for a web link
 
 
+def _slug(text: str) -> str:
+    """ASCII file names; the ligatures French uses are spelled out, not dropped."""
+    for ligature, letters in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae")):
+        text = text.replace(ligature, letters)
+    return slugify(text)
+
+
 def _folder(number: int, title: str) -> str:
-    return f"indicateur-{number:02d}-{slugify(title)[:50]}"
+    return f"indicateur-{number:02d}-{_slug(title)[:50]}"
 
 
 def pack_entries(snapshot: ReadinessSnapshot) -> list[PackEntry]:
@@ -73,7 +80,7 @@ def pack_entries(snapshot: ReadinessSnapshot) -> list[PackEntry]:
             path = ""
             if current is not None:
                 base, extension = os.path.splitext(current.original_name)
-                stem = slugify(base)[:60] or "preuve"
+                stem = _slug(base)[:60] or "preuve"
                 path = f"{folder}/{stem}-{item.pk}-v{current.number}{extension.lower()}"
             entries.append(
                 PackEntry(indicator.criterion.number, number, indicator.title, item, current, path)

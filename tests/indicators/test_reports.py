@@ -271,3 +271,11 @@ def test_the_memory_budget_stops_allocations_and_is_lifted_afterwards():
         bytearray(512 * 1024 * 1024)
     # Outside the budget the same allocation works again.
     assert len(bytearray(512 * 1024 * 1024)) == 512 * 1024 * 1024
+
+
+def test_pack_names_spell_out_ligatures():
+    from indicators.pack import _folder
+
+    assert _folder(6, "Contenus et modalités de mise en œuvre adaptés") == (
+        "indicateur-06-contenus-et-modalites-de-mise-en-oeuvre-adaptes"
+    )

@@ -5,6 +5,7 @@ from django.urls import path
 from audits import auditor
 from audits import views as audit_views
 from evidence import views as evidence_views
+from financing import views as funding_views
 from indicators import plan_views, report_views
 from indicators import views as indicator_views
 from qualiopi_portal.tenancy import views as tenancy_views
@@ -130,6 +131,34 @@ urlpatterns = [
         "offres/<int:pk>/sessions/<int:session_pk>/",
         offer_views.session_edit,
         name="session_edit",
+    ),
+    path("financements/", funding_views.overview, name="funding_overview"),
+    path("financements/voies/", funding_views.routes, name="funding_routes"),
+    path("financements/budget/", funding_views.budget, name="funding_budget"),
+    path(
+        "financements/sessions/<int:session_pk>/",
+        funding_views.session_funding,
+        name="funding_session",
+    ),
+    path(
+        "financements/sessions/<int:session_pk>/lignes/nouvelle/",
+        funding_views.line_edit,
+        name="funding_line_create",
+    ),
+    path(
+        "financements/sessions/<int:session_pk>/lignes/<int:pk>/",
+        funding_views.line_edit,
+        name="funding_line_edit",
+    ),
+    path(
+        "financements/sessions/<int:session_pk>/lignes/<int:pk>/retirer/",
+        funding_views.line_remove,
+        name="funding_line_remove",
+    ),
+    path(
+        "financements/sessions/<int:session_pk>/pieces/",
+        funding_views.document_link,
+        name="funding_document_link",
     ),
     path("rapports/", report_views.report_list, name="report_list"),
     path("rapports/nouveau/", report_views.report_create, name="report_create"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, time
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -29,6 +30,8 @@ from evidence.models import (
     EvidenceVersion,
     Kind,
 )
+from financing import services as funding_services
+from financing.models import CertificationBudget, FundingLine, SessionDocument
 from indicators import services as indicator_services
 from indicators.models import Action, Answer, Campaign, Report
 from qualiopi_portal.core.models import AuditEvent
@@ -134,6 +137,14 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:slot_create": lambda b: {"pk": b["audit"].pk},
     "org:slot_edit": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
     "org:slot_delete": lambda b: {"pk": b["audit"].pk, "slot_pk": b["slot"].pk},
+    "org:funding_overview": lambda b: {},
+    "org:funding_routes": lambda b: {},
+    "org:funding_budget": lambda b: {},
+    "org:funding_session": lambda b: {"session_pk": b["session"].pk},
+    "org:funding_line_create": lambda b: {"session_pk": b["session"].pk},
+    "org:funding_line_edit": lambda b: {"session_pk": b["session"].pk, "pk": b["line"].pk},
+    "org:funding_line_remove": lambda b: {"session_pk": b["session"].pk, "pk": b["line"].pk},
+    "org:funding_document_link": lambda b: {"session_pk": b["session"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -156,6 +167,8 @@ POST_ONLY = {
     # Withdrawing a draft to draft changes nothing and goes back to the offer.
     "org:offer_status": ({"status": "draft"}, 302),
     "org:catalogue_as_evidence": ({}, 302),
+    # No proof chosen: a message, back to the session's documents.
+    "org:funding_document_link": ({"key": "invoice"}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -170,6 +183,7 @@ WITHOUT_NAME = {
     "org:report_create",
     "org:offer_status",
     "org:catalogue_as_evidence",
+    "org:funding_document_link",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
@@ -191,6 +205,7 @@ PUBLIC_WITH_ARGUMENTS = {
 PUBLIC_BY_DESIGN = {"public_catalogue"}
 B_INTERNAL = (
     f"Offre {B_MARKER}",
+    f"Financeur {B_MARKER}",
     f"Salle {B_MARKER}",
     f"Preuve {B_MARKER}",
     f"Auditrice {B_MARKER}",
@@ -292,7 +307,27 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             completed=3,
             dropouts=0,
         )
+        funding_services.session_price_set(session=session, price=Decimal("3000"))
+        line = funding_services.funding_line_save(
+            session=session,
+            line=None,
+            created_by=world.referent_b,
+            route_code="opco",
+            financer=f"Financeur {B_MARKER}",
+            reference="",
+            trainees=3,
+            hours_planned=Decimal("42"),
+            hours_present=None,
+            amount=Decimal("2500"),
+        )
+        funding_services.document_link(
+            session=session, key="attendance_sheets", evidence=evidence, linked_by=world.referent_b
+        )
+        funding_services.budget_save(
+            budget=None, updated_by=world.referent_b, cycle_start_year=2026
+        )
     return {
+        "line": line,
         "offer": offer,
         "session": session,
         "report": report,
@@ -325,7 +360,10 @@ def _b_evidence_state() -> tuple:
             list(Slot.objects.values_list("pk", "subject", "day", "starts_at")),
             list(Report.objects.values_list("pk", "status")),
             list(Offer.objects.values_list("pk", "title", "status", "version")),
-            list(Session.objects.values_list("pk", "enrolled", "place")),
+            list(Session.objects.values_list("pk", "enrolled", "place", "price")),
+            list(FundingLine.objects.values_list("pk", "route_code", "amount", "hours_present")),
+            list(SessionDocument.objects.values_list("pk", "key", "evidence_id")),
+            list(CertificationBudget.objects.values_list("pk", "internal_days", "file_fee")),
         )
 
 

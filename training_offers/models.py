@@ -128,6 +128,15 @@ class Session(models.Model):
     is_remote = models.BooleanField(_("à distance"), default=False)
     trainers = models.CharField(_("formateur·rices"), max_length=300, blank=True)
     enrolled = models.PositiveIntegerField(_("inscrit·es"), default=0)
+    price = models.DecimalField(
+        _("prix de la session (€ HT)"),
+        max_digits=11,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Ce que l'organisme facture pour toute la session, tous financeurs confondus."),
+    )
     completed = models.PositiveIntegerField(_("parcours terminés"), default=0)
     dropouts = models.PositiveIntegerField(_("abandons"), default=0)
     dropout_reasons = models.TextField(_("motifs d'abandon"), blank=True)

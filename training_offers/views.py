@@ -105,6 +105,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rates": selectors.results(sessions),
             "versions": list(offer.versions.select_related("saved_by")[:20]),
             "can_manage": request.organisation_access.has(Permission.OFFERS_MANAGE),
+            "can_fund": request.organisation_access.has(Permission.FUNDING_VIEW),
         },
     )
 

@@ -43,6 +43,10 @@ class Permission(StrEnum):
     REPORTS = "reports.generate"
     ACTIONS_VIEW = "actions.view"
     ACTIONS_MANAGE = "actions.manage"
+    # Funding plans of sessions, revenue at risk and the certification budget.
+    FUNDING_VIEW = "funding.view"
+    # Funding lines, service-fait documents and the budget's assumptions.
+    FUNDING_MANAGE = "funding.manage"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -68,6 +72,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.REPORTS: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.ACTIONS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.FUNDING_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.FUNDING_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
 }
 
 

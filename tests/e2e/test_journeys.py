@@ -33,6 +33,7 @@ def test_referent_logs_in_and_lands_on_the_dashboard(page, login, portal):
         "Intervenants",
         "Autoévaluation",
         "Offres",
+        "Financements",
         "Audits",
         "Rapports",
         "Plan de progrès",

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from audits.demo import seed_audits
 from evidence.demo import seed_evidence
+from financing.demo import seed_funding
 from indicators.demo import seed_plan
 from indicators.services import readiness_recompute
 from qualiopi_portal.tenancy import services
@@ -179,5 +180,7 @@ class Command(BaseCommand):
                 if seed_audits(organisation=organisation, people=users):
                     self.stdout.write(f"audits de {slug} remplis")
                     changed = True
+                if seed_funding(organisation=organisation, people=users):
+                    self.stdout.write(f"financements de {slug} remplis")
             if changed:
                 readiness_recompute(organisation=organisation)

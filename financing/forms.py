@@ -1,0 +1,125 @@
+"""Forms of the financing app: they validate input; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from evidence.models import EvidenceItem
+
+from .catalogue import catalogue
+from .models import CertificationBudget, FundingLine
+
+EVIDENCE_CHOICES_LIMIT = 300
+
+NUMBER_ERRORS = {"invalid": _("Indiquez un nombre."), "min_value": _("Indiquez un nombre positif.")}
+
+
+def route_choices() -> list:
+    """Current routes first, then the historical ones in their own group."""
+    routes = catalogue().routes
+    return [
+        ("", _("Choisissez une voie")),
+        (_("Voies actuelles"), [(r.code, r.name) for r in routes if not r.historical]),
+        (_("Voies historiques"), [(r.code, r.name) for r in routes if r.historical]),
+    ]
+
+
+class _Form(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField | forms.IntegerField):
+                field.error_messages.update(NUMBER_ERRORS)
+                field.widget.attrs.setdefault("inputmode", "decimal")
+        if "trainees" in self.fields:
+            self.fields["trainees"].widget.attrs["min"] = 1
+
+
+class FundingLineForm(_Form):
+    route_code = forms.ChoiceField(label=_("Voie de financement"), choices=route_choices)
+
+    class Meta:
+        model = FundingLine
+        fields = [
+            "route_code",
+            "financer",
+            "reference",
+            "amount",
+            "trainees",
+            "hours_planned",
+            "hours_present",
+        ]
+        error_messages = {
+            "route_code": {"invalid_choice": _("Choisissez une voie de financement du catalogue.")}
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["route_code"].error_messages["invalid_choice"] = _(
+            "Choisissez une voie de financement du catalogue."
+        )
+
+
+class SessionPriceForm(forms.Form):
+    price = forms.DecimalField(
+        label=_("Prix de la session (€ HT)"),
+        required=False,
+        max_digits=11,
+        decimal_places=2,
+        error_messages=NUMBER_ERRORS,
+        help_text=_("Tout ce que l'organisme facture pour la session, tous financeurs confondus."),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class DocumentLinkForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    evidence = forms.ModelChoiceField(
+        label=_("Preuve de la bibliothèque"),
+        queryset=EvidenceItem.objects.none(),
+        empty_label=_("Choisissez une preuve"),
+        error_messages={
+            "required": _("Choisissez la preuve à rattacher."),
+            "invalid_choice": _("Cette preuve n'existe pas ou est archivée."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = EvidenceItem.objects.filter(is_archived=False).order_by(
+            "-updated_at", "-pk"
+        )
+
+    def evidence_choices(self) -> list[tuple[int, str]]:
+        """The most recently updated proofs, for the pickers of every missing document."""
+        return list(
+            self.fields["evidence"].queryset.values_list("pk", "title")[:EVIDENCE_CHOICES_LIMIT]
+        )
+
+
+class BudgetForm(_Form):
+    class Meta:
+        model = CertificationBudget
+        fields = [
+            "cycle_start_year",
+            "internal_days",
+            "internal_days_per_following_year",
+            "internal_day_cost",
+            "accompaniment_package",
+            "accompaniment_extra_days",
+            "accompaniment_extra_day_rate",
+            "file_fee",
+            "audit_day_rate",
+            "initial_audit_days",
+            "surveillance_audit_days",
+            "renewal_audit_days",
+            "annual_fee",
+            "quality_training_funding",
+        ]

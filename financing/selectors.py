@@ -1,0 +1,256 @@
+"""Reads of the financing app: a session's funding plan, the sessions awaiting invoicing, the
+revenue at risk, and the budget with its audit days.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from audits import duration
+from audits.models import Certificate
+from training_offers.models import Session
+
+from . import budget as budget_rules
+from . import rules
+from .catalogue import Route, catalogue
+from .models import CertificationBudget, FundingLine, SessionDocument
+
+ZERO = Decimal("0")
+
+
+def certificate_spans() -> list[rules.CertificateSpan]:
+    return [
+        rules.CertificateSpan(issued_on, tuple(categories))
+        for issued_on, categories in Certificate.objects.values_list("issued_on", "categories")
+    ]
+
+
+COVERAGE_TEXT = {
+    rules.Coverage.NO_CERTIFICATE: _(
+        "cette voie exige la certification Qualiopi et aucun certificat ne couvre encore la date "
+        "de début de la session"
+    ),
+    rules.Coverage.EXPIRED: _(
+        "cette voie exige la certification Qualiopi et le certificat aura expiré au début de la "
+        "session"
+    ),
+    rules.Coverage.CATEGORY: _(
+        "cette voie exige la certification Qualiopi et le certificat ne couvre pas la catégorie "
+        "d'action de cette offre"
+    ),
+}
+
+
+@dataclass
+class PlannedLine:
+    line: FundingLine
+    route: Route | None  # None: a code the current catalogue no longer has
+    coverage: rules.Coverage
+    paid: Decimal
+    attendance_rate: Decimal | None
+
+    @property
+    def label(self) -> str:
+        return _line_label(self.line, self.route)
+
+    @property
+    def coverage_text(self) -> str:
+        return str(COVERAGE_TEXT.get(self.coverage, ""))
+
+    @property
+    def remainder(self) -> Decimal:
+        """The part the financer will not pay, to invoice to the employer or the person."""
+        return self.line.amount - self.paid
+
+
+@dataclass
+class ExpectedRow:
+    expected: rules.ExpectedDocument
+    link: SessionDocument | None
+    financer: str
+
+
+@dataclass
+class SessionPlan:
+    session: Session
+    lines: list[PlannedLine]
+    documents: list[ExpectedRow] = field(default_factory=list)
+
+    @property
+    def funded(self) -> Decimal:
+        return sum((p.line.amount for p in self.lines), ZERO)
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((p.paid for p in self.lines), ZERO)
+
+    @property
+    def blocked(self) -> list[PlannedLine]:
+        return [p for p in self.lines if p.coverage.is_blocking]
+
+    @property
+    def missing(self) -> list[ExpectedRow]:
+        return [row for row in self.documents if row.link is None]
+
+    @property
+    def status(self) -> str:
+        """blocked (a financer will refuse), missing (documents to collect) or ready."""
+        if self.blocked:
+            return "blocked"
+        if self.missing:
+            return "missing"
+        return "ready"
+
+
+def _line_label(line: FundingLine, route: Route | None) -> str:
+    name = route.name if route else line.route_code
+    return f"{name} — {line.financer}" if line.financer else name
+
+
+def _plan(
+    session: Session,
+    lines: list[FundingLine],
+    links: list[SessionDocument],
+    spans: list[rules.CertificateSpan],
+) -> SessionPlan:
+    cat = catalogue()
+    planned = []
+    for line in lines:
+        route = cat.route(line.route_code)
+        planned.append(
+            PlannedLine(
+                line=line,
+                route=route,
+                coverage=rules.coverage(
+                    route,
+                    starts_on=session.starts_on,
+                    category=session.offer.category,
+                    certificates=spans,
+                    required_from=cat.qualiopi_required_from,
+                )
+                if route
+                else rules.Coverage.NOT_REQUIRED,
+                paid=rules.amount_paid(
+                    line.amount,
+                    route=route,
+                    hours_planned=line.hours_planned,
+                    hours_present=line.hours_present,
+                )
+                if route
+                else line.amount,
+                attendance_rate=rules.attendance_rate(line.hours_planned, line.hours_present),
+            )
+        )
+    by_key = {link.key: link for link in links}
+    labels = {p.line.pk: _line_label(p.line, p.route) for p in planned}
+    expected = rules.expected_documents(
+        starts_on=session.starts_on,
+        ends_on=session.ends_on,
+        lines=[(p.line.pk, p.route) for p in planned if p.route],
+    )
+    documents = [
+        ExpectedRow(item, by_key.get(item.key), labels.get(item.line_id, "")) for item in expected
+    ]
+    return SessionPlan(session=session, lines=planned, documents=documents)
+
+
+def session_plan(session: Session) -> SessionPlan:
+    lines = list(session.funding_lines.select_related("created_by"))
+    links = list(session.funding_documents.select_related("evidence").order_by("key"))
+    return _plan(session, lines, links, certificate_spans())
+
+
+def expected_documents_for(session: Session) -> list[rules.ExpectedDocument]:
+    return [row.expected for row in session_plan(session).documents]
+
+
+def _funded_sessions() -> QuerySet[Session]:
+    return (
+        Session.objects.filter(funding_lines__isnull=False)
+        .distinct()
+        .select_related("offer")
+        .prefetch_related(
+            Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk")),
+            Prefetch(
+                "funding_documents",
+                queryset=SessionDocument.objects.select_related("evidence"),
+            ),
+        )
+    )
+
+
+def funded_sessions(*, status: str = "") -> list[SessionPlan]:
+    """Every session with a funding plan, soonest invoicing first (the most recent end date)."""
+    spans = certificate_spans()
+    plans = [
+        _plan(s, list(s.funding_lines.all()), list(s.funding_documents.all()), spans)
+        for s in _funded_sessions().order_by("-ends_on", "-pk")
+    ]
+    if status:
+        plans = [plan for plan in plans if plan.status == status]
+    return plans
+
+
+@dataclass
+class RevenueAtRisk:
+    sessions: list[SessionPlan]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.line.amount for plan in self.sessions for p in plan.blocked), ZERO)
+
+
+def revenue_at_risk(*, today: datetime.date) -> RevenueAtRisk:
+    """Sessions not started yet whose funding needs a certificate they will not have."""
+    spans = certificate_spans()
+    plans = [
+        _plan(s, list(s.funding_lines.all()), list(s.funding_documents.all()), spans)
+        for s in _funded_sessions().filter(starts_on__gte=today).order_by("starts_on", "pk")
+    ]
+    return RevenueAtRisk([plan for plan in plans if plan.blocked])
+
+
+def audit_days(organisation) -> Decimal:
+    """The audit duration the calculator gives for the organisation's profile."""
+    return duration.compute(
+        band=organisation.turnover_band,
+        categories=list(organisation.categories),
+        sites=organisation.site_count,
+        cnefop=organisation.has_cnefop_label,
+    ).total
+
+
+def budget_assumptions(
+    stored: CertificationBudget | None, *, organisation
+) -> budget_rules.Assumptions:
+    """The stored assumptions, the calculator's audit days where none were typed."""
+    days = audit_days(organisation)
+    stored = stored or CertificationBudget()
+
+    def or_days(value: Decimal | None) -> Decimal:
+        return days if value is None else value
+
+    return budget_rules.Assumptions(
+        internal_days=stored.internal_days,
+        internal_days_per_following_year=stored.internal_days_per_following_year,
+        internal_day_cost=stored.internal_day_cost,
+        accompaniment_package=stored.accompaniment_package,
+        accompaniment_extra_days=stored.accompaniment_extra_days,
+        accompaniment_extra_day_rate=stored.accompaniment_extra_day_rate,
+        file_fee=stored.file_fee,
+        audit_day_rate=stored.audit_day_rate,
+        initial_audit_days=or_days(stored.initial_audit_days),
+        surveillance_audit_days=or_days(stored.surveillance_audit_days),
+        renewal_audit_days=or_days(stored.renewal_audit_days),
+        annual_fee=stored.annual_fee,
+        quality_training_funding=stored.quality_training_funding,
+    )
+
+
+def budget_stored() -> CertificationBudget | None:
+    return CertificationBudget.objects.first()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audits.reminders import reminders_for
+from financing import selectors as funding_selectors
 from indicators import cockpit
 from indicators import selectors as indicator_selectors
 from indicators.referential import selectors as referential
@@ -223,8 +224,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "applicable_count": applicable_count,
             **_dashboard_readiness(access, today),
             "reminders": list(reminders_for(request.user, limit=8)),
+            "funding_risk": _funding_risk(access, today),
         },
     )
+
+
+def _funding_risk(access, today):
+    """Planned revenue a financer will refuse for want of a certificate; None when nothing."""
+    if not access.has(Permission.FUNDING_VIEW):
+        return None
+    risk = funding_selectors.revenue_at_risk(today=today)
+    return risk if risk.sessions else None
 
 
 def _dashboard_readiness(access, today) -> dict:

@@ -254,6 +254,8 @@ def test_blocked_funding_and_revenue_at_risk_for_the_director(client, world):
     assert "Coût du cycle de 3 ans" in budget
     assert "8\xa0450,00 €" in budget  # 6,050 + 750 + 1,650 with the seeds' figures
     assert "Hypothèses par défaut : les chiffres des documents sources, à ajuster." in budget
+    dashboard = client.get("/o/alpha/").content.decode()
+    assert "1 session à venir financée sans certificat valide à sa date" in dashboard
     overview = client.get("/o/alpha/financements/").content.decode()
     assert "OPCO (opérateur de compétences) : 1\xa0960,00 €" in overview
 

@@ -31,6 +31,8 @@ def test_matrix_is_exactly_as_designed():
             "offers.manage",
             "actions.view",
             "actions.manage",
+            "funding.view",
+            "funding.manage",
         },
         Role.DIRECTOR: {
             "organisation.view",
@@ -46,6 +48,8 @@ def test_matrix_is_exactly_as_designed():
             "offers.view",
             "actions.view",
             "actions.manage",
+            "funding.view",
+            "funding.manage",
         },
         Role.CONSULTANT: {
             "organisation.view",
@@ -66,6 +70,8 @@ def test_matrix_is_exactly_as_designed():
             "offers.manage",
             "actions.view",
             "actions.manage",
+            "funding.view",
+            "funding.manage",
         },
         Role.CONTRIBUTOR: {"organisation.view", "evidence.add", "evidence.comment"},
     }

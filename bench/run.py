@@ -589,6 +589,8 @@ def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
         "actions": ("/o/bench-2/plan-de-progres/", _session_cookie(referent)),
         "audits": ("/o/bench-2/audits/", _session_cookie(referent)),
         "offers": ("/o/bench-2/offres/", _session_cookie(referent)),
+        "funding": ("/o/bench-2/financements/", _session_cookie(referent)),
+        "budget": ("/o/bench-2/financements/budget/", _session_cookie(referent)),
         "cockpit": ("/portefeuille/", _session_cookie(consultant)),
     }
     port = _free_port()

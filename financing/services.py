@@ -57,13 +57,12 @@ def _funded_elsewhere(session: Session, line: FundingLine | None) -> Decimal:
     return others.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
-@transaction.atomic
-def funding_line_save(
-    *, session: Session, line: FundingLine | None, created_by=None, **fields: Any
-) -> FundingLine:
-    """Check the amount against the session's price, the hours, and the route's own rules."""
-    # Lock the session: two financers saved at once must not together exceed its price.
-    session = Session.objects.select_for_update().select_related("offer").get(pk=session.pk)
+def funding_line_errors(
+    *, session: Session, line: FundingLine | None, **fields: Any
+) -> dict[str, list[str]]:
+    """Every problem with a funding line, by field: the amount against the session's price,
+    the hours, and the route's own rules. Fields left out (the form could not read them) are
+    not judged."""
     errors: dict[str, list[str]] = {}
     route = catalogue().route(fields.get("route_code") or "")
     amount = fields.get("amount")
@@ -134,6 +133,16 @@ def funding_line_save(
                 _("La voie « %(route)s » ne finance pas une formation de plus de %(months)s mois.")
                 % {"route": route.name, "months": route.rules.max_months}
             )
+    return errors
+
+
+@transaction.atomic
+def funding_line_save(
+    *, session: Session, line: FundingLine | None, created_by=None, **fields: Any
+) -> FundingLine:
+    # Lock the session: two financers saved at once must not together exceed its price.
+    session = Session.objects.select_for_update().select_related("offer").get(pk=session.pk)
+    errors = funding_line_errors(session=session, line=line, **fields)
     if errors:
         raise ValidationError(errors)
     line = line or FundingLine(session=session, created_by=created_by)

@@ -122,7 +122,13 @@ def line_edit(request: HttpRequest, session_pk: int, pk: int | None = None) -> H
     if line is None and session.offer.duration_hours:
         initial = {"trainees": 1, "hours_planned": session.offer.duration_hours}
     form = FundingLineForm(request.POST or None, instance=line, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # Say everything at once: the rules on the fields the form could read, too.
+        problems = services.funding_line_errors(session=session, line=line, **form.cleaned_data)
+        for field, errors in problems.items():
+            if field not in form.errors:
+                form.add_error(field, errors)
+    elif request.method == "POST":
         try:
             services.funding_line_save(
                 session=session, line=line, created_by=request.user, **form.cleaned_data

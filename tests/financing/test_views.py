@@ -107,6 +107,14 @@ def test_bad_funding_input_gets_french_errors_and_saves_nothing(client, world):
         response = client.post(url, {**LINE, **change})
         assert response.status_code == 400, change
         assert message in response.content.decode(), change
+    # Everything wrong at once is said at once.
+    everything = client.post(
+        url,
+        {**LINE, "route_code": "professionalisation_period", "amount": "-3", "hours_present": "99"},
+    ).content.decode()
+    assert "Indiquez un nombre positif." in everything
+    assert "Les heures de présence (99 h) dépassent les heures prévues (28 h)." in everything
+    assert "n&#x27;existe plus depuis le 01/01/2019." in everything
     assert _lines() == []
 
     assert client.post(url, LINE).status_code == 302

@@ -100,13 +100,15 @@ MARKUP_ANYWHERE = re.compile(rb"<\s*(script|svg|html|iframe|object|embed)\b", re
 # Control characters allowed in text files: tab, line feed, form feed, carriage return.
 TEXT_CONTROLS = frozenset(range(32)) - {9, 10, 12, 13}
 FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Bidirectional and invisible format characters: "facture\u202efdp.exe" reads "factureexe.pdf".
+INVISIBLE_NAME_CHARS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def sanitise_filename(name: str, *, max_length: int = 120) -> str:
     """A displayable, harmless file name: no directory, no control or reserved characters."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = FORBIDDEN_NAME_CHARS.sub("", name)
+    name = INVISIBLE_NAME_CHARS.sub("", FORBIDDEN_NAME_CHARS.sub("", name))
     name = " ".join(name.split()).lstrip(". ").rstrip(" ")
     path = PurePosixPath(name) if name else None
     suffix = path.suffix if path and len(path.suffix) <= 10 else ""

@@ -258,6 +258,8 @@ def test_utf8_split_across_chunks_is_still_utf8():
         ("", "fichier"),
         ("a" * 300 + ".pdf", "a" * 116 + ".pdf"),
         ("Proce\u0301dure.pdf", "Procédure.pdf"),
+        ("facture\u202efdp.exe", "facturefdp.exe"),
+        ("\u200bnote\u2066.txt", "note.txt"),
     ],
 )
 def test_sanitise_filename(raw, clean):

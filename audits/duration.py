@@ -92,3 +92,14 @@ def compute(
     if sampled:
         lines.append(Line("sites", data.per_sampled_site * sampled, f"√{sites} ≈ {sampled}"))
     return Computation(tuple(lines), reduced)
+
+
+def for_organisation(organisation) -> Computation:
+    """The duration an organisation's declared profile calls for (turnover band, categories,
+    sites, former CNEFOP label)."""
+    return compute(
+        band=organisation.turnover_band,
+        categories=list(organisation.categories),
+        sites=organisation.site_count,
+        cnefop=organisation.has_cnefop_label,
+    )

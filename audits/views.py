@@ -103,18 +103,8 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _duration(request: HttpRequest) -> duration.Computation:
-    organisation = request.organisation
-    return duration.compute(
-        band=organisation.turnover_band,
-        categories=list(organisation.categories),
-        sites=organisation.site_count,
-        cnefop=organisation.has_cnefop_label,
-    )
-
-
 def _audit_form_view(request: HttpRequest, audit: Audit | None) -> HttpResponse:
-    computation = _duration(request)
+    computation = duration.for_organisation(request.organisation)
     initial = {"duration_days": computation.total}
     if audit is not None:
         initial = {
@@ -194,7 +184,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
             ),
             "threshold": settings.READINESS_MINOR_NC_THRESHOLD,
-            "computation": _duration(request),
+            "computation": duration.for_organisation(request.organisation),
             **_duration_labels(),
             "form": form,
             "can_manage": can_manage,

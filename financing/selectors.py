@@ -5,13 +5,12 @@ revenue at risk, and the budget with its audit days.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from audits import duration
 from audits.models import Certificate
 from training_offers.models import Session
 
@@ -215,41 +214,20 @@ def revenue_at_risk(*, today: datetime.date) -> RevenueAtRisk:
     return RevenueAtRisk([plan for plan in plans if plan.blocked])
 
 
-def audit_days(organisation) -> Decimal:
-    """The audit duration the calculator gives for the organisation's profile."""
-    return duration.compute(
-        band=organisation.turnover_band,
-        categories=list(organisation.categories),
-        sites=organisation.site_count,
-        cnefop=organisation.has_cnefop_label,
-    ).total
+AUDIT_DAY_FIELDS = ("initial_audit_days", "surveillance_audit_days", "renewal_audit_days")
 
 
 def budget_assumptions(
-    stored: CertificationBudget | None, *, organisation
+    stored: CertificationBudget | None, *, audit_days: Decimal
 ) -> budget_rules.Assumptions:
-    """The stored assumptions, the calculator's audit days where none were typed."""
-    days = audit_days(organisation)
+    """The stored assumptions (the seeds' defaults when none are stored), with the calculator's
+    audit days wherever none were typed."""
     stored = stored or CertificationBudget()
-
-    def or_days(value: Decimal | None) -> Decimal:
-        return days if value is None else value
-
-    return budget_rules.Assumptions(
-        internal_days=stored.internal_days,
-        internal_days_per_following_year=stored.internal_days_per_following_year,
-        internal_day_cost=stored.internal_day_cost,
-        accompaniment_package=stored.accompaniment_package,
-        accompaniment_extra_days=stored.accompaniment_extra_days,
-        accompaniment_extra_day_rate=stored.accompaniment_extra_day_rate,
-        file_fee=stored.file_fee,
-        audit_day_rate=stored.audit_day_rate,
-        initial_audit_days=or_days(stored.initial_audit_days),
-        surveillance_audit_days=or_days(stored.surveillance_audit_days),
-        renewal_audit_days=or_days(stored.renewal_audit_days),
-        annual_fee=stored.annual_fee,
-        quality_training_funding=stored.quality_training_funding,
-    )
+    values = {f.name: getattr(stored, f.name) for f in fields(budget_rules.Assumptions)}
+    for name in AUDIT_DAY_FIELDS:
+        if values[name] is None:
+            values[name] = audit_days
+    return budget_rules.Assumptions(**values)
 
 
 def budget_stored() -> CertificationBudget | None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audits import duration
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
@@ -218,7 +219,8 @@ def budget(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Les hypothèses du budget ont été enregistrées."))
             return redirect(org_reverse(request, "org:funding_budget"))
-    computed = budget_rules.compute(selectors.budget_assumptions(stored, organisation=organisation))
+    audit_days = duration.for_organisation(organisation).total
+    computed = budget_rules.compute(selectors.budget_assumptions(stored, audit_days=audit_days))
     start_year = stored.cycle_start_year if stored else timezone.localdate().year
     return render(
         request,
@@ -231,7 +233,7 @@ def budget(request: HttpRequest) -> HttpResponse:
             ],
             "stored": stored,
             "start_year": start_year,
-            "audit_days": selectors.audit_days(organisation),
+            "audit_days": audit_days,
             "can_manage": can_manage,
             "risk": selectors.revenue_at_risk(today=timezone.localdate()),
         },

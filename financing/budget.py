@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 YEARS = (1, 2, 3)
@@ -83,95 +84,75 @@ class Budget:
         return (self.total / len(YEARS)).quantize(Decimal("0.01"))
 
 
-def _n(value: Decimal) -> str:
-    """A plain number for the line's detail: 2.5, not 2.50."""
-    return f"{value.normalize():f}".replace(".", ",")
+def _days_line(year: int, code: str, label, days: Decimal, rate: Decimal) -> Line:
+    detail = _("%(days)s j × %(rate)s €") % {
+        "days": number_format(days.normalize()),
+        "rate": number_format(rate.normalize()),
+    }
+    return Line(year, code, str(label), detail, days * rate)
+
+
+def _line(year: int, code: str, label, amount: Decimal) -> Line:
+    return Line(year, code, str(label), "", amount)
 
 
 def compute(a: Assumptions) -> Budget:
-    lines: list[Line] = []
-
-    def add(year: int, code: str, label, amount: Decimal, detail: str = "") -> None:
-        lines.append(Line(year, code, str(label), detail, amount))
-
-    def days(count: Decimal, rate: Decimal) -> str:
-        return f"{_n(count)} j × {_n(rate)} €"
-
-    add(
-        1,
-        "internal",
-        _("Mise en conformité (temps interne)"),
-        a.internal_days * a.internal_day_cost,
-        days(a.internal_days, a.internal_day_cost),
-    )
-    add(
-        1,
-        "accompaniment",
-        _("Accompagnement (diagnostic, accompagnement, audit à blanc)"),
-        a.accompaniment_package,
-    )
+    """The lines in reading order: year by year, time first, fees last, funding deducted."""
+    internal_upkeep = _("Suivi interne (amélioration continue)")
+    upkeep_days, day_cost = a.internal_days_per_following_year, a.internal_day_cost
+    fee = _("Redevance annuelle du certificateur")
+    year_1 = [
+        _days_line(
+            1, "internal", _("Mise en conformité (temps interne)"), a.internal_days, day_cost
+        ),
+        _line(
+            1,
+            "accompaniment",
+            _("Accompagnement (diagnostic, accompagnement, audit à blanc)"),
+            a.accompaniment_package,
+        ),
+    ]
     if a.accompaniment_extra_days:
-        add(
-            1,
-            "accompaniment_extra",
-            _("Journées d'accompagnement supplémentaires"),
-            a.accompaniment_extra_days * a.accompaniment_extra_day_rate,
-            days(a.accompaniment_extra_days, a.accompaniment_extra_day_rate),
+        year_1.append(
+            _days_line(
+                1,
+                "accompaniment_extra",
+                _("Journées d'accompagnement supplémentaires"),
+                a.accompaniment_extra_days,
+                a.accompaniment_extra_day_rate,
+            )
         )
-    add(1, "file", _("Dossier de certification"), a.file_fee)
-    add(
-        1,
-        "initial_audit",
-        _("Audit initial"),
-        a.initial_audit_days * a.audit_day_rate,
-        days(a.initial_audit_days, a.audit_day_rate),
-    )
+    year_1 += [
+        _line(1, "file", _("Dossier de certification"), a.file_fee),
+        _days_line(1, "initial_audit", _("Audit initial"), a.initial_audit_days, a.audit_day_rate),
+        _line(1, "annual_fee", fee, a.annual_fee),
+    ]
     if a.quality_training_funding:
-        add(
-            1,
-            "funding",
-            _("Financement obtenu pour la démarche qualité"),
-            -a.quality_training_funding,
+        year_1.append(
+            _line(
+                1,
+                "funding",
+                _("Financement obtenu pour la démarche qualité"),
+                -a.quality_training_funding,
+            )
         )
-    for year in (2, 3):
-        add(
-            year,
-            "internal_upkeep",
-            _("Suivi interne (amélioration continue)"),
-            a.internal_days_per_following_year * a.internal_day_cost,
-            days(a.internal_days_per_following_year, a.internal_day_cost),
-        )
-    add(
-        2,
-        "surveillance_audit",
-        _("Audit de surveillance"),
-        a.surveillance_audit_days * a.audit_day_rate,
-        days(a.surveillance_audit_days, a.audit_day_rate),
-    )
-    add(3, "renewal_file", _("Renouvellement : dossier de certification"), a.file_fee)
-    add(
-        3,
-        "renewal_audit",
-        _("Renouvellement : audit"),
-        a.renewal_audit_days * a.audit_day_rate,
-        days(a.renewal_audit_days, a.audit_day_rate),
-    )
-    for year in YEARS:
-        add(year, "annual_fee", _("Redevance annuelle du certificateur"), a.annual_fee)
-    order = {code: index for index, code in enumerate(_ORDER)}
-    return Budget(tuple(sorted(lines, key=lambda line: (line.year, order[line.code]))))
-
-
-_ORDER = (
-    "internal",
-    "internal_upkeep",
-    "accompaniment",
-    "accompaniment_extra",
-    "file",
-    "initial_audit",
-    "surveillance_audit",
-    "renewal_file",
-    "renewal_audit",
-    "annual_fee",
-    "funding",
-)
+    year_2 = [
+        _days_line(2, "internal_upkeep", internal_upkeep, upkeep_days, day_cost),
+        _days_line(
+            2,
+            "surveillance_audit",
+            _("Audit de surveillance"),
+            a.surveillance_audit_days,
+            a.audit_day_rate,
+        ),
+        _line(2, "annual_fee", fee, a.annual_fee),
+    ]
+    year_3 = [
+        _days_line(3, "internal_upkeep", internal_upkeep, upkeep_days, day_cost),
+        _line(3, "renewal_file", _("Renouvellement : dossier de certification"), a.file_fee),
+        _days_line(
+            3, "renewal_audit", _("Renouvellement : audit"), a.renewal_audit_days, a.audit_day_rate
+        ),
+        _line(3, "annual_fee", fee, a.annual_fee),
+    ]
+    return Budget(tuple(year_1 + year_2 + year_3))

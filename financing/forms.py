@@ -6,11 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from evidence.models import EvidenceItem
+from qualiopi_portal.tenancy.forms import PortalForm
 
 from .catalogue import catalogue
 from .models import CertificationBudget, FundingLine
-
-EVIDENCE_CHOICES_LIMIT = 300
+from .selectors import linkable_evidence
 
 NUMBER_ERRORS = {"invalid": _("Indiquez un nombre."), "min_value": _("Indiquez un nombre positif.")}
 
@@ -30,15 +30,22 @@ class _Form(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.DecimalField | forms.IntegerField):
+            if isinstance(field, forms.DecimalField):
                 field.error_messages.update(NUMBER_ERRORS)
                 field.widget.attrs.setdefault("inputmode", "decimal")
+            elif isinstance(field, forms.IntegerField):
+                field.error_messages.update(NUMBER_ERRORS)
+                field.widget.attrs.setdefault("inputmode", "numeric")
         if "trainees" in self.fields:
             self.fields["trainees"].widget.attrs["min"] = 1
 
 
 class FundingLineForm(_Form):
-    route_code = forms.ChoiceField(label=_("Voie de financement"), choices=route_choices)
+    route_code = forms.ChoiceField(
+        label=_("Voie de financement"),
+        choices=route_choices,
+        error_messages={"invalid_choice": _("Choisissez une voie de financement du catalogue.")},
+    )
 
     class Meta:
         model = FundingLine
@@ -51,18 +58,9 @@ class FundingLineForm(_Form):
             "hours_planned",
             "hours_present",
         ]
-        error_messages = {
-            "route_code": {"invalid_choice": _("Choisissez une voie de financement du catalogue.")}
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["route_code"].error_messages["invalid_choice"] = _(
-            "Choisissez une voie de financement du catalogue."
-        )
 
 
-class SessionPriceForm(forms.Form):
+class SessionPriceForm(PortalForm):
     price = forms.DecimalField(
         label=_("Prix de la session (€ HT)"),
         required=False,
@@ -73,12 +71,8 @@ class SessionPriceForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
-
-class DocumentLinkForm(forms.Form):
+class DocumentLinkForm(PortalForm):
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     evidence = forms.ModelChoiceField(
         label=_("Preuve de la bibliothèque"),
@@ -91,17 +85,8 @@ class DocumentLinkForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].queryset = EvidenceItem.objects.filter(is_archived=False).order_by(
-            "-updated_at", "-pk"
-        )
-
-    def evidence_choices(self) -> list[tuple[int, str]]:
-        """The most recently updated proofs, for the pickers of every missing document."""
-        return list(
-            self.fields["evidence"].queryset.values_list("pk", "title")[:EVIDENCE_CHOICES_LIMIT]
-        )
+        self.fields["evidence"].queryset = linkable_evidence()
 
 
 class BudgetForm(_Form):

@@ -125,10 +125,17 @@ def session_months(starts_on: datetime.date, ends_on: datetime.date) -> list[dat
 
 @dataclass(frozen=True)
 class ExpectedDocument:
-    key: str  # stable: what a linked evidence item is stored under
+    # Stable, what a linked evidence item is stored under: "<document>" for the session,
+    # "<document>:<line>" for one financer, "<document>:<line>:<YYYY-MM>" for one month.
+    key: str
     document: Document
     line_id: int | None  # the funding line for per-financer documents
     month: datetime.date | None  # for monthly documents
+
+
+def line_keys_regex(line_id: int) -> str:
+    """The keys of one financer's own documents (not the session's shared ones)."""
+    return rf"^[a-z_]+:{line_id}(:|$)"
 
 
 def expected_documents(

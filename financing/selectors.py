@@ -8,10 +8,12 @@ import datetime
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Certificate
+from evidence.models import EvidenceItem
 from training_offers.models import Session
 
 from . import budget as budget_rules
@@ -43,6 +45,14 @@ COVERAGE_TEXT = {
         "d'action de cette offre"
     ),
 }
+
+
+class PlanStatus(models.TextChoices):
+    """Where a session stands before invoicing."""
+
+    BLOCKED = "blocked", _("Financement bloqué")  # a financer will refuse to pay
+    MISSING = "missing", _("Pièces manquantes")  # service-fait documents still to file
+    READY = "ready", _("Prête à facturer")
 
 
 @dataclass
@@ -97,13 +107,12 @@ class SessionPlan:
         return [row for row in self.documents if row.link is None]
 
     @property
-    def status(self) -> str:
-        """blocked (a financer will refuse), missing (documents to collect) or ready."""
+    def status(self) -> PlanStatus:
         if self.blocked:
-            return "blocked"
+            return PlanStatus.BLOCKED
         if self.missing:
-            return "missing"
-        return "ready"
+            return PlanStatus.MISSING
+        return PlanStatus.READY
 
 
 def _line_label(line: FundingLine, route: Route | None) -> str:
@@ -159,40 +168,55 @@ def _plan(
 
 
 def session_plan(session: Session) -> SessionPlan:
-    lines = list(session.funding_lines.select_related("created_by"))
+    lines = list(session.funding_lines.all())
     links = list(session.funding_documents.select_related("evidence").order_by("key"))
     return _plan(session, lines, links, certificate_spans())
 
 
-def expected_documents_for(session: Session) -> list[rules.ExpectedDocument]:
-    return [row.expected for row in session_plan(session).documents]
+def expected_keys(session: Session) -> set[str]:
+    """The keys of the documents the session's financers expect (its lines only: one query)."""
+    cat = catalogue()
+    routes = [
+        (pk, cat.route(code)) for pk, code in session.funding_lines.values_list("pk", "route_code")
+    ]
+    expected = rules.expected_documents(
+        starts_on=session.starts_on,
+        ends_on=session.ends_on,
+        lines=[(pk, route) for pk, route in routes if route],
+    )
+    return {item.key for item in expected}
 
 
-def _funded_sessions() -> QuerySet[Session]:
-    return (
-        Session.objects.filter(funding_lines__isnull=False)
+def _funded_plans(sessions: QuerySet[Session], *, documents: bool = True) -> list[SessionPlan]:
+    """Plans of many sessions in four queries, whatever their number."""
+    prefetch = [Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk"))]
+    if documents:
+        prefetch.append(
+            Prefetch(
+                "funding_documents", queryset=SessionDocument.objects.select_related("evidence")
+            )
+        )
+    sessions = (
+        sessions.filter(funding_lines__isnull=False)
         .distinct()
         .select_related("offer")
-        .prefetch_related(
-            Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk")),
-            Prefetch(
-                "funding_documents",
-                queryset=SessionDocument.objects.select_related("evidence"),
-            ),
-        )
+        .prefetch_related(*prefetch)
     )
-
-
-def funded_sessions(*, status: str = "") -> list[SessionPlan]:
-    """Every session with a funding plan, soonest invoicing first (the most recent end date)."""
     spans = certificate_spans()
-    plans = [
-        _plan(s, list(s.funding_lines.all()), list(s.funding_documents.all()), spans)
-        for s in _funded_sessions().order_by("-ends_on", "-pk")
+    return [
+        _plan(
+            s,
+            list(s.funding_lines.all()),
+            list(s.funding_documents.all()) if documents else [],
+            spans,
+        )
+        for s in sessions
     ]
-    if status:
-        plans = [plan for plan in plans if plan.status == status]
-    return plans
+
+
+def funded_sessions() -> list[SessionPlan]:
+    """Every session with a funding plan, the most recently ended first (next to invoice)."""
+    return _funded_plans(Session.objects.order_by("-ends_on", "-pk"))
 
 
 @dataclass
@@ -204,14 +228,28 @@ class RevenueAtRisk:
         return sum((p.line.amount for plan in self.sessions for p in plan.blocked), ZERO)
 
 
-def revenue_at_risk(*, today: datetime.date) -> RevenueAtRisk:
+def at_risk(plans: list[SessionPlan], *, today: datetime.date) -> RevenueAtRisk:
     """Sessions not started yet whose funding needs a certificate they will not have."""
-    spans = certificate_spans()
-    plans = [
-        _plan(s, list(s.funding_lines.all()), list(s.funding_documents.all()), spans)
-        for s in _funded_sessions().filter(starts_on__gte=today).order_by("starts_on", "pk")
-    ]
-    return RevenueAtRisk([plan for plan in plans if plan.blocked])
+    upcoming = [plan for plan in plans if plan.session.starts_on >= today and plan.blocked]
+    return RevenueAtRisk(
+        sorted(upcoming, key=lambda plan: (plan.session.starts_on, plan.session.pk))
+    )
+
+
+def revenue_at_risk(*, today: datetime.date) -> RevenueAtRisk:
+    """The revenue at risk on its own (dashboard, budget): no documents read."""
+    sessions = Session.objects.filter(starts_on__gte=today)
+    return at_risk(_funded_plans(sessions, documents=False), today=today)
+
+
+def linkable_evidence() -> QuerySet[EvidenceItem]:
+    """Proofs that may be filed as a service-fait document: any not archived, latest first."""
+    return EvidenceItem.objects.filter(is_archived=False).order_by("-updated_at", "-pk")
+
+
+def evidence_choices(limit: int = 300) -> list[tuple[int, str]]:
+    """The pickers of the missing documents list the most recently updated proofs."""
+    return list(linkable_evidence().values_list("pk", "title")[:limit])
 
 
 AUDIT_DAY_FIELDS = ("initial_audit_days", "surveillance_audit_days", "renewal_audit_days")

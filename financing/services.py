@@ -157,7 +157,7 @@ def funding_line_save(
 def funding_line_remove(*, line: FundingLine) -> None:
     """Remove a financer from the plan; the proofs filed for it stay in the library."""
     SessionDocument.objects.filter(
-        session_id=line.session_id, key__regex=rf"^[a-z_]+:{line.pk}(:|$)"
+        session_id=line.session_id, key__regex=rules.line_keys_regex(line.pk)
     ).delete()
     line.delete()
 
@@ -191,9 +191,9 @@ def document_link(
     *, session: Session, key: str, evidence: EvidenceItem, linked_by
 ) -> SessionDocument:
     """File an evidence item as one of the session's expected documents (replacing another)."""
-    from .selectors import expected_documents_for
+    from .selectors import expected_keys
 
-    if key not in {expected.key for expected in expected_documents_for(session)}:
+    if key not in expected_keys(session):
         raise ValidationError(_("Cette pièce n'est pas attendue pour cette session."))
     if evidence.is_archived:
         raise ValidationError(

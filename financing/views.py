@@ -29,32 +29,23 @@ from .models import FundingLine
 PAGE_SIZE = 30
 
 
-def _status_choices() -> list[tuple[str, str]]:
-    return [
-        ("blocked", _("Financement bloqué")),
-        ("missing", _("Pièces manquantes")),
-        ("ready", _("Prête à facturer")),
-    ]
-
-
 @organisation_permission_required(Permission.FUNDING_VIEW)
 def overview(request: HttpRequest) -> HttpResponse:
     """Sessions to invoice and what blocks them; the revenue at risk at the top."""
     status = request.GET.get("etat", "")
-    choices = _status_choices()
-    if status not in dict(choices):
+    if status not in selectors.PlanStatus.values:
         status = ""
-    plans = selectors.funded_sessions(status=status)
-    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
+    plans = selectors.funded_sessions()
+    shown = [plan for plan in plans if plan.status == status] if status else plans
     return render(
         request,
         "financing/overview.html",
         {
-            "page": page,
+            "page": Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page")),
             "status": status,
-            "statuses": choices,
+            "statuses": selectors.PlanStatus.choices,
             "query": f"etat={status}" if status else "",
-            "risk": selectors.revenue_at_risk(today=timezone.localdate()),
+            "risk": selectors.at_risk(plans, today=timezone.localdate()),
         },
     )
 
@@ -98,7 +89,6 @@ def session_funding(request: HttpRequest, session_pk: int) -> HttpResponse:
                 messages.success(request, _("Le prix de la session a été enregistré."))
                 return redirect(org_reverse(request, "org:funding_session", session_pk=session.pk))
     plan = selectors.session_plan(session)
-    link_form = DocumentLinkForm()
     return render(
         request,
         "financing/session.html",
@@ -107,7 +97,7 @@ def session_funding(request: HttpRequest, session_pk: int) -> HttpResponse:
             "plan": plan,
             "price_form": price_form,
             "can_manage": can_manage,
-            "evidence_choices": link_form.evidence_choices() if plan.missing else [],
+            "evidence_choices": selectors.evidence_choices() if plan.missing else [],
             "catalogue": catalogue(),
         },
         status=400 if price_form.errors else 200,

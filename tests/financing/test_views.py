@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -310,3 +312,25 @@ def test_the_director_adjusts_the_budget_and_bad_input_saves_nothing(client, wor
     assert "12 j × 280 €" in page
     with schema_context("org_alpha"):
         assert CertificationBudget.objects.get().updated_by == world.director_a
+
+
+def test_the_overview_reads_the_same_number_of_queries_whatever_the_sessions(client, world):
+    client.force_login(world.referent_a)
+    proof = _proof(world, "Feuilles d'émargement")
+
+    def fund(starts_on: date) -> None:
+        session = _session(world, starts_on=starts_on)
+        base = f"/o/alpha/financements/sessions/{session.pk}/"
+        client.post(base + "lignes/nouvelle/", LINE)
+        client.post(base + "pieces/", {"key": "attendance_certificate", "evidence": proof.pk})
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/o/alpha/financements/").status_code == 200
+        return len(captured)
+
+    fund(date(2026, 3, 2))
+    one = queries()
+    for month in (4, 5, 6):
+        fund(date(2026, month, 2))
+    assert queries() == one

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from indicators.referential import selectors as referential
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse, run_csv_import
 
 from . import duration, selectors, services
 from .forms import (
@@ -343,23 +343,20 @@ def findings_import(request: HttpRequest, pk: int) -> HttpResponse:
     """The certifier's report as CSV: every line checked, all imported or none."""
     audit = get_object_or_404(Audit, pk=pk)
     form = FindingsImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.findings_import(audit=audit, data=form.file_bytes())
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)s constat a été importé.",
-                    "%(count)s constats ont été importés.",
-                    len(created),
-                )
-                % {"count": len(created)},
+    created, errors = run_csv_import(
+        request, form, lambda data: services.findings_import(audit=audit, data=data)
+    )
+    if created is not None:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s constat a été importé.",
+                "%(count)s constats ont été importés.",
+                len(created),
             )
-            return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
+            % {"count": len(created)},
+        )
+        return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
     return render(
         request,
         "audits/findings_import.html",

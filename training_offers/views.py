@@ -22,7 +22,7 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse, run_csv_import
 
 from . import imports, selectors, services
 from .forms import OfferForm, PeriodForm, SessionForm
@@ -248,23 +248,20 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def sessions_import(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=pk)
     form = CsvFileForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.sessions_import(offer=offer, data=form.file_bytes())
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)s session a été importée.",
-                    "%(count)s sessions ont été importées.",
-                    len(created),
-                )
-                % {"count": len(created)},
+    created, errors = run_csv_import(
+        request, form, lambda data: services.sessions_import(offer=offer, data=data)
+    )
+    if created is not None:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s session a été importée.",
+                "%(count)s sessions ont été importées.",
+                len(created),
             )
-            return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
+            % {"count": len(created)},
+        )
+        return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
     return render(
         request,
         "training_offers/sessions_import.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
@@ -24,3 +26,19 @@ def apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def run_csv_import(
+    request: HttpRequest, form, importer: Callable[[bytes], list]
+) -> tuple[list | None, list[str]]:
+    """A CSV import form's POST: (the created rows, []) or (None, the French errors).
+
+    The importer checks every line and imports all or none; a GET or an invalid form imports
+    nothing and the form shows its own errors.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None, []
+    try:
+        return importer(form.file_bytes()), []
+    except ValidationError as error:
+        return None, error.messages

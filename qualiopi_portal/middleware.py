@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -71,3 +72,25 @@ class TwoFactorEnforcementMiddleware:
                 return redirect("mfa_activate_totp")
             request.session.pop(TWO_FACTOR_REASON_KEY, None)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Pages load scripts, styles, images and fonts from the portal itself and nothing else.
+
+    No page may be framed, except those a view marks `xframe_options_exempt` (the public
+    catalogue embed, made for the provider's own website). A response that already carries its
+    own policy (evidence downloads: `sandbox`) keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            embeddable = getattr(response, "xframe_options_exempt", False)
+            ancestors = settings.CSP_EMBED_FRAME_ANCESTORS if embeddable else "'none'"
+            response["Content-Security-Policy"] = (
+                f"{settings.CONTENT_SECURITY_POLICY}; frame-ancestors {ancestors}"
+            )
+        return response

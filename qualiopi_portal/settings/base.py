@@ -60,6 +60,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qualiopi_portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -236,6 +237,15 @@ STORAGES = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Our own assets only: no inline script or style anywhere (htmx's indicator styles are in
+# portal.css), images may be data: URIs (the TOTP QR code). `frame-ancestors` is added per
+# response by ContentSecurityPolicyMiddleware: 'none', or the value below for the public embed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+CSP_EMBED_FRAME_ANCESTORS = env.str("CSP_EMBED_FRAME_ANCESTORS", default="*")
 
 LOGGING = {
     "version": 1,

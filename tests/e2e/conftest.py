@@ -21,10 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 import redis
 from django.conf import settings
+
+from ..databases import database_url, drop_database, recreate_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -77,35 +78,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _database_url(name: str) -> str:
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{name}"
-
-
-def _admin_connection() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"],
-        user=db["USER"],
-        password=db.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _recreate_database(name: str) -> None:
-    with _admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_database(name: str) -> None:
-    with _admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _health(base_url: str) -> dict | None:
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
@@ -118,14 +90,14 @@ def _health(base_url: str) -> dict | None:
 def portal(tmp_path_factory) -> Iterator[str]:
     """A running portal with the demo data; yields its base URL."""
     name = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_e2e"
-    _recreate_database(name)
+    recreate_database(name)
     run_dir = tmp_path_factory.mktemp("portal")
     redis_url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path="/8"))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "qualiopi_portal.settings.local",
         "DEBUG": "False",
-        "DATABASE_URL": _database_url(name),
+        "DATABASE_URL": database_url(name),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": str(run_dir / "media"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -194,7 +166,7 @@ def portal(tmp_path_factory) -> Iterator[str]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        _drop_database(name)
+        drop_database(name)
 
 
 @pytest.fixture(scope="package")
@@ -217,11 +189,21 @@ def page(browser, portal, request):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every journey doubles as a check of the Content-Security-Policy: whatever the browser
+    # refused to load or run on our pages fails the journey.
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     if getattr(request.node, "journey_failed", False):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert refused == [], refused
 
 
 @pytest.fixture

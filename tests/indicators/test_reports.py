@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from audits import services as audit_services
 from indicators import services
 from indicators.models import Report
+from indicators.pdf import html_to_pdf
 from indicators.reports import report_render
 from qualiopi_portal.tenancy.models import Organisation
 
@@ -161,6 +162,47 @@ def test_hostile_text_is_printed_never_fetched(world, media):
     assert '<img src="file:///etc/passwd">' in text
     assert "root:x:0:0" not in text
     assert f"<style>@import url(http://127.0.0.1:{listener.port}/i.css);</style>" in text
+
+
+def test_markup_that_escaped_the_templates_still_fetches_nothing(media):
+    """Defence in depth: were a template ever to print user text unescaped, the fetcher alone
+    keeps the listener, the disk and the other organisation's files out of the PDF."""
+    theirs = media / "org_beta" / "evidence" / "fuite.css"
+    theirs.parent.mkdir(parents=True)
+    theirs.write_text('h1::after { content: "MARQUEUR-ORGANISATION-B"; }')
+    listener = _Listener()
+    port = listener.port
+    hostile = [
+        "file:///etc/passwd",
+        f"file://{theirs}",
+        f"http://127.0.0.1:{port}/x.css",
+        f"http://127.0.0.1:{port}/i.css",
+        f"http://127.0.0.1:{port}/bg.png",
+        f"https://127.0.0.1:{port}/img.png",
+        "https://portail.invalid/media/org_beta/evidence/fuite.css",
+        f"https://portail.invalid/static/../../..{theirs}",
+        "https://portail.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+    ]
+    html = (
+        "<html><head>"
+        '<link rel="stylesheet" href="/static/css/portal.css">'
+        f'<link rel="stylesheet" href="{hostile[1]}">'
+        f'<link rel="stylesheet" href="{hostile[2]}">'
+        f"<style>@import url({hostile[3]}); body {{ background: url({hostile[4]}); }}</style>"
+        f'<link rel="stylesheet" href="{hostile[6]}">'
+        f'<link rel="stylesheet" href="{hostile[7]}">'
+        "</head><body><h1>Rapport</h1>"
+        f'<img src="{hostile[0]}"><img src="{hostile[5]}"><img src="{hostile[8]}">'
+        "</body></html>"
+    )
+    try:
+        pdf, refused = html_to_pdf(html)
+    finally:
+        listener.close()
+    assert listener.hits == 0
+    assert sorted(refused) == sorted(hostile)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert text.strip() == "Rapport"
 
 
 def test_a_failure_leaves_a_readable_reason_and_no_file(world, media, monkeypatch):

@@ -79,7 +79,8 @@ class ContentSecurityPolicyMiddleware:
 
     No page may be framed, except those a view marks `xframe_options_exempt` (the public
     catalogue embed, made for the provider's own website). A response that already carries its
-    own policy (evidence downloads: `sandbox`) keeps it.
+    own policy (evidence downloads: `sandbox`) keeps it. Django's admin, for platform staff only,
+    writes a few inline style attributes: there alone, inline styles (never scripts) are allowed.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -90,7 +91,8 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             embeddable = getattr(response, "xframe_options_exempt", False)
             ancestors = settings.CSP_EMBED_FRAME_ANCESTORS if embeddable else "'none'"
-            response["Content-Security-Policy"] = (
-                f"{settings.CONTENT_SECURITY_POLICY}; frame-ancestors {ancestors}"
-            )
+            policy = settings.CONTENT_SECURITY_POLICY
+            if request.path_info.startswith("/admin/"):
+                policy = policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+            response["Content-Security-Policy"] = f"{policy}; frame-ancestors {ancestors}"
         return response

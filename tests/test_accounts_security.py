@@ -122,6 +122,17 @@ def test_only_the_catalogue_embed_may_be_framed(client, world):
     assert "X-Frame-Options" not in response
 
 
+def test_the_staff_admin_alone_may_use_inline_styles_never_scripts(client, world):
+    client.force_login(world.staff)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == (
+        POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        + "; frame-ancestors 'none'"
+    )
+    assert "script-src 'self';" in response["Content-Security-Policy"]
+
+
 def test_errors_carry_the_policy_too(client, world):
     response = client.get("/nulle-part/")
     assert response.status_code == 404

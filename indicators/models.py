@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
@@ -252,6 +253,10 @@ class Report(models.Model):
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("généré le"), null=True, blank=True)
+    # When its last message was sent: the sweep sends another only once that one is surely lost.
+    queued_at = models.DateTimeField(default=timezone.now)
+    # Renderings that claimed the report, a lost worker's included (see reports.report_claim).
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("rapport")

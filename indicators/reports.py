@@ -1,17 +1,22 @@
 """The readiness report and the audit-prep report: what they contain, drawn from the database.
 
 Both are rendered by a Celery task (`indicators.report_render_task`); the Report row carries the
-state the person waits on and, once ready, the stored PDF and the snapshot it reflects.
+state the person waits on and, once ready, the stored PDF and the snapshot it reflects. A message
+may be delivered twice and a worker may die mid-rendering: the row is claimed before any work and
+every write after that is conditional on the claim, so each report ends with one snapshot and one
+file (docs/decisions/0011-lost-work.md).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,22 +146,103 @@ def _queue(schema_name: str, report_pk: int) -> None:
         logger.warning("could not queue report %s for %s", report_pk, schema_name)
 
 
-def report_render(*, organisation: Organisation, report: Report) -> Report:
-    """Render now (current schema): a fresh readiness computation, then the PDF.
+class _Superseded(Exception):
+    """The claim was taken over (this rendering outlived the stale limit): drop its work."""
 
-    A failure leaves a readable reason and no file, never half a document.
+
+def report_claim(*, report_pk: int) -> int | None:
+    """Take the report for one rendering and return the attempt number, or None if not ours.
+
+    Claimable: queued, or running for longer than any rendering may live (the hard time limit
+    is below `REPORT_STALE_AFTER_S`, so that worker is gone). The row lock makes two deliveries
+    of one message agree on a single renderer. Past `REPORT_MAX_ATTEMPTS` claims the report
+    fails instead: a document that kills its worker every time must not loop for ever.
+    """
+    stale = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S)
+    claimable = Q(status=Report.Status.QUEUED) | Q(
+        status=Report.Status.RUNNING, started_at__lt=stale
+    )
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(skip_locked=True)
+            .filter(claimable, pk=report_pk)
+            .first()
+        )
+        if report is None:
+            return None  # ready, failed, being rendered, or being claimed right now
+        _discard_attempt_files(report, up_to=report.attempts)
+        report.started_at = timezone.now()
+        if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
+            report.status = Report.Status.FAILED
+            report.error = _(
+                "La génération a été interrompue %(count)s fois ; demandez un nouveau document."
+            ) % {"count": report.attempts}
+            report.finished_at = report.started_at
+            report.save(update_fields=["status", "error", "started_at", "finished_at"])
+            logger.warning("report %s abandoned after %s attempts", report.pk, report.attempts)
+            return None
+        report.attempts += 1
+        report.status = Report.Status.RUNNING
+        report.error = ""
+        report.save(update_fields=["attempts", "status", "error", "started_at"])
+        return report.attempts
+
+
+def _claimed(report_pk: int, attempt: int):
+    """The report, only while this attempt's claim still holds."""
+    return Report.objects.filter(pk=report_pk, status=Report.Status.RUNNING, attempts=attempt)
+
+
+def _reloaded(report: Report) -> Report:
+    """The row as stored, its snapshot loaded while the schema is still the report's."""
+    return Report.objects.select_related("snapshot", "audit").get(pk=report.pk)
+
+
+def _file_name(report: Report, attempt: int) -> str:
+    """One name per attempt (current schema): a retry knows what dead attempts may have left."""
+    return f"{connection.schema_name}/reports/{report.kind}-{report.pk}-{attempt}.pdf"
+
+
+def _discard_attempt_files(report: Report, *, up_to: int) -> None:
+    """Files of dead attempts (complete or cut short), never referenced by a ready report."""
+    if report.kind == Report.Kind.EVIDENCE_PACK:
+        return  # the pack names its own file (see build_pack)
+    for attempt in range(1, up_to + 1):
+        report.file.storage.delete(_file_name(report, attempt))
+
+
+def _snapshot_for(organisation: Organisation, report: Report, attempt: int) -> ReadinessSnapshot:
+    """The computation this report draws from, made once per report.
+
+    Stored on the report in the same transaction as the snapshot, so a retry after a lost worker
+    finishes the document with the computation it started from (the PDF names it), and a dead
+    attempt leaves no snapshot behind.
     """
     from .services import readiness_recompute
 
-    if report.status == Report.Status.READY:
-        return report  # already done (a retried task)
-    Report.objects.filter(pk=report.pk).update(
-        status=Report.Status.RUNNING, started_at=timezone.now(), error=""
-    )
-    try:
+    if report.snapshot_id is not None:
+        return report.snapshot
+    with transaction.atomic():
         snapshot = readiness_recompute(organisation=organisation)
+        if not _claimed(report.pk, attempt).update(snapshot=snapshot):
+            raise _Superseded
+    return snapshot
+
+
+def report_render(*, organisation: Organisation, report: Report) -> Report:
+    """Render now (current schema): the readiness computation, then the PDF.
+
+    Safe to call twice for the same report: only a claimable report is rendered. A failure
+    leaves a readable reason and no file, never half a document.
+    """
+    attempt = report_claim(report_pk=report.pk)
+    if attempt is None:
+        return _reloaded(report)  # already done, failed, or in another worker's hands
+    report = _reloaded(report)
+    try:
+        snapshot = _snapshot_for(organisation, report, attempt)
         if report.kind == Report.Kind.EVIDENCE_PACK:
-            return _store_pack(organisation, report, snapshot)
+            return _store_pack(organisation, report, snapshot, attempt)
         if report.kind == Report.Kind.AUDIT_PREP:
             if report.audit is None:
                 raise ValueError(_("L'audit de ce dossier a été supprimé."))
@@ -167,34 +253,43 @@ def report_render(*, organisation: Organisation, report: Report) -> Report:
         pdf, refused = render_pdf(TEMPLATES[report.kind], context)
         if refused:
             logger.warning("report %s: %s refused fetches", report.pk, len(refused))
+    except _Superseded:
+        logger.warning("report %s: attempt %s was taken over", report.pk, attempt)
+        return _reloaded(report)
     except Exception as error:
         logger.exception("report %s failed", report.pk)
-        report.status = Report.Status.FAILED
-        report.error = _("La génération a échoué : %(reason)s") % {
-            "reason": str(error)[:300] or error.__class__.__name__
-        }
-        report.finished_at = timezone.now()
-        report.save(update_fields=["status", "error", "finished_at"])
-        return report
-    name = f"{organisation.schema_name}/reports/{report.kind}-{uuid.uuid4().hex}.pdf"
-    report.file.save(name, ContentFile(pdf), save=False)
-    report.size = len(pdf)
-    report.snapshot = snapshot
-    report.status = Report.Status.READY
-    report.finished_at = timezone.now()
-    report.save(update_fields=["file", "size", "snapshot", "status", "finished_at"])
-    return report
+        _claimed(report.pk, attempt).update(
+            status=Report.Status.FAILED,
+            error=_("La génération a échoué : %(reason)s")
+            % {"reason": str(error)[:300] or error.__class__.__name__},
+            finished_at=timezone.now(),
+        )
+        return _reloaded(report)
+    name = _file_name(report, attempt)
+    storage = report.file.storage
+    storage.delete(name)  # a leftover (schema recreated) would make save() choose another name
+    stored = storage.save(name, ContentFile(pdf))
+    done = _claimed(report.pk, attempt).update(
+        file=stored,
+        size=len(pdf),
+        status=Report.Status.READY,
+        finished_at=timezone.now(),
+    )
+    if not done:  # taken over meanwhile: the newer attempt owns the result
+        storage.delete(stored)
+    return _reloaded(report)
 
 
-def _store_pack(organisation: Organisation, report: Report, snapshot) -> Report:
+def _store_pack(
+    organisation: Organisation, report: Report, snapshot: ReadinessSnapshot, attempt: int
+) -> Report:
     name, size = build_pack(organisation=organisation, snapshot=snapshot)
-    report.file.name = name
-    report.size = size
-    report.snapshot = snapshot
-    report.status = Report.Status.READY
-    report.finished_at = timezone.now()
-    report.save(update_fields=["file", "size", "snapshot", "status", "finished_at"])
-    return report
+    done = _claimed(report.pk, attempt).update(
+        file=name, size=size, status=Report.Status.READY, finished_at=timezone.now()
+    )
+    if not done:
+        report.file.storage.delete(name)
+    return _reloaded(report)
 
 
 def download_name(organisation: Organisation, report: Report) -> str:

@@ -114,9 +114,27 @@ def self_ratings() -> dict[int, str]:
     return effective_ratings((agreed.get(pk, {}), answered.get(pk, {})) for pk in order)
 
 
+# First key of the PostgreSQL advisory lock that serialises one organisation's computations.
+READINESS_LOCK_NAMESPACE = 0x52454144  # "READ"
+
+
+def _readiness_lock(organisation: Organisation) -> None:
+    """Wait for any other computation of this organisation to commit (lock released at our end).
+
+    Two deliveries of the same request then agree: the second one sees the first one's result
+    instead of computing it again. A killed worker's session ends, and its lock with it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [READINESS_LOCK_NAMESPACE, organisation.pk % 2**31],
+        )
+
+
 @transaction.atomic
 def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
     """Compute, store a snapshot in the organisation's schema and the summary in public."""
+    _readiness_lock(organisation)
     with schema_context(organisation.schema_name):
         started = timezone.now()
         version = referential.version_for_organisation(organisation)
@@ -136,7 +154,10 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
         overdue_actions = Action.objects.filter(
             status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()
         ).count()
-    summary, _created = OrganisationReadiness.objects.get_or_create(organisation=organisation)
+    # Locked: a request recorded meanwhile must not be overwritten by the value read here.
+    summary, _created = OrganisationReadiness.objects.select_for_update().get_or_create(
+        organisation=organisation
+    )
     summary.computed_at = snapshot.computed_at
     summary.version_code = snapshot.version_code
     summary.target_date = snapshot.target_date
@@ -155,6 +176,21 @@ def readiness_recompute(*, organisation: Organisation) -> ReadinessSnapshot:
         summary.requested_at = None
     summary.save()
     return snapshot
+
+
+def readiness_recompute_owed(*, organisation: Organisation) -> ReadinessSnapshot | None:
+    """Compute only while a request is pending (`requested_at` set), else do nothing.
+
+    Every queued computation goes through here, so a redelivered, duplicated or late task finds
+    the request already settled and stores no second snapshot. The check runs under the
+    organisation's lock, after any computation in progress has committed.
+    """
+    with transaction.atomic():
+        _readiness_lock(organisation)
+        owed = OrganisationReadiness.objects.filter(
+            organisation=organisation, requested_at__isnull=False
+        ).exists()
+        return readiness_recompute(organisation=organisation) if owed else None
 
 
 def readiness_recompute_request(*, schema_name: str, reason: str) -> None:

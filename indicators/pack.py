@@ -88,10 +88,16 @@ def pack_entries(snapshot: ReadinessSnapshot) -> list[PackEntry]:
     return entries
 
 
-def build_pack(*, organisation: Organisation, snapshot: ReadinessSnapshot) -> tuple[str, int]:
-    """Write the ZIP into the organisation's storage; returns its stored name and size."""
+def build_pack(
+    *, organisation: Organisation, snapshot: ReadinessSnapshot, name: str | None = None
+) -> tuple[str, int]:
+    """Write the ZIP into the organisation's storage; returns its stored name and size.
+
+    A report passes the name of its rendering attempt, so that a retry after a lost worker
+    knows which file a cut-short attempt may have left (see reports.report_claim).
+    """
     entries = pack_entries(snapshot)
-    name = f"{organisation.schema_name}/reports/dossier-de-preuves-{uuid.uuid4().hex}.zip"
+    name = name or f"{organisation.schema_name}/reports/dossier-de-preuves-{uuid.uuid4().hex}.zip"
     target = evidence_storage.path(name)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     rows = io.StringIO()

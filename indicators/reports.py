@@ -200,13 +200,12 @@ def _reloaded(report: Report) -> Report:
 
 def _file_name(report: Report, attempt: int) -> str:
     """One name per attempt (current schema): a retry knows what dead attempts may have left."""
-    return f"{connection.schema_name}/reports/{report.kind}-{report.pk}-{attempt}.pdf"
+    extension = "zip" if report.kind == Report.Kind.EVIDENCE_PACK else "pdf"
+    return f"{connection.schema_name}/reports/{report.kind}-{report.pk}-{attempt}.{extension}"
 
 
 def _discard_attempt_files(report: Report, *, up_to: int) -> None:
     """Files of dead attempts (complete or cut short), never referenced by a ready report."""
-    if report.kind == Report.Kind.EVIDENCE_PACK:
-        return  # the pack names its own file (see build_pack)
     for attempt in range(1, up_to + 1):
         report.file.storage.delete(_file_name(report, attempt))
 
@@ -283,7 +282,9 @@ def report_render(*, organisation: Organisation, report: Report) -> Report:
 def _store_pack(
     organisation: Organisation, report: Report, snapshot: ReadinessSnapshot, attempt: int
 ) -> Report:
-    name, size = build_pack(organisation=organisation, snapshot=snapshot)
+    name, size = build_pack(
+        organisation=organisation, snapshot=snapshot, name=_file_name(report, attempt)
+    )
     done = _claimed(report.pk, attempt).update(
         file=name, size=size, status=Report.Status.READY, finished_at=timezone.now()
     )

@@ -497,7 +497,9 @@ def alpha(world) -> Organisation:
 
 def _report(world, **fields) -> Report:
     with schema_context("org_alpha"):
-        return Report.objects.create(kind="readiness", requested_by=world.director_a, **fields)
+        return Report.objects.create(
+            **{"kind": "readiness", "requested_by": world.director_a, **fields}
+        )
 
 
 def _files_of(media: Path) -> list[str]:
@@ -546,6 +548,32 @@ def test_a_rendering_whose_worker_died_is_finished_by_the_sweep(world, alpha, me
     assert _files_of(media) == sorted(
         [f"readiness-{report.pk}-2.pdf", f"readiness-{queued.pk}-1.pdf"]
     )
+
+
+@pytest.mark.django_db
+def test_an_evidence_pack_cut_short_leaves_no_zip_behind(world, alpha, media, settings):
+    snapshot = readiness_recompute(organisation=alpha)
+    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
+    pack = _report(
+        world,
+        kind="evidence_pack",
+        status="running",
+        started_at=long_ago,
+        attempts=1,
+        snapshot=snapshot,
+    )
+    pack.file.storage.save(
+        f"org_alpha/reports/evidence_pack-{pack.pk}-1.zip", ContentFile(b"PK cut short")
+    )
+    report_queued_task()
+    with schema_context("org_alpha"):
+        pack.refresh_from_db()
+    assert (pack.status, pack.attempts, pack.file.name) == (
+        "ready",
+        2,
+        f"org_alpha/reports/evidence_pack-{pack.pk}-2.zip",
+    )
+    assert _files_of(media) == [f"evidence_pack-{pack.pk}-2.zip"]
 
 
 @pytest.mark.django_db

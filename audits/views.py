@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from indicators.referential import selectors as referential
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse, run_csv_import
+from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 
 from . import duration, selectors, services
 from .forms import (
@@ -342,24 +342,17 @@ def slot_delete(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
 def findings_import(request: HttpRequest, pk: int) -> HttpResponse:
     """The certifier's report as CSV: every line checked, all imported or none."""
     audit = get_object_or_404(Audit, pk=pk)
-    form = FindingsImportForm(request.POST or None, request.FILES or None)
-    created, errors = run_csv_import(
-        request, form, lambda data: services.findings_import(audit=audit, data=data)
-    )
-    if created is not None:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s constat a été importé.",
-                "%(count)s constats ont été importés.",
-                len(created),
-            )
-            % {"count": len(created)},
-        )
-        return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
-    return render(
+    return csv_import_response(
         request,
-        "audits/findings_import.html",
-        {"form": form, "audit": audit, "errors": errors},
-        status=400 if (errors or form.errors) else 200,
+        FindingsImportForm(request.POST or None, request.FILES or None),
+        lambda data: services.findings_import(audit=audit, data=data),
+        done=lambda count: (
+            ngettext(
+                "%(count)s constat a été importé.", "%(count)s constats ont été importés.", count
+            )
+            % {"count": count}
+        ),
+        success_url=org_reverse(request, "org:audit_detail", pk=audit.pk),
+        template="audits/findings_import.html",
+        context={"audit": audit},
     )

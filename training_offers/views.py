@@ -22,7 +22,7 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse, run_csv_import
+from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 
 from . import imports, selectors, services
 from .forms import OfferForm, PeriodForm, SessionForm
@@ -247,26 +247,19 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sessions_import(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=pk)
-    form = CsvFileForm(request.POST or None, request.FILES or None)
-    created, errors = run_csv_import(
-        request, form, lambda data: services.sessions_import(offer=offer, data=data)
-    )
-    if created is not None:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s session a été importée.",
-                "%(count)s sessions ont été importées.",
-                len(created),
-            )
-            % {"count": len(created)},
-        )
-        return redirect(org_reverse(request, "org:offer_detail", pk=offer.pk))
-    return render(
+    return csv_import_response(
         request,
-        "training_offers/sessions_import.html",
-        {"form": form, "offer": offer, "errors": errors, "columns": list(imports.COLUMNS)},
-        status=400 if (errors or form.errors) else 200,
+        CsvFileForm(request.POST or None, request.FILES or None),
+        lambda data: services.sessions_import(offer=offer, data=data),
+        done=lambda count: (
+            ngettext(
+                "%(count)s session a été importée.", "%(count)s sessions ont été importées.", count
+            )
+            % {"count": count}
+        ),
+        success_url=org_reverse(request, "org:offer_detail", pk=offer.pk),
+        template="training_offers/sessions_import.html",
+        context={"offer": offer, "columns": list(imports.COLUMNS)},
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 
@@ -28,17 +30,33 @@ def apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def run_csv_import(
-    request: HttpRequest, form, importer: Callable[[bytes], list]
-) -> tuple[list | None, list[str]]:
-    """A CSV import form's POST: (the created rows, []) or (None, the French errors).
+def csv_import_response(
+    request: HttpRequest,
+    form,
+    importer: Callable[[bytes], list],
+    *,
+    done: Callable[[int], str],
+    success_url: str,
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """A CSV import page: the importer checks every line and imports all or none.
 
-    The importer checks every line and imports all or none; a GET or an invalid form imports
-    nothing and the form shows its own errors.
+    After an import: the `done(count)` message and a redirect to `success_url`. Otherwise the
+    page again, with the form's own errors or the importer's French ones (status 400).
     """
-    if request.method != "POST" or not form.is_valid():
-        return None, []
-    try:
-        return importer(form.file_bytes()), []
-    except ValidationError as error:
-        return None, error.messages
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = importer(form.file_bytes())
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, done(len(created)))
+            return redirect(success_url)
+    return render(
+        request,
+        template,
+        {**context, "form": form, "errors": errors},
+        status=400 if (errors or form.errors) else 200,
+    )

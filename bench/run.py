@@ -7,10 +7,12 @@ DATABASE_URL is set), created afresh and dropped at the end.
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -394,7 +396,6 @@ with open(sys.argv[3], "w") as out:
 def bench_report(items: int = 500) -> dict[str, float]:
     """The readiness PDF of an organisation with all 33 indicators and 500 evidence rows,
     rendered in a separate process like a worker's, whose peak memory is read by wait4."""
-    import subprocess
     import tempfile
 
     from django.contrib.auth import get_user_model
@@ -492,7 +493,6 @@ with open(sys.argv[2], "w") as out:
 def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:
     """A pack of 500 validated files (100 KB each): the ZIP is written file by file, so the
     worker's memory should stay flat (peak growth measured in a separate process)."""
-    import subprocess
     import tempfile
 
     from django.core.files.base import ContentFile
@@ -564,6 +564,40 @@ def _session_cookie(user) -> str:
     return f"sessionid={session.session_key}"
 
 
+def _gunicorn(*, workers: int, timeout: int) -> tuple[int, subprocess.Popen]:
+    """gunicorn serving the portal on a free loopback port, returned once it answers /ping."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "qualiopi_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            str(timeout),
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(150):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/ping")
+            connection.getresponse().read()
+            connection.close()
+            return port, server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not answer on /ping within 30 s")
+
+
 def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
     """Concurrent clients over the main pages, against gunicorn with 2 workers on loopback.
 
@@ -573,8 +607,6 @@ def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
     Each page's p50 and p95 and its ratio to a bare view (/ping, no database) timed in the
     same run; every non-200 answer or failed connection counts as an error.
     """
-    import http.client
-    import subprocess
     import threading
 
     from django.contrib.auth import get_user_model
@@ -593,25 +625,7 @@ def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
         "budget": ("/o/bench-2/financements/budget/", _session_cookie(referent)),
         "cockpit": ("/portefeuille/", _session_cookie(consultant)),
     }
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "qualiopi_portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port, server = _gunicorn(workers=2, timeout=60)
     timings: dict[str, list[float]] = {name: [] for name in pages}
     errors = [0]
     lock = threading.Lock()
@@ -626,12 +640,6 @@ def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
         return response.status
 
     try:
-        for _ in range(150):
-            try:
-                fetch("/ping", "")
-                break
-            except OSError:
-                time.sleep(0.2)
         for path, cookie in pages.values():  # warm every worker's caches once
             for _ in range(2):
                 fetch(path, cookie)
@@ -688,60 +696,26 @@ def bench_upload(size_mb: int = 50) -> dict[str, float]:
     The upload is streamed over a socket in 1 MB chunks; the worker's peak RSS (VmHWM, reset
     just before) is compared with its RSS before the request.
     """
-    import http.client
     import re
     import signal
-    import subprocess
     import uuid
 
     import psutil
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
     from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceVersion
     from qualiopi_portal.tenancy.models import Role
 
     organisation, user = _bench_member("bench-3", "bench.upload@exemple.test", Role.REFERENT)
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "qualiopi_portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "300",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port, server = _gunicorn(workers=1, timeout=300)
     try:
-        cookies = f"sessionid={session.session_key}"
-        page = None
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                connection.request(
-                    "GET", "/o/bench-3/preuves/nouvelle/", headers={"Cookie": cookies}
-                )
-                response = connection.getresponse()
-                page = response.read().decode()
-                csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))
-                break
-            except (ConnectionRefusedError, TypeError):
-                time.sleep(0.2)
+        cookies = _session_cookie(user)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", "/o/bench-3/preuves/nouvelle/", headers={"Cookie": cookies})
+        response = connection.getresponse()
+        page = response.read().decode()
+        csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         cookies += f"; csrftoken={csrf_cookie.group(1)}"
         worker = psutil.Process(server.pid).children()[0].pid

@@ -153,9 +153,15 @@ READINESS_REASON_LABELS = {
 }
 
 
-def readiness_status_label(status: str) -> str:
-    return str(READINESS_STATUS_LABELS.get(status, status))
+class ReadinessLabels:
+    """French labels for a row that carries a readiness `status` and its `reasons` codes."""
 
+    @property
+    def status_label(self) -> str:
+        return str(READINESS_STATUS_LABELS.get(self.status, self.status))
 
-def readiness_reasons_text(reasons) -> str:
-    return ", ".join(str(READINESS_REASON_LABELS.get(reason, reason)) for reason in reasons)
+    @property
+    def reason_text(self) -> str:
+        return ", ".join(
+            str(READINESS_REASON_LABELS.get(reason, reason)) for reason in self.reasons
+        )

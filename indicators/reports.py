@@ -29,28 +29,20 @@ from . import selectors
 from .models import Action, ReadinessSnapshot, Report
 from .pack import build_pack
 from .pdf import render_pdf
-from .presentation import indicator_rows_for, readiness_reasons_text, readiness_status_label
+from .presentation import ReadinessLabels, indicator_rows_for
 from .referential import selectors as referential
 
 logger = logging.getLogger("qualiopi.reports")
 
 
 @dataclass
-class IndicatorSection:
+class IndicatorSection(ReadinessLabels):
     indicator: object
     status: str
     reasons: list[str]
     evidence: list[EvidenceItem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return readiness_status_label(self.status)
-
-    @property
-    def reason_text(self) -> str:
-        return readiness_reasons_text(self.reasons)
 
 
 def _sections(snapshot: ReadinessSnapshot, version) -> dict[int, list[IndicatorSection]]:

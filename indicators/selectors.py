@@ -12,7 +12,7 @@ from django.utils import timezone
 from evidence.models import EvidenceItem
 
 from .models import Action, AgreedRating, Campaign, Outcome, ReadinessSnapshot
-from .presentation import readiness_reasons_text, readiness_status_label
+from .presentation import ReadinessLabels
 from .readiness import IndicatorStatus, consolidate
 from .referential.models import Indicator, ReferentialVersion
 
@@ -32,20 +32,12 @@ class CriterionBar:
 
 
 @dataclass(frozen=True)
-class Gap:
+class Gap(ReadinessLabels):
     number: int
     title: str
     is_fundamental: bool
     status: str
     reasons: tuple[str, ...]
-
-    @property
-    def status_label(self) -> str:
-        return readiness_status_label(self.status)
-
-    @property
-    def reason_text(self) -> str:
-        return readiness_reasons_text(self.reasons)
 
 
 @dataclass(frozen=True)

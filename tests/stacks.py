@@ -1,7 +1,9 @@
-"""Extra databases on the tests' PostgreSQL server, for the stacks and restores run in
-subprocesses (the e2e portal, the export/restore round trip)."""
+"""For the stacks the tests run in subprocesses (the e2e portal, the export/restore round trip,
+the lost-work worker): extra databases on the tests' PostgreSQL server, and free ports."""
 
 from __future__ import annotations
+
+import socket
 
 import psycopg
 from django.conf import settings
@@ -34,3 +36,9 @@ def recreate_database(name: str) -> None:
 def drop_database(name: str) -> None:
     with admin_connection() as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

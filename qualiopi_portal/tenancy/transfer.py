@@ -33,6 +33,7 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -113,8 +114,14 @@ def _migrations() -> dict[str, str]:
     return latest
 
 
-def _file_fields(model: type[models.Model]) -> list[models.FileField]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+def stored_names() -> list[str]:
+    """Storage names of every file the current schema's rows point to."""
+    names = []
+    for model in tenant_models():
+        for f in model._meta.concrete_fields:
+            if isinstance(f, models.FileField):
+                names += model.objects.exclude(**{f.name: ""}).values_list(f.name, flat=True)
+    return names
 
 
 def _user_ids(querysets: list[models.QuerySet]) -> set[int]:
@@ -169,22 +176,19 @@ def organisation_export(*, slug: str, folder: Path) -> Outcome:
                 label = model._meta.label
                 outcome.counts[f"tenant/{label}"] = queryset.count()
                 _write(folder, f"tenant/{label}.json", _dump(queryset), hashes)
-                for file_field in _file_fields(model):
-                    for name in queryset.exclude(**{file_field.name: ""}).values_list(
-                        file_field.name, flat=True
-                    ):
-                        if not name.startswith(prefix) or ".." in Path(name).parts:
-                            raise TransferError(
-                                f"Le fichier « {name} » n'est pas rangé dans le dossier de "
-                                "l'organisation : export interrompu."
-                            )
-                        source = Path(settings.MEDIA_ROOT) / name
-                        if not source.is_file():
-                            raise TransferError(f"Le fichier « {name} » est introuvable.")
-                        target = folder / "files" / name
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copyfile(source, target)
-                        stored[name] = {"sha256": _sha256(target), "size": target.stat().st_size}
+            for name in stored_names():
+                if not name.startswith(prefix) or ".." in Path(name).parts:
+                    raise TransferError(
+                        f"Le fichier « {name} » n'est pas rangé dans le dossier de "
+                        "l'organisation : export interrompu."
+                    )
+                source = Path(settings.MEDIA_ROOT) / name
+                if not source.is_file():
+                    raise TransferError(f"Le fichier « {name} » est introuvable.")
+                target = folder / "files" / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                stored[name] = {"sha256": _sha256(target), "size": target.stat().st_size}
         organisation_row = _dump(Organisation.objects.filter(pk=organisation.pk))
         _write(folder, "public/tenancy.Organisation.json", organisation_row, hashes)
         outcome.counts["public/tenancy.Organisation"] = 1
@@ -268,9 +272,8 @@ def organisation_import(*, folder: Path) -> Outcome:
         or Organisation.objects.filter(schema_name=schema_name).exists()
     ):
         raise TransferError(f"Une organisation « {slug} » existe déjà dans cette base.")
-    differing = {
-        app: name for app, name in manifest["migrations"].items() if _migrations().get(app) != name
-    }
+    here = _migrations()
+    differing = {app for app, name in manifest["migrations"].items() if here.get(app) != name}
     if differing:
         raise TransferError(
             "Cette base n'est pas à la même version du portail que l'export "
@@ -321,6 +324,16 @@ def _difference(expected: dict[str, int], found: dict[str, int]) -> str:
     )
 
 
+def _present_emails(model: type[models.Model], emails: list[str]) -> set[str]:
+    """Which of these addresses the model already holds, compared without case, in one query."""
+    lowered = [email.lower() for email in emails]
+    return set(
+        model.objects.annotate(address=Lower("email"))
+        .filter(address__in=lowered)
+        .values_list("address", flat=True)
+    )
+
+
 def _import_rows(folder: Path, manifest: dict[str, Any], outcome: Outcome) -> Organisation:
     """Every row of the export, in this transaction; fills `outcome.counts` by counting again."""
     public = folder / "public"
@@ -332,18 +345,21 @@ def _import_rows(folder: Path, manifest: dict[str, Any], outcome: Outcome) -> Or
                 f"Le référentiel {manifest['referential_version']} n'est pas chargé dans cette "
                 "base : lancez d'abord « manage.py referential load »."
             )
-    for item in _load(public / "accounts.User.json", User):
-        user = item.object
-        if User.objects.filter(email__iexact=user.email).exists():
+    users = [item.object for item in _load(public / "accounts.User.json", User)]
+    emails = [user.email for user in users]
+    present = _present_emails(User, emails)
+    for user in users:
+        if user.email.lower() in present:
             outcome.users_reused += 1
             continue
         user.pk = None
         user.is_staff = user.is_superuser = False
         user.save()
         outcome.users_created += 1
-    for item in _load(public / "account.EmailAddress.json", EmailAddress):
-        address = item.object
-        if not EmailAddress.objects.filter(email__iexact=address.email).exists():
+    addresses = [item.object for item in _load(public / "account.EmailAddress.json", EmailAddress)]
+    taken = _present_emails(EmailAddress, [address.email for address in addresses])
+    for address in addresses:
+        if address.email.lower() not in taken:
             address.pk = None
             address.save()
     (organisation_item,) = _load(public / "tenancy.Organisation.json", Organisation)
@@ -397,27 +413,8 @@ def _import_rows(folder: Path, manifest: dict[str, Any], outcome: Outcome) -> Or
         outcome.counts[f"public/{model._meta.label}"] = model.objects.filter(
             **{path: organisation}
         ).count()
-    emails = [item.object.email for item in _load(public / "accounts.User.json", User)]
     outcome.counts["public/accounts.User"] = User.objects.filter(email__in=emails).count()
-    addresses = [
-        item.object.email for item in _load(public / "account.EmailAddress.json", EmailAddress)
-    ]
     outcome.counts["public/account.EmailAddress"] = EmailAddress.objects.filter(
-        email__in=addresses
+        email__in=[address.email for address in addresses]
     ).count()
     return organisation
-
-
-def stored_file_hashes(slug: str) -> dict[str, str]:
-    """The SHA-256 of every stored file the organisation's rows point to (for checks)."""
-    organisation = Organisation.objects.get(slug=slug)
-    hashes = {}
-    with schema_context(organisation.schema_name):
-        for model in tenant_models():
-            for file_field in _file_fields(model):
-                names = model.objects.exclude(**{file_field.name: ""}).values_list(
-                    file_field.name, flat=True
-                )
-                for name in names:
-                    hashes[name] = _sha256(Path(settings.MEDIA_ROOT) / name)
-    return hashes

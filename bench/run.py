@@ -296,7 +296,8 @@ def bench_cockpit(clients: int = 300, requests: int = 50) -> dict[str, float]:
             siret="73282932000074",
             nda="11755555575",
             categories=["AF"],
-            next_audit_date=today + timedelta(days=index),
+            # Some audits passed or not planned yet: every branch of a row is rendered.
+            next_audit_date=today + timedelta(days=index - 20) if index % 10 else None,
         )
         for index in range(clients - len(existing))
     )
@@ -310,9 +311,15 @@ def bench_cockpit(clients: int = 300, requests: int = 50) -> dict[str, float]:
             computed_at=timezone.now(),
             overall_percent=float(index % 100),
             outcome=["certifiable", "certifiable_with_minors", "not_certifiable"][index % 3],
+            predicted_major=index % 5,
             pending_review=index % 7,
             overdue_actions=index % 4,
-            trend=[[(today - timedelta(days=d)).isoformat(), float(d)] for d in range(30, 0, -1)],
+            open_findings=index % 3,
+            # Falling, rising and flat trends.
+            trend=[
+                [(today - timedelta(days=d)).isoformat(), float((d, -d, 5)[index % 3])]
+                for d in range(30, 0, -1)
+            ],
             indicator_statuses={str(n): statuses[(n + index) % 4] for n in range(1, 34)},
         )
         for index, organisation in enumerate(organisations)

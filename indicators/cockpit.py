@@ -16,8 +16,11 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from qualiopi_portal.tenancy.models import (
     Organisation,
@@ -160,6 +163,98 @@ def portfolio_rows(
     return sorted(rows, key=key, reverse=sort.startswith("-"))
 
 
+def _counter(count: int, url: str, css: str = "") -> SafeString:
+    if not count:
+        return mark_safe("<td>0</td>")
+    if css:
+        return format_html('<td><a class="{}" href="{}">{}</a></td>', css, url, count)
+    return format_html('<td><a href="{}">{}</a></td>', url, count)
+
+
+def cockpit_lines(rows: list[CockpitRow]) -> list[SafeString]:
+    """The portfolio's table rows, built with format_html (escaped) as Django's admin builds
+    its change lists.
+
+    Why not the template: the template engine pays a few microseconds per variable, tag and
+    plural; at some thirty per row, 300 clients spent most of the page's time there. Here the
+    fixed labels are translated once per page and each row is a handful of format_html calls.
+    """
+    outcomes = {
+        "certifiable": format_html('<span class="badge badge--ok">{}</span>', _("Certifiable")),
+        "certifiable_with_minors": format_html(
+            '<span class="badge badge--warn">{}</span>', _("Certifiable avec NC mineures")
+        ),
+        "not_certifiable": format_html(
+            '<span class="badge badge--danger">{}</span>', _("Non certifiable en l'état")
+        ),
+    }
+    not_computed = format_html('<span class="muted">{}</span>', _("pas encore calculée"))
+    no_trend = mark_safe('<span class="muted">—</span>')
+    flat = format_html('<span class="muted">{}</span>', _("= 0 pt"))
+    not_planned = format_html('<span class="muted">{}</span>', _("non planifié"))
+    past = format_html('<br><span class="badge badge--warn">{}</span>', _("date passée"))
+    short_date = formats.get_format("SHORT_DATE_FORMAT")
+    lines = []
+    for row in rows:
+        organisation = row.organisation
+        percent = row.percent_rounded
+        major = row.summary.predicted_major if row.summary else 0
+        outcome = outcomes.get(row.outcome, "—")
+        if major:
+            outcome = format_html(
+                '{}<br><span class="muted small">{}</span>',
+                outcome,
+                ngettext(
+                    "%(count)s NC majeure prévisible", "%(count)s NC majeures prévisibles", major
+                )
+                % {"count": major},
+            )
+        delta = row.trend_delta
+        if delta is None:
+            trend = no_trend
+        elif delta > 0:
+            text = ngettext("▲ +%(points)s pt", "▲ +%(points)s pts", delta) % {"points": delta}
+            trend = format_html('<span class="trend-up">{}</span>', text)
+        elif delta < 0:
+            text = ngettext("▼ %(points)s pt", "▼ %(points)s pts", -delta) % {"points": delta}
+            trend = format_html('<span class="trend-down">{}</span>', text)
+        else:
+            trend = flat
+        days = row.days_to_audit
+        if days is None:
+            audit = not_planned
+        else:
+            audit = format_html(
+                "{}{}",
+                formats.date_format(organisation.next_audit_date, short_date),
+                past
+                if days < 0
+                else format_html(
+                    '<br><span class="muted small">{}</span>',
+                    ngettext("dans %(days)s jour", "dans %(days)s jours", days) % {"days": days},
+                ),
+            )
+        lines.append(
+            format_html(
+                '<th scope="row"><a href="{}">{}</a><br><span class="muted small">{}</span></th>'
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}",
+                row.dashboard_url,
+                organisation.name,
+                ", ".join(organisation.categories),
+                not_computed if percent is None else format_html("<strong>{} %</strong>", percent),
+                outcome,
+                trend,
+                audit,
+                _counter(row.open_findings, row.audits_url, "badge badge--warn"),
+                _counter(row.pending_review, f"{row.evidence_url}?statut=submitted"),
+                _counter(
+                    row.overdue_actions, f"{row.actions_url}?status=overdue", "badge badge--danger"
+                ),
+            )
+        )
+    return lines
+
+
 @dataclass(frozen=True)
 class GridColumn:
     number: int
@@ -171,22 +266,30 @@ class GridColumn:
 @dataclass(frozen=True)
 class GridRow:
     row: CockpitRow
-    cells: list[tuple[str, str, str]]  # (status class, symbol, label) per column
+    cells: SafeString  # one <td> per column
 
 
 def grid_rows(*, rows: list[CockpitRow], columns: list[GridColumn]) -> list[GridRow]:
-    """Cells ready to print: labels translated once, not 33 × 300 times in the template."""
+    """Each row's cells printed once here: five possible cells, reused across 33 × 300 slots.
+
+    Why: looping over 9,900 cells in the template cost some 100 ms per page.
+    """
+    cell = '<td><span class="cell cell--{}" title="{}">{}</span></td>'
     cells = {
-        IndicatorStatus.READY: ("ready", "✓", _("prêt")),
-        IndicatorStatus.PARTIAL: ("partial", "½", _("partiel")),
-        IndicatorStatus.MISSING: ("missing", "✗", _("manquant")),
-        IndicatorStatus.NOT_APPLICABLE: ("not_applicable", "·", _("non applicable")),
+        IndicatorStatus.READY: format_html(cell, "ready", _("prêt"), "✓"),
+        IndicatorStatus.PARTIAL: format_html(cell, "partial", _("partiel"), "½"),
+        IndicatorStatus.MISSING: format_html(cell, "missing", _("manquant"), "✗"),
+        IndicatorStatus.NOT_APPLICABLE: format_html(
+            cell, "not_applicable", _("non applicable"), "·"
+        ),
     }
-    unknown = ("unknown", "?", _("pas encore calculé"))
+    unknown = format_html(cell, "unknown", _("pas encore calculé"), "?")
+    keys = [str(column.number) for column in columns]
     return [
         GridRow(
             row,
-            [cells.get(row.statuses.get(str(column.number)), unknown) for column in columns],
+            # Safe: every part is one of the five cells built by format_html above.
+            mark_safe("".join([cells.get(row.statuses.get(key), unknown) for key in keys])),  # noqa: S308
         )
         for row in rows
     ]

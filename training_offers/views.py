@@ -9,7 +9,6 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -102,7 +101,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "offer": offer,
             "completeness": selectors.completeness(offer, version_code=code),
             "sessions": sessions,
-            "rates": selectors.results(sessions),
+            "results": selectors.period_results(offer=offer),
             "versions": list(offer.versions.select_related("saved_by")[:20]),
             "can_manage": request.organisation_access.has(Permission.OFFERS_MANAGE),
             "can_fund": request.organisation_access.has(Permission.FUNDING_VIEW),
@@ -159,12 +158,16 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int | None = None) -
 @organisation_permission_required(Permission.OFFERS_VIEW)
 def results(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
-    period = form.cleaned_data if form.is_valid() else {}
-    sessions = list(selectors.sessions_in(start=period.get("start"), end=period.get("end")))
+    if form.is_bound and not form.is_valid():
+        results = None  # no figure for a period that does not exist
+    else:
+        period = form.cleaned_data if form.is_bound else {}
+        results = selectors.period_results(start=period.get("start"), end=period.get("end"))
     return render(
         request,
         "training_offers/results.html",
-        {"form": form, "rates": selectors.results(sessions), "session_count": len(sessions)},
+        {"form": form, "results": results},
+        status=400 if form.errors else 200,
     )
 
 
@@ -187,7 +190,7 @@ def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _public_organisation(slug)
     with schema_context(organisation.schema_name):
         offers = list(Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("title"))
-        rates = selectors.results(selectors.sessions_in())
+        results = selectors.period_results()
     embedded = request.GET.get("integre") == "1"
     response = render(
         request,
@@ -197,8 +200,8 @@ def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "organisation": organisation,
             "offers": offers,
-            "rates": rates,
-            "today": timezone.localdate(),
+            "results": results,
+            "today": results.end,
             "embedded": embedded,
         },
     )
@@ -222,7 +225,7 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         offer = Offer.objects.filter(pk=pk, status=Offer.Status.PUBLISHED).first()
         if offer is None:
             raise Http404
-        rates = selectors.results(selectors.sessions_in(offer=offer))
+        results = selectors.period_results(offer=offer)
     fields = [
         (label, _public_value(name, getattr(offer, name)))
         for name, label in PUBLIC_FIELDS
@@ -236,8 +239,8 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "organisation": organisation,
                 "offer": offer,
                 "fields": fields,
-                "rates": rates,
-                "today": timezone.localdate(),
+                "results": results,
+                "today": results.end,
             },
         )
     )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from indicators.services import readiness_compute
@@ -227,3 +231,54 @@ def test_only_the_embedded_catalogue_may_sit_in_an_iframe(client, world):
     assert "Les formations de Alpha Formation" in text
     assert "Intégrer ce catalogue" not in text
     assert "Se connecter" not in text
+
+
+def _session(offer: Offer, ends_on, **figures) -> Session:
+    return Session.objects.create(
+        offer=offer, starts_on=ends_on - timedelta(days=1), ends_on=ends_on, **figures
+    )
+
+
+def test_published_rates_count_only_the_sessions_that_have_ended(client, world):
+    today = timezone.localdate()
+    with schema_context("org_alpha"):
+        offer = Offer.objects.create(title="Offre résultats", status=Offer.Status.PUBLISHED)
+        _session(offer, today - timedelta(days=30), enrolled=6, completed=6, dropouts=0)
+        _session(offer, today, enrolled=4, completed=3, dropouts=1)
+        # Planned: nobody has trained yet, so none of these can complete or drop out.
+        _session(offer, today + timedelta(days=1), enrolled=8, completed=0, dropouts=0)
+        _session(offer, today + timedelta(days=400), enrolled=12, completed=0, dropouts=0)
+
+    day = date_format(today, "SHORT_DATE_FORMAT")
+    for url in ("/catalogue/alpha/", f"/catalogue/alpha/offres/{offer.pk}/"):
+        public = client.get(url).content.decode()
+        assert "<strong>90 %</strong>" in public  # completion 9 / 10, not 9 / 30
+        assert "<strong>10 %</strong>" in public  # dropout 1 / 10
+        assert (
+            f"Sessions terminées au {day} : 2 sessions. Les sessions à venir ou en cours ne "
+            "sont pas comptées." in public
+        )
+
+    client.force_login(world.referent_a)
+    # A period reaching into next year still stops today.
+    page = client.get(
+        "/o/alpha/offres/resultats/",
+        {"start": (today - timedelta(days=60)).isoformat(), "end": f"{today.year + 2}-12-31"},
+    ).content.decode()
+    start = date_format(today - timedelta(days=60), "SHORT_DATE_FORMAT")
+    assert f"Sessions terminées du {start} au {day} : 2 sessions." in page
+    assert "<strong>90 %</strong>" in page
+    detail = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
+    assert f"Sessions terminées au {day} : 2 sessions." in detail
+
+
+def test_a_results_period_ending_before_it_starts_is_refused(client, world):
+    client.force_login(world.referent_a)
+    response = client.get(
+        "/o/alpha/offres/resultats/", {"start": "2026-06-30", "end": "2026-01-01"}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "La fin de la période doit suivre son début." in text
+    assert "0 session" not in text
+    assert "rates-period" not in text

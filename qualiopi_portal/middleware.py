@@ -53,6 +53,24 @@ class OrganisationMiddleware:
         view_kwargs.pop("organisation_slug", None)
 
 
+class PrivateCacheMiddleware:
+    """Nothing answered to a signed-in person may be kept by a browser or a proxy cache.
+
+    A shared computer's back button, or a proxy between the provider and the portal, must not
+    hand a page or a report meant for one account to the next person. Public pages seen by a
+    visitor keep their own caching (the catalogue is cacheable for five minutes).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class TwoFactorEnforcementMiddleware:
     """An organisation that requires TOTP is closed to members who have not activated it."""
 

@@ -17,6 +17,11 @@ urlpatterns = [
     path("portefeuille/grille/", tenancy_views.portfolio_grid, name="portfolio_grid"),
     path("portefeuille/a-valider/", tenancy_views.portfolio_review, name="portfolio_review"),
     path("organisations/nouvelle/", tenancy_views.organisation_create, name="organisation_create"),
+    path(
+        "organisations/<slug:slug>/",
+        tenancy_views.platform_organisation,
+        name="platform_organisation",
+    ),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("auditeur/<str:token>/", auditor.auditor_home, name="auditor_home"),
     path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),

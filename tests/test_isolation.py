@@ -199,6 +199,8 @@ PUBLIC_WITH_ARGUMENTS = {
     # marker, must never appear; see test_public_catalogue_shows_no_draft).
     "public_catalogue": lambda b: {"slug": "beta"},
     "public_offer": lambda b: {"slug": "beta", "pk": b["offer"].pk},
+    # Platform staff only: everyone else gets 404 (tests/tenancy/test_views.py).
+    "platform_organisation": lambda b: {"slug": "beta"},
 }
 # Public pages that show B's public identity on purpose; they must show none of its internal
 # data (a draft offer, a session's place, evidence, audits).
@@ -459,6 +461,8 @@ def test_public_pages_never_show_organisation_b(client, world, b_objects, outsid
             url = "/" + route
         response = client.get(url)
         assert response.status_code < 500, url
+        if outsider != "anonymous":
+            assert response["Cache-Control"] == "private, no-store", url
         content = response.content.decode()
         if name in PUBLIC_BY_DESIGN:
             # B's own public catalogue names B (its name carries the marker), and nothing more.
@@ -480,6 +484,7 @@ def test_organisation_b_is_reachable_by_its_own_referent(client, world, b_object
         else:
             response, expected = client.get(url), 200
         assert response.status_code == expected, url
+        assert response["Cache-Control"] == "private, no-store", url
         content = b"".join(response) if response.streaming else response.content
         assert B_MARKER.encode() in content or name in WITHOUT_NAME, url
 

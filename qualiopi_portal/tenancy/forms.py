@@ -143,6 +143,12 @@ class InvitationForm(PortalForm):
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.CONTRIBUTOR)
 
 
+class ReferentInvitationForm(PortalForm):
+    """Platform staff invite an organisation's first referent; the referent invites the rest."""
+
+    email = forms.EmailField(label=_("Adresse e-mail du ou de la référent·e qualité"))
+
+
 class PortfolioFilterForm(PortalForm):
     """Filters of the consultant cockpit (GET parameters in French, like the URLs)."""
 

@@ -6,8 +6,9 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,9 +28,10 @@ from .forms import (
     OrganisationCreateForm,
     OrganisationProfileForm,
     PortfolioFilterForm,
+    ReferentInvitationForm,
     TwoFactorPolicyForm,
 )
-from .models import Role
+from .models import Organisation, Role
 from .permissions import Permission
 from .shortcuts import apply_errors
 
@@ -48,12 +50,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if selectors.firms_for_user(user=request.user).exists():
         return redirect("portfolio")
     accesses = selectors.organisation_accesses_for_user(user=request.user)
-    if len(accesses) == 1:
+    if len(accesses) == 1 and not request.user.is_staff:
         return redirect(_dashboard_url(accesses[0].organisation.slug))
+    platform_page = None
+    if request.user.is_staff:
+        platform_page = Paginator(Organisation.objects.order_by("name", "pk"), 50).get_page(
+            request.GET.get("page")
+        )
     return render(
         request,
         "tenancy/chooser.html",
-        {"accesses": accesses, "can_create": request.user.is_staff},
+        {
+            "accesses": accesses,
+            "can_create": request.user.is_staff,
+            "platform_page": platform_page,
+        },
     )
 
 
@@ -175,10 +186,56 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
                     )
                 except ValidationError as error:
                     messages.warning(request, " ".join(error.messages))
-            if firm is not None:
+            if not request.user.is_staff:
                 return redirect(_dashboard_url(organisation.slug))
-            return redirect("home")
+            # Staff are no member of the organisation: they land on its platform page.
+            return redirect("platform_organisation", slug=organisation.slug)
     return render(request, "tenancy/organisation_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def platform_organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    """Platform staff's page of one organisation: its identity, team and first invitations.
+
+    Staff hold no membership, so they never see the organisation's own data (evidence,
+    audits…); what this page shows lives in the public schema.
+    """
+    if not request.user.is_staff:
+        raise Http404
+    organisation = get_object_or_404(Organisation, slug=slug)
+    form = ReferentInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                organisation=organisation,
+                email=form.cleaned_data["email"],
+                role=Role.REFERENT,
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("platform_organisation", slug=organisation.slug)
+    return render(
+        request,
+        "tenancy/platform_organisation.html",
+        {
+            "organisation": organisation,
+            "memberships": selectors.memberships_for_organisation(organisation=organisation),
+            "invitations": selectors.pending_invitations_for_organisation(
+                organisation=organisation
+            ),
+            "firms": organisation.consultancy_firms.order_by("name"),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

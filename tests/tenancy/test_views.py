@@ -180,7 +180,58 @@ def test_staff_creates_an_organisation_without_firm(client, world):
     client.force_login(world.staff)
     response = client.post("/organisations/nouvelle/", CREATE_FORM)
     assert response.status_code == 302
+    assert response.url == "/organisations/epsilon/"
     assert Organisation.objects.filter(slug="epsilon").exists()
+
+
+def test_staff_choosing_a_firm_land_on_the_new_organisation_and_invite_its_referent(client, world):
+    # Given staff who belong to no organisation and to no firm.
+    client.force_login(world.staff)
+
+    # When they create an organisation followed by a firm.
+    response = client.post("/organisations/nouvelle/", {**CREATE_FORM, "firm": world.firm.pk})
+
+    # Then they land on its platform page (not a 404), with the success message.
+    assert response.status_code == 302
+    assert response.url == "/organisations/epsilon/"
+    page = client.get(response.url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "L&#x27;organisation Epsilon Formation a été créée." in text
+    assert "Cabinet Test" in text
+    assert "Personne n’a encore rejoint l’organisation." in text
+
+    # And they invite its first referent from there.
+    invited = client.post("/organisations/epsilon/", {"email": "Ref@Epsilon.test"})
+    assert invited.status_code == 302
+    invitation = Invitation.objects.get(organisation__slug="epsilon")
+    assert (invitation.email, invitation.role) == ("ref@epsilon.test", Role.REFERENT)
+    assert "ref@epsilon.test" in client.get("/organisations/epsilon/").content.decode()
+    again = client.post("/organisations/epsilon/", {"email": "ref@epsilon.test"})
+    assert again.status_code == 400
+    assert "Une invitation est déjà en attente pour ref@epsilon.test." in again.content.decode()
+    assert Invitation.objects.filter(organisation__slug="epsilon").count() == 1
+    # Staff remain outside the organisation's own pages.
+    assert client.get("/o/epsilon/").status_code == 404
+
+
+def test_staff_without_membership_land_on_the_platform_list(client, world):
+    client.force_login(world.staff)
+    text = client.get("/").content.decode()
+    assert "Demandez au ou à la référent·e qualité" not in text
+    assert "Organisations de la plateforme" in text
+    assert '<a href="/organisations/alpha/">Alpha Formation</a>' in text
+    assert '<a class="button" href="/organisations/nouvelle/">Nouvelle organisation</a>' in text
+
+
+def test_the_platform_organisation_page_is_for_staff_only(client, world):
+    for user in (world.referent_a, world.firm_consultant, world.nobody):
+        client.force_login(user)
+        assert client.get("/organisations/alpha/").status_code == 404
+        assert client.post("/organisations/alpha/", {"email": "x@y.test"}).status_code == 404
+    assert not Invitation.objects.filter(email="x@y.test").exists()
+    client.logout()
+    assert client.get("/organisations/alpha/").status_code == 302  # to the login page
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -21,6 +22,7 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.selectors import organisation_access_get
 from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 
 from . import imports, selectors, services
@@ -186,12 +188,30 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _is_member(request: HttpRequest, organisation: Organisation) -> bool:
+    """Whether the visitor works in the organisation (member or its consultant)."""
+    try:
+        organisation_access_get(user=request.user, slug=organisation.slug)
+    except Http404:
+        return False
+    return True
+
+
 def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _public_organisation(slug)
     with schema_context(organisation.schema_name):
         offers = list(Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("title"))
         results = selectors.period_results()
     embedded = request.GET.get("integre") == "1"
+    embed_code = None
+    if not embedded and _is_member(request, organisation):
+        embed_code = format_html(
+            '<iframe src="{}" title="{}" style="width:100%;min-height:600px;border:0"></iframe>',
+            request.build_absolute_uri(
+                reverse("public_catalogue", kwargs={"slug": organisation.slug}) + "?integre=1"
+            ),
+            organisation.name,
+        )
     response = render(
         request,
         "training_offers/public_embed.html"
@@ -203,6 +223,7 @@ def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
             "results": results,
             "today": results.end,
             "embedded": embedded,
+            "embed_code": embed_code,
         },
     )
     if embedded:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -222,7 +223,6 @@ def test_the_public_catalogue_becomes_a_proof_for_indicators_1_to_3(client, worl
 def test_only_the_embedded_catalogue_may_sit_in_an_iframe(client, world):
     page = client.get("/catalogue/alpha/")
     assert page["X-Frame-Options"] == "DENY"
-    assert "Intégrer ce catalogue à votre site" in page.content.decode()
     assert "Se connecter" in page.content.decode()
     embedded = client.get("/catalogue/alpha/?integre=1")
     assert embedded.status_code == 200
@@ -282,3 +282,27 @@ def test_a_results_period_ending_before_it_starts_is_refused(client, world):
     assert "La fin de la période doit suivre son début." in text
     assert "0 session" not in text
     assert "rates-period" not in text
+
+
+def test_the_embed_code_is_for_members_and_escapes_a_hostile_name(client, world):
+    hostile = 'Alpha "Formation" <script>alert(1)</script> & Cie'
+    Organisation.objects.filter(slug="alpha").update(name=hostile)
+
+    # The public, and members of other organisations, get no embed box.
+    for user in (None, world.referent_b):
+        if user:
+            client.force_login(user)
+        assert "Intégrer ce catalogue" not in client.get("/catalogue/alpha/").content.decode()
+
+    client.force_login(world.director_a)
+    page = client.get("/catalogue/alpha/").content.decode()
+    assert "Intégrer ce catalogue à votre site" in page
+    # The snippet a member copies is HTML where the name is escaped for an attribute...
+    snippet = (
+        '<iframe src="http://testserver/catalogue/alpha/?integre=1" '
+        'title="Alpha &quot;Formation&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; Cie" '
+        'style="width:100%;min-height:600px;border:0"></iframe>'
+    )
+    # ...and the page shows that snippet, itself escaped, as the field's value.
+    assert f'value="{html.escape(snippet)}"' in page
+    assert "<script>alert(1)" not in page

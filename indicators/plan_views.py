@@ -101,10 +101,16 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, version = _campaign(request, pk)
     ref = referential.referential_context(request.organisation, version)
     respondents = selectors.campaign_respondents(campaign=campaign)
+    visible = selectors.campaign_visible_respondents(
+        campaign=campaign,
+        respondents=respondents,
+        user=request.user,
+        access=request.organisation_access,
+    )
     rows = selectors.campaign_rows(
         campaign=campaign,
         indicators=[i for i in ref.indicators if i.number in ref.applicable],
-        respondents=respondents,
+        respondents=visible,
     )
     only = request.GET.get("vue")
     if only == "desaccords":
@@ -117,6 +123,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "version": version,
             "respondents": respondents,
+            "visible_respondents": visible,
             "rows": rows,
             "only": only,
             "disagreements": sum(1 for row in rows if row.disagreement),
@@ -161,8 +168,16 @@ def campaign_indicator(request: HttpRequest, pk: int, number: int) -> HttpRespon
     respondents = selectors.campaign_respondents(campaign=campaign)
     is_respondent = any(user.pk == request.user.pk for user in respondents)
     can_review = request.organisation_access.has(Permission.SELF_ASSESSMENT_REVIEW)
+    visible = selectors.campaign_visible_respondents(
+        campaign=campaign,
+        respondents=respondents,
+        user=request.user,
+        access=request.organisation_access,
+    )
     answers = list(
-        campaign.answers.filter(indicator_number=number)
+        campaign.answers.filter(
+            indicator_number=number, respondent_id__in=[user.pk for user in visible]
+        )
         .select_related("respondent")
         .prefetch_related("evidence")
         .order_by("pk")

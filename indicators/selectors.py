@@ -10,6 +10,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from evidence.models import EvidenceItem
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.selectors import OrganisationAccess
 
 from .models import Action, AgreedRating, Campaign, Outcome, ReadinessSnapshot
 from .presentation import ReadinessLabels
@@ -203,9 +205,9 @@ def campaign_rows(*, campaign: Campaign, indicators: list[Indicator], respondent
     position = {user.pk: index for index, user in enumerate(respondents)}
     ratings: dict[int, list[str]] = {i.number: [""] * len(respondents) for i in indicators}
     with_actions: set[int] = set()
-    for user_id, number, rating, corrective in campaign.answers.values_list(
-        "respondent_id", "indicator_number", "rating", "corrective_actions"
-    ):
+    for user_id, number, rating, corrective in campaign.answers.filter(
+        respondent_id__in=list(position)
+    ).values_list("respondent_id", "indicator_number", "rating", "corrective_actions"):
         if number in ratings and user_id in position:
             ratings[number][position[user_id]] = rating
         if corrective:
@@ -227,3 +229,24 @@ def campaign_respondents(*, campaign: Campaign) -> list:
     return [
         respondent.user for respondent in campaign.respondents.select_related("user").order_by("pk")
     ]
+
+
+def campaign_answers_all_visible(*, campaign: Campaign, access: OrganisationAccess) -> bool:
+    """Whether the viewer may read every respondent's answers.
+
+    While answers are being collected each respondent answers alone, so that nobody aligns on
+    a colleague's rating (the Cap method's independent self-assessment, seed 004); from the
+    review on, everyone reads them all. Those running the review see them all along.
+    """
+    return campaign.status != Campaign.Status.OPEN or access.has(
+        Permission.SELF_ASSESSMENT_REVIEW
+    )
+
+
+def campaign_visible_respondents(
+    *, campaign: Campaign, respondents: list, user, access: OrganisationAccess
+) -> list:
+    """The respondents whose answers the viewer may read, in campaign order."""
+    if campaign_answers_all_visible(campaign=campaign, access=access):
+        return respondents
+    return [respondent for respondent in respondents if respondent.pk == user.pk]

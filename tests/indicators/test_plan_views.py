@@ -89,11 +89,52 @@ def test_respondents_answer_and_the_consolidated_view_shows_disagreements(client
             (5, "conform"),
             (5, "nc_minor"),
         ]
+    # The one running the review sees every answer, hence the disagreement.
+    client.force_login(world.firm_consultant)
     overview = client.get(f"/o/alpha/autoevaluation/{campaign.pk}/?vue=desaccords")
     text = overview.content.decode()
     assert "Voir tous les indicateurs" in text
     assert text.count('class="row--disagreement"') == 1
     assert "désaccord</span>" in text
+
+
+def test_while_answers_are_collected_respondents_see_only_their_own(client, world, campaign):
+    url = f"/o/alpha/autoevaluation/{campaign.pk}/indicateurs/5/"
+    client.force_login(world.referent_a)
+    client.post(url, {"form": "answer", "rating": "conform", "process": "PROCESSUS-REFERENT"})
+    client.force_login(world.director_a)
+    client.post(url, {"form": "answer", "rating": "nc_major", "process": "PROCESSUS-DIRECTION"})
+
+    # The director, a respondent, sees her own column and answer, not the referent's.
+    overview = client.get(f"/o/alpha/autoevaluation/{campaign.pk}/").content.decode()
+    assert f'<th scope="col">{world.referent_a.display_name}</th>' not in overview
+    assert f'<th scope="col">{world.director_a.display_name}</th>' in overview
+    assert "Les réponses des autres répondant·es apparaîtront ici au passage en revue." in overview
+    assert 'class="row--disagreement"' not in overview
+    client.get(url)  # her own answer form, prefilled
+    client.force_login(world.referent_a)
+    page = client.get(url).content.decode()
+    assert "PROCESSUS-DIRECTION" not in page
+    assert "PROCESSUS-REFERENT" in page
+
+    # The consultant running the review sees both all along.
+    client.force_login(world.firm_consultant)
+    overview = client.get(f"/o/alpha/autoevaluation/{campaign.pk}/").content.decode()
+    assert f'<th scope="col">{world.referent_a.display_name}</th>' in overview
+    assert f'<th scope="col">{world.director_a.display_name}</th>' in overview
+    assert overview.count('class="row--disagreement"') == 1
+    page = client.get(url).content.decode()
+    assert "PROCESSUS-DIRECTION" in page and "PROCESSUS-REFERENT" in page
+
+    # From the review on, every respondent reads them all.
+    client.force_login(world.referent_a)
+    client.post(f"/o/alpha/autoevaluation/{campaign.pk}/etat/", {"status": "review"})
+    client.force_login(world.director_a)
+    page = client.get(url).content.decode()
+    assert "PROCESSUS-DIRECTION" in page and "PROCESSUS-REFERENT" in page
+    overview = client.get(f"/o/alpha/autoevaluation/{campaign.pk}/").content.decode()
+    assert f'<th scope="col">{world.referent_a.display_name}</th>' in overview
+    assert "apparaîtront ici au passage en revue" not in overview
 
 
 def test_the_consultant_reviews_and_sets_the_agreed_rating(client, world, campaign):

@@ -238,9 +238,7 @@ def campaign_answers_all_visible(*, campaign: Campaign, access: OrganisationAcce
     a colleague's rating (the Cap method's independent self-assessment, seed 004); from the
     review on, everyone reads them all. Those running the review see them all along.
     """
-    return campaign.status != Campaign.Status.OPEN or access.has(
-        Permission.SELF_ASSESSMENT_REVIEW
-    )
+    return campaign.status != Campaign.Status.OPEN or access.has(Permission.SELF_ASSESSMENT_REVIEW)
 
 
 def campaign_visible_respondents(

@@ -66,7 +66,9 @@ def seed_offers(*, organisation: Organisation, people: dict[str, Any]) -> bool:
         **COMPLETE,
         disability_referent=referent.get_full_name(),
     )
-    services.offer_set_status(offer=offer, status=Offer.Status.PUBLISHED)
+    services.offer_set_status(
+        offer=offer, status=Offer.Status.PUBLISHED, actor=referent, organisation=organisation
+    )
     today = timezone.localdate()
     for weeks, enrolled, completed, dropouts, hot, responses in (
         (20, 8, 7, 1, "8.6", 7),

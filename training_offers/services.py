@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.services import readiness_changed
+from qualiopi_portal.core.services import audit_event_record
 
 from .models import Offer, OfferVersion, Session
 
@@ -51,13 +53,32 @@ def offer_save(*, offer: Offer | None, saved_by, **fields: Any) -> Offer:
 
 
 @transaction.atomic
-def offer_set_status(*, offer: Offer, status: str) -> Offer:
+def offer_set_status(
+    *,
+    offer: Offer,
+    status: str,
+    actor: Any = None,
+    organisation: Any = None,
+    gaps: Sequence[str] = (),
+) -> Offer:
+    """Change the offer's state and journal it; `gaps` are the completeness gaps the person
+    saw and accepted when publishing anyway (indicator 1: publishing stays their choice)."""
     if status not in Offer.Status.values:
         raise ValidationError(_("Ce changement d'état n'est pas possible."))
+    previous = offer.status
     offer.status = status
     if status == Offer.Status.PUBLISHED:
         offer.published_at = timezone.now()
     offer.save(update_fields=["status", "published_at", "updated_at"])
+    audit_event_record(
+        action="offer.status_changed",
+        actor=actor,
+        organisation=organisation,
+        offer_id=offer.pk,
+        title=offer.title,
+        status=[previous, status],
+        accepted_gaps=list(gaps),
+    )
     readiness_changed("offer status")
     return offer
 

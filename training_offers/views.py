@@ -119,13 +119,27 @@ def offer_status(request: HttpRequest, pk: int) -> HttpResponse:
     status = request.POST.get("status") or request.GET.get("status", "")
     if status not in Offer.Status.values:
         raise Http404
-    if request.method == "GET" or (
-        status == Offer.Status.ARCHIVED and request.POST.get("confirm") != "1"
-    ):
+    gaps: list = []
+    if status == Offer.Status.PUBLISHED:
+        try:
+            code = referential.version_for_organisation(request.organisation).code
+        except referential.NoVersionInForce:
+            return referential_missing(request)
+        gaps = list(selectors.completeness(offer, version_code=code).issues)
+    confirmed = request.POST.get("confirm") == "1"
+    if request.method == "GET" or (not confirmed and (status == Offer.Status.ARCHIVED or gaps)):
         return render(
-            request, "training_offers/status_confirm.html", {"offer": offer, "status": status}
+            request,
+            "training_offers/status_confirm.html",
+            {"offer": offer, "status": status, "gaps": gaps},
         )
-    services.offer_set_status(offer=offer, status=status)
+    services.offer_set_status(
+        offer=offer,
+        status=status,
+        actor=request.user,
+        organisation=request.organisation,
+        gaps=[f"{gap.indicator}: {gap.message}" for gap in gaps],
+    )
     messages.success(
         request,
         _("L'offre est maintenant : %(status)s.") % {"status": offer.get_status_display().lower()},

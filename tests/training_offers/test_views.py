@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
 from indicators.services import readiness_compute
+from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy.models import Organisation
 from training_offers.models import Offer, OfferVersion, Session
 
@@ -155,8 +156,28 @@ def test_a_published_incomplete_offer_keeps_indicator_1_partial(client, world, m
     client.post("/o/alpha/offres/nouvelle/", {**COMPLETE, "price": ""})
     with schema_context("org_alpha"):
         offer = Offer.objects.get()
-    client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published"})
+    # Publishing an incomplete offer first lists its gaps and publishes nothing.
+    asked = client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published"})
+    assert asked.status_code == 200
+    text = asked.content.decode()
+    assert "L’offre a encore 1 manque au regard des indicateurs :" in text
+    assert "Le tarif n&#x27;est pas indiqué." in text
+    assert "Publier malgré les manques" in text
     with schema_context("org_alpha"):
+        assert Offer.objects.get().status == Offer.Status.DRAFT
+    # Confirmed, it is published, and the choice is journaled with the gaps accepted.
+    done = client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published", "confirm": "1"})
+    assert done.status_code == 302
+    event = AuditEvent.objects.get(action="offer.status_changed", organisation=alpha)
+    assert event.actor == world.referent_a
+    assert event.details == {
+        "offer_id": offer.pk,
+        "title": COMPLETE["title"],
+        "status": ["draft", "published"],
+        "accepted_gaps": ["1: Le tarif n'est pas indiqué."],
+    }
+    with schema_context("org_alpha"):
+        assert Offer.objects.get().status == Offer.Status.PUBLISHED
         status = {
             r.number: (r.status, r.reasons)
             for r in readiness_compute(organisation=alpha).indicators

@@ -123,12 +123,41 @@ class FindingStatusForm(PortalForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, indicator_number: int, **kwargs):
+    lifted_on = _date_field(
+        _("Date de l'avis de levée"),
+        required=False,
+        help_text=_("Pour « levée » : le jour où le certificateur a levé la non-conformité."),
+    )
+    lifting_reference = forms.CharField(
+        label=_("Référence de l'avis de levée"),
+        max_length=120,
+        required=False,
+        help_text=_("Par exemple : courriel du certificateur du 12/03, rapport complémentaire."),
+    )
+
+    def __init__(self, *args, indicator_number: int, by_certifier: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["proofs"].queryset = EvidenceItem.objects.filter(
             is_archived=False, indicator_numbers__contains=[indicator_number]
         ).order_by("title")
         self.fields["proofs"].label_from_instance = lambda item: item.title
+        if not by_certifier:
+            # A mock or internal audit: the organisation closes its own finding.
+            del self.fields["lifting_reference"]
+            self.fields["lifted_on"].label = _("Date de la levée")
+            self.fields["lifted_on"].help_text = ""
+
+
+class FindingCancelForm(PortalForm):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Par exemple : doublon d'un constat déjà saisi, saisi sur le mauvais audit."),
+        error_messages={
+            "required": _("Indiquez pourquoi ce constat est annulé (il reste dans l'historique).")
+        },
+    )
 
 
 class SlotForm(PortalForm):

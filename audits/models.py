@@ -79,6 +79,20 @@ class Audit(models.Model):
         return f"{self.get_kind_display()} {date_format(self.starts_on, 'SHORT_DATE_FORMAT')}"
 
 
+class StandingFindingManager(models.Manager):
+    """Findings that stand: a finding cancelled as entered by mistake counts nowhere.
+
+    The default manager, so that every count (readiness, cockpit, decisions, reports,
+    reminders, calendars) leaves cancelled findings out without having to remember it;
+    `Finding.all_objects` reads them too, for their history. Related managers
+    (`audit.findings`) follow the default manager; a foreign key to a finding (an action's)
+    uses the base manager and still reaches a cancelled one.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(cancelled_at__isnull=True)
+
+
 class Finding(models.Model):
     class Kind(models.TextChoices):
         CONFORM = "conform", _("Conforme")
@@ -110,12 +124,26 @@ class Finding(models.Model):
         "evidence.EvidenceItem", blank=True, related_name="+", verbose_name=_("preuves de levée")
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    lifted_at = models.DateTimeField(_("levée le"), null=True, blank=True)
+    # The certifier's lifting, as its notice says; recorded by a member (lifted_by, lifted_at).
+    lifted_at = models.DateTimeField(_("levée enregistrée le"), null=True, blank=True)
+    lifted_on = models.DateField(_("date de la levée par le certificateur"), null=True, blank=True)
+    lifting_reference = models.CharField(
+        _("référence de l'avis de levée"), max_length=120, blank=True
+    )
+    lifted_by = user_fk(_("levée enregistrée par"))
+    # Entered by mistake (a duplicate, a wrong audit): kept for the history, counted nowhere.
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancelled_by = user_fk(_("annulé par"))
+    cancellation_reason = models.TextField(_("motif de l'annulation"), blank=True)
+
+    objects = StandingFindingManager()
+    all_objects = models.Manager()  # noqa: DJ012 (ruff takes the manager above for a field)
 
     class Meta:
         verbose_name = _("constat d'audit")
         verbose_name_plural = _("constats d'audit")
         ordering = ["indicator_number", "pk"]
+        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return f"{self.indicator_number}: {self.get_kind_display()}"
@@ -126,7 +154,11 @@ class Finding(models.Model):
 
     @property
     def is_open_nc(self) -> bool:
-        return self.is_nc and self.status != self.Status.LIFTED
+        return self.is_nc and self.status != self.Status.LIFTED and not self.is_cancelled
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class Slot(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from indicators.services import (
     default_owner,
     readiness_changed,
 )
+from qualiopi_portal.core.text import fold
 
 from . import imports, rules
 from .models import Audit, Certificate, Finding, Slot
@@ -49,6 +51,19 @@ def certificate_save(
     return certificate
 
 
+def certifier_deadline(audit: Audit, kind: str) -> date | None:
+    """The lifting deadline the certifier's report sets (minor 6 months, major 3).
+
+    Only a certifier's audit sets one: a mock or internal audit's findings are followed
+    through their corrective actions' own dates, never a certifier's deadline or reminder.
+    """
+    if audit.kind not in OFFICIAL_KINDS or kind not in Finding.NC_KINDS:
+        return None
+    if audit.report_date is None:
+        return None
+    return rules.nc_deadline(kind, audit.report_date)
+
+
 def _check_audit_dates(starts_on: date, ends_on: date, report_date: date | None) -> None:
     errors = {}
     if ends_on < starts_on:
@@ -77,10 +92,12 @@ def audit_save(*, audit: Audit | None, created_by=None, **fields: Any) -> Audit:
     audit.save()
     if creating and audit.kind in OFFICIAL_KINDS:
         _escalate_open_minors(audit)
-    if audit.report_date is not None:
+    if audit.kind not in OFFICIAL_KINDS:
+        audit.findings.update(deadline=None)
+    elif audit.report_date is not None:
         # Deadlines follow the report; those already set by hand are kept.
         for finding in audit.findings.filter(kind__in=Finding.NC_KINDS, deadline__isnull=True):
-            finding.deadline = rules.nc_deadline(finding.kind, audit.report_date)
+            finding.deadline = certifier_deadline(audit, finding.kind)
             finding.save(update_fields=["deadline"])
     readiness_changed("audit saved")
     return audit
@@ -112,16 +129,32 @@ def finding_save(
     root_cause: str = "",
     deadline: date | None = None,
 ) -> Finding:
-    indicators = referential.version_get(code=audit.version_code).indicators
-    if not indicators.filter(number=indicator_number).exists():
+    indicator = (
+        referential.version_get(code=audit.version_code)
+        .indicators.filter(number=indicator_number)
+        .first()
+    )
+    if indicator is None:
         raise ValidationError(
             {"indicator_number": _("Cet indicateur n'existe pas dans la version de l'audit.")}
         )
     if not description.strip():
         raise ValidationError({"description": _("Décrivez le constat.")})
+    if kind == Finding.Kind.MINOR and indicator.is_fundamental:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "L'indicateur %(number)s fait partie des 17 indicateurs dont toute "
+                    "non-conformité est majeure : choisissez « NC majeure »."
+                )
+                % {"number": indicator_number}
+            }
+        )
     is_nc = kind in Finding.NC_KINDS
-    if is_nc and deadline is None and audit.report_date is not None:
-        deadline = rules.nc_deadline(kind, audit.report_date)
+    if audit.kind not in OFFICIAL_KINDS:
+        deadline = None
+    elif is_nc and deadline is None:
+        deadline = certifier_deadline(audit, kind)
     if deadline is not None and audit.report_date is not None and deadline < audit.report_date:
         raise ValidationError(
             {"deadline": _("L'échéance ne peut pas précéder la date du rapport.")}
@@ -148,8 +181,24 @@ TRANSITIONS = {
 
 
 @transaction.atomic
-def finding_set_status(*, finding: Finding, status: str, proofs: list | None = None) -> Finding:
-    """open → actions planned → proof submitted → lifted, each step with what it needs."""
+def finding_set_status(
+    *,
+    finding: Finding,
+    status: str,
+    proofs: list | None = None,
+    actor: Any = None,
+    lifted_on: date | None = None,
+    lifting_reference: str = "",
+) -> Finding:
+    """open → actions planned → proof submitted → lifted, each step with what it needs.
+
+    Only the certifier lifts a non-conformity (DOMAIN.md; guide de lecture V9, préambule): for
+    a certifier's audit, "lifted" records its notice — the date and reference the certifier
+    gave — and who recorded it; a mock or internal audit's finding is lifted on the date the
+    organisation closes it. Either way at least one proof of correction stays linked.
+    """
+    if finding.is_cancelled:
+        raise ValidationError(_("Ce constat a été annulé : il n'a plus de suivi."))
     if not finding.is_nc:
         raise ValidationError(_("Seules les non-conformités ont un suivi de levée."))
     if status not in TRANSITIONS[finding.status]:
@@ -160,13 +209,56 @@ def finding_set_status(*, finding: Finding, status: str, proofs: list | None = N
         raise ValidationError(
             _("Ajoutez au moins une action corrective, avec son ou sa responsable.")
         )
+    errors: dict[str, str] = {}
     needs_proof = status in (Finding.Status.PROOF_SUBMITTED, Finding.Status.LIFTED)
     if needs_proof and not finding.proofs.exists():
-        raise ValidationError(_("Joignez au moins une preuve de correction."))
+        errors["proofs"] = _("Joignez au moins une preuve de correction.")
+    lifting_reference = lifting_reference.strip()
+    by_certifier = finding.audit.kind in OFFICIAL_KINDS
+    if status == Finding.Status.LIFTED:
+        if lifted_on is None:
+            errors["lifted_on"] = (
+                _("Indiquez la date de l'avis de levée du certificateur.")
+                if by_certifier
+                else _("Indiquez la date de la levée.")
+            )
+        elif lifted_on > timezone.localdate():
+            errors["lifted_on"] = _("La date de levée ne peut pas être future.")
+        if by_certifier and not lifting_reference:
+            errors["lifting_reference"] = _(
+                "Seul le certificateur lève une non-conformité : indiquez la référence de son "
+                "avis de levée (courriel, rapport complémentaire…)."
+            )
+    if errors:
+        raise ValidationError(errors)
     finding.status = status
-    finding.lifted_at = timezone.now() if status == Finding.Status.LIFTED else None
-    finding.save(update_fields=["status", "lifted_at"])
+    lifted = status == Finding.Status.LIFTED
+    finding.lifted_at = timezone.now() if lifted else None
+    finding.lifted_on = lifted_on if lifted else None
+    finding.lifting_reference = lifting_reference if lifted else ""
+    finding.lifted_by = actor if lifted and getattr(actor, "is_authenticated", False) else None
+    finding.save(
+        update_fields=["status", "lifted_at", "lifted_on", "lifting_reference", "lifted_by"]
+    )
     readiness_changed("finding status")
+    return finding
+
+
+@transaction.atomic
+def finding_cancel(*, finding: Finding, actor: Any, reason: str) -> Finding:
+    """A finding entered by mistake leaves every count; it is never deleted."""
+    reason = reason.strip()
+    if finding.is_cancelled:
+        raise ValidationError(_("Ce constat est déjà annulé."))
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Indiquez pourquoi ce constat est annulé (il reste dans l'historique).")}
+        )
+    finding.cancelled_at = timezone.now()
+    finding.cancelled_by = actor
+    finding.cancellation_reason = reason
+    finding.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    readiness_changed("finding cancelled")
     return finding
 
 
@@ -215,15 +307,58 @@ def slot_save(*, audit: Audit, slot: Slot | None, **fields: Any) -> Slot:
     return slot
 
 
+@dataclass(frozen=True)
+class FindingsImported:
+    created: list[Finding]
+    already: list[imports.Row]  # lines this audit already has (imported before, or twice)
+
+
+def _finding_key(indicator_number: int, kind: str, description: str) -> tuple:
+    return (indicator_number, kind, fold(description))
+
+
 @transaction.atomic
-def findings_import(*, audit: Audit, data: bytes) -> list[Finding]:
-    """All the lines or none: the errors name each bad line."""
+def findings_import(*, audit: Audit, data: bytes) -> FindingsImported:
+    """All the lines or none: the errors name each bad line.
+
+    Sending the same report again adds nothing: a line whose indicator, severity and text
+    (case, accents and spacing aside) the audit already has, cancelled or not, is reported as
+    already imported instead of counted twice.
+    """
     version = referential.version_get(code=audit.version_code)
     rows, errors = imports.parse(
         data, known_numbers=set(version.indicators.values_list("number", flat=True))
     )
+    fundamental = set(
+        version.indicators.filter(is_fundamental=True).values_list("number", flat=True)
+    )
+    errors += [
+        _(
+            "Ligne %(line)s : l'indicateur %(number)s fait partie des 17 indicateurs dont toute "
+            "non-conformité est majeure : « NC mineure » n'y est pas possible."
+        )
+        % {"line": row.line, "number": row.indicator_number}
+        for row in rows
+        if row.kind == Finding.Kind.MINOR and row.indicator_number in fundamental
+    ]
     if errors:
         raise ValidationError(errors)
+    # Locked so that two uploads of the same file at once cannot both pass the check below.
+    Audit.objects.select_for_update().filter(pk=audit.pk).first()
+    known = {
+        _finding_key(*values)
+        for values in Finding.all_objects.filter(audit=audit).values_list(
+            "indicator_number", "kind", "description"
+        )
+    }
+    new_rows, already = [], []
+    for row in rows:
+        key = _finding_key(row.indicator_number, row.kind, row.description)
+        if key in known:
+            already.append(row)
+        else:
+            known.add(key)
+            new_rows.append(row)
     # Every line is already checked: one insert for the file, one readiness request.
     created = Finding.objects.bulk_create(
         Finding(
@@ -231,11 +366,10 @@ def findings_import(*, audit: Audit, data: bytes) -> list[Finding]:
             indicator_number=row.indicator_number,
             kind=row.kind,
             description=row.description,
-            deadline=rules.nc_deadline(row.kind, audit.report_date)
-            if row.kind in Finding.NC_KINDS and audit.report_date
-            else None,
+            deadline=certifier_deadline(audit, row.kind),
         )
-        for row in rows
+        for row in new_rows
     )
-    readiness_changed("findings imported")
-    return created
+    if created:
+        readiness_changed("findings imported")
+    return FindingsImported(created=created, already=already)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from indicators.models import Action
 from indicators.referential import selectors as referential
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
@@ -22,6 +23,7 @@ from . import duration, selectors, services
 from .forms import (
     AuditForm,
     CertificateForm,
+    FindingCancelForm,
     FindingForm,
     FindingsImportForm,
     FindingStatusForm,
@@ -180,6 +182,11 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "audit": audit,
             "findings": list(audit.findings.prefetch_related("actions__owner", "proofs")),
+            "cancelled_findings": list(
+                Finding.all_objects.filter(audit=audit, cancelled_at__isnull=False)
+                .select_related("cancelled_by")
+                .order_by("cancelled_at")
+            ),
             "decision": selectors.decision_for(
                 audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
             ),
@@ -195,7 +202,12 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _finding(audit_pk: int, pk: int) -> Finding:
-    return get_object_or_404(Finding.objects.select_related("audit"), pk=pk, audit_id=audit_pk)
+    """Cancelled findings included: their page keeps their history."""
+    return get_object_or_404(
+        Finding.all_objects.select_related("audit", "cancelled_by", "lifted_by"),
+        pk=pk,
+        audit_id=audit_pk,
+    )
 
 
 @organisation_permission_required(Permission.AUDITS_MANAGE)
@@ -220,8 +232,15 @@ def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
     status_form = FindingStatusForm(
         request.POST if which == "status" else None,
         indicator_number=finding.indicator_number,
-        initial={"proofs": list(finding.proofs.all())},
+        by_certifier=finding.audit.kind in services.OFFICIAL_KINDS,
+        initial={
+            "proofs": list(finding.proofs.all()),
+            "lifted_on": finding.lifted_on,
+            "lifting_reference": finding.lifting_reference,
+        },
     )
+    if request.method == "POST" and finding.is_cancelled:
+        raise Http404
     if request.method == "POST":
         form = edit_form if which == "edit" else status_form
         if form.is_valid():
@@ -233,15 +252,27 @@ def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
                         finding=finding,
                         status=form.cleaned_data["status"],
                         proofs=list(form.cleaned_data["proofs"]),
+                        actor=request.user,
+                        lifted_on=form.cleaned_data["lifted_on"],
+                        lifting_reference=form.cleaned_data.get("lifting_reference", ""),
                     )
             except ValidationError as error:
                 finding.refresh_from_db()
                 apply_errors(form, error)
             else:
                 messages.success(request, _("Le constat a été enregistré."))
+                if finding.status == Finding.Status.LIFTED and _actions_not_done(finding):
+                    messages.warning(
+                        request,
+                        _(
+                            "La levée est enregistrée alors qu'une action corrective n'est pas "
+                            "terminée : mettez le plan de progrès à jour."
+                        ),
+                    )
                 return redirect(
                     org_reverse(request, "org:finding_detail", audit_pk=audit_pk, pk=pk)
                 )
+    actions = list(finding.actions.select_related("owner"))
     return render(
         request,
         "audits/finding.html",
@@ -252,7 +283,8 @@ def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
             ),
             "edit_form": edit_form,
             "status_form": status_form,
-            "actions": list(finding.actions.select_related("owner")),
+            "actions": actions,
+            "actions_not_done": [a for a in actions if a.status != Action.Status.DONE],
             "next_statuses": services.TRANSITIONS[finding.status],
             "today": timezone.localdate(),
         },
@@ -260,10 +292,48 @@ def finding_detail(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse
     )
 
 
+def _actions_not_done(finding: Finding) -> bool:
+    return finding.actions.exclude(status=Action.Status.DONE).exists()
+
+
+@organisation_permission_required(Permission.AUDITS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def finding_cancel(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse:
+    """Cancel a finding entered by mistake, with its reason, after confirmation."""
+    finding = _finding(audit_pk, pk)
+    if finding.is_cancelled:
+        return redirect(org_reverse(request, "org:finding_detail", audit_pk=audit_pk, pk=pk))
+    form = FindingCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_cancel(
+                finding=finding, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Le constat est annulé : il ne compte plus nulle part et reste dans "
+                    "l'historique."
+                ),
+            )
+            return redirect(org_reverse(request, "org:audit_detail", pk=audit_pk))
+    return render(
+        request,
+        "audits/finding_cancel.html",
+        {"finding": finding, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 @organisation_permission_required(Permission.AUDITS_MANAGE)
 @require_POST
 def finding_action(request: HttpRequest, audit_pk: int, pk: int) -> HttpResponse:
     finding = _finding(audit_pk, pk)
+    if finding.is_cancelled:
+        raise Http404
     if not finding.is_nc:
         messages.error(request, _("Seules les non-conformités appellent une action corrective."))
         return redirect(org_reverse(request, "org:finding_detail", audit_pk=audit_pk, pk=pk))
@@ -337,6 +407,23 @@ def slot_delete(request: HttpRequest, pk: int, slot_pk: int) -> HttpResponse:
     return render(request, "audits/slot_delete.html", {"slot": slot, "audit": slot.audit})
 
 
+def _findings_imported_message(result: services.FindingsImported) -> str:
+    created, already = len(result.created), len(result.already)
+    text = ngettext(
+        "%(count)s constat a été importé.", "%(count)s constats ont été importés.", created
+    ) % {"count": created}
+    if already:
+        lines = ", ".join(str(row.line) for row in result.already)
+        text += " " + ngettext(
+            "%(count)s ligne était déjà importée sur cet audit (ligne %(lines)s) : elle n'a pas "
+            "été ajoutée une seconde fois.",
+            "%(count)s lignes étaient déjà importées sur cet audit (lignes %(lines)s) : elles "
+            "n'ont pas été ajoutées une seconde fois.",
+            already,
+        ) % {"count": already, "lines": lines}
+    return text
+
+
 @organisation_permission_required(Permission.AUDITS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def findings_import(request: HttpRequest, pk: int) -> HttpResponse:
@@ -346,12 +433,7 @@ def findings_import(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         FindingsImportForm(request.POST or None, request.FILES or None),
         lambda data: services.findings_import(audit=audit, data=data),
-        done=lambda count: (
-            ngettext(
-                "%(count)s constat a été importé.", "%(count)s constats ont été importés.", count
-            )
-            % {"count": count}
-        ),
+        done=_findings_imported_message,
         success_url=org_reverse(request, "org:audit_detail", pk=audit.pk),
         template="audits/findings_import.html",
         context={"audit": audit},

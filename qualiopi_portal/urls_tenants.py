@@ -110,6 +110,11 @@ urlpatterns = [
         audit_views.finding_action,
         name="finding_action",
     ),
+    path(
+        "audits/<int:audit_pk>/constats/<int:pk>/annuler/",
+        audit_views.finding_cancel,
+        name="finding_cancel",
+    ),
     path("offres/", offer_views.offer_list, name="offer_list"),
     path("offres/nouvelle/", offer_views.offer_create, name="offer_create"),
     path("offres/resultats/", offer_views.results, name="offer_results"),

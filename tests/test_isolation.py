@@ -118,6 +118,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:audit_edit": lambda b: {"pk": b["audit"].pk},
     "org:finding_detail": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:finding_action": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
+    "org:finding_cancel": lambda b: {"audit_pk": b["audit"].pk, "pk": b["finding"].pk},
     "org:audit_plan": lambda b: {"pk": b["audit"].pk},
     "org:auditor_links": lambda b: {"pk": b["audit"].pk},
     "org:findings_import": lambda b: {"pk": b["audit"].pk},
@@ -357,7 +358,11 @@ def _b_evidence_state() -> tuple:
             Answer.objects.count(),
             list(Action.objects.values_list("pk", "title", "status", "due_date")),
             list(Audit.objects.values_list("pk", "kind", "starts_on", "report_date")),
-            list(Finding.objects.values_list("pk", "kind", "status", "description")),
+            list(
+                Finding.all_objects.values_list(
+                    "pk", "kind", "status", "description", "cancelled_at", "lifted_on"
+                )
+            ),
             Certificate.objects.count(),
             list(Slot.objects.values_list("pk", "subject", "day", "starts_at")),
             list(Report.objects.values_list("pk", "status")),

@@ -289,11 +289,13 @@ def sessions_import(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         CsvFileForm(request.POST or None, request.FILES or None),
         lambda data: services.sessions_import(offer=offer, data=data),
-        done=lambda count: (
+        done=lambda created: (
             ngettext(
-                "%(count)s session a été importée.", "%(count)s sessions ont été importées.", count
+                "%(count)s session a été importée.",
+                "%(count)s sessions ont été importées.",
+                len(created),
             )
-            % {"count": count}
+            % {"count": len(created)}
         ),
         success_url=org_reverse(request, "org:offer_detail", pk=offer.pk),
         template="training_offers/sessions_import.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -33,26 +34,26 @@ def apply_errors(form, error: ValidationError) -> None:
 def csv_import_response(
     request: HttpRequest,
     form,
-    importer: Callable[[bytes], list],
+    importer: Callable[[bytes], Any],
     *,
-    done: Callable[[int], str],
+    done: Callable[[Any], str],
     success_url: str,
     template: str,
     context: dict,
 ) -> HttpResponse:
     """A CSV import page: the importer checks every line and imports all or none.
 
-    After an import: the `done(count)` message and a redirect to `success_url`. Otherwise the
+    After an import: the `done(result)` message and a redirect to `success_url`. Otherwise the
     page again, with the form's own errors or the importer's French ones (status 400).
     """
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            created = importer(form.file_bytes())
+            result = importer(form.file_bytes())
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, done(len(created)))
+            messages.success(request, done(result))
             return redirect(success_url)
     return render(
         request,

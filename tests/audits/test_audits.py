@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def _audit(world, **fields) -> Audit:
     values = {
-        "kind": "mock",
+        "kind": "initial",
         "starts_on": date(2026, 11, 16),
         "ends_on": date(2026, 11, 17),
         "auditors": "Claire Fontaine",
@@ -86,7 +86,7 @@ def test_audit_dates_and_version_in_force(world):
 
 def test_findings_get_deadlines_from_the_report_and_refuse_bad_input(world):
     with schema_context("org_alpha"):
-        audit = _audit(world)
+        audit = _audit(world, kind="initial")
         major = services.finding_save(
             audit=audit,
             finding=None,
@@ -122,6 +122,56 @@ def test_findings_get_deadlines_from_the_report_and_refuse_bad_input(world):
         assert error.value.message_dict == {
             "indicator_number": ["Cet indicateur n'existe pas dans la version de l'audit."]
         }
+
+
+def test_mock_audit_findings_get_no_certifier_deadline(world):
+    with schema_context("org_alpha"):
+        mock = _audit(world, kind="mock")
+        finding = services.finding_save(
+            audit=mock,
+            finding=None,
+            indicator_number=9,
+            kind="nc_minor",
+            description="Incomplet",
+            deadline=date(2027, 1, 15),
+        )
+        assert finding.deadline is None
+        imported = services.findings_import(audit=mock, data=b"4;NC majeure;Pas de trace\n")
+        assert [f.deadline for f in imported.created] == [None]
+        # Editing the audit (its report date, say) sets none either.
+        services.audit_save(
+            audit=mock,
+            kind="mock",
+            starts_on=mock.starts_on,
+            ends_on=mock.ends_on,
+            auditors="",
+            sites="",
+            report_date=date(2026, 11, 25),
+            notes="",
+        )
+        assert list(Finding.objects.values_list("deadline", flat=True)) == [None, None]
+
+
+def test_a_minor_nc_on_an_always_major_indicator_is_refused(world):
+    with schema_context("org_alpha"):
+        audit = _audit(world, kind="initial")
+        with pytest.raises(ValidationError) as error:
+            services.finding_save(
+                audit=audit, finding=None, indicator_number=4, kind="nc_minor", description="x"
+            )
+        assert error.value.message_dict == {
+            "kind": [
+                "L'indicateur 4 fait partie des 17 indicateurs dont toute non-conformité est "
+                "majeure : choisissez « NC majeure »."
+            ]
+        }
+        with pytest.raises(ValidationError) as error:
+            services.findings_import(audit=audit, data=b"9;NC mineure;ok\n26;mineure;Handicap\n")
+        assert error.value.messages == [
+            "Ligne 2 : l'indicateur 26 fait partie des 17 indicateurs dont toute non-conformité "
+            "est majeure : « NC mineure » n'y est pas possible."
+        ]
+        assert not Finding.objects.exists()
 
 
 def test_a_minor_left_open_escalates_at_the_next_official_audit(world):
@@ -199,9 +249,31 @@ def test_a_major_followed_to_lifted_moves_readiness(world, media):
         services.finding_set_status(finding=major, status="proof_submitted", proofs=[proof])
         with pytest.raises(ValidationError):
             services.finding_set_status(finding=major, status="open")
-        services.finding_set_status(finding=major, status="lifted")
+        # Only the certifier lifts: its notice's date and reference are required.
+        with pytest.raises(ValidationError) as error:
+            services.finding_set_status(finding=major, status="lifted", actor=world.referent_a)
+        assert error.value.message_dict == {
+            "lifted_on": ["Indiquez la date de l'avis de levée du certificateur."],
+            "lifting_reference": [
+                "Seul le certificateur lève une non-conformité : indiquez la référence de son "
+                "avis de levée (courriel, rapport complémentaire…)."
+            ],
+        }
+        assert _status(alpha, 4) == ("missing", ("open_major_nc",))
+        services.finding_set_status(
+            finding=major,
+            status="lifted",
+            actor=world.referent_a,
+            lifted_on=date(2026, 11, 28),
+            lifting_reference="Courriel AFNOR du 28/11",
+        )
         major.refresh_from_db()
-        assert major.status == "lifted"
+        assert (major.status, major.lifted_on, major.lifting_reference, major.lifted_by) == (
+            "lifted",
+            date(2026, 11, 28),
+            "Courriel AFNOR du 28/11",
+            world.referent_a,
+        )
         assert major.lifted_at is not None
         assert _status(alpha, 4) == ("ready", ("validated",))
 
@@ -223,7 +295,7 @@ def test_pages_record_an_audit_and_its_findings(client, world):
     response = client.post(
         "/o/alpha/audits/nouveau/",
         {
-            "kind": "mock",
+            "kind": "initial",
             "starts_on": "2026-11-16",
             "ends_on": "2026-11-17",
             "report_date": "2026-11-20",
@@ -398,3 +470,117 @@ def test_findings_import_all_or_nothing_with_line_numbers(client, world):
         assert response.status_code == 400
     with schema_context("org_alpha"):
         assert Finding.objects.count() == 3
+
+
+def test_re_importing_the_same_report_adds_nothing_and_says_so(client, world):
+    with schema_context("org_alpha"):
+        audit = _audit(world)
+    client.force_login(world.referent_a)
+    url = f"/o/alpha/audits/{audit.pk}/constats/importer/"
+    report = "Indicateur;Constat;Texte\n4;NC majeure;Pas de trace\n9;NC mineure;Incomplet\n"
+    first = client.post(url, {"file": SimpleUploadedFile("rapport.csv", report.encode())})
+    assert first.status_code == 302
+    # The same file again, plus a new line and one that differs only by case and spacing.
+    again = report + "12;NC mineure;Abandons non suivis\n9;nc mineure;  INCOMPLET \n"
+    second = client.post(
+        url, {"file": SimpleUploadedFile("rapport.csv", again.encode())}, follow=True
+    )
+    text = second.content.decode()
+    assert "1 constat a été importé." in text
+    assert (
+        "3 lignes étaient déjà importées sur cet audit (lignes 2, 3, 5) : elles n&#x27;ont pas "
+        "été ajoutées une seconde fois." in text
+    )
+    with schema_context("org_alpha"):
+        assert sorted(Finding.objects.values_list("indicator_number", "kind")) == [
+            (4, "nc_major"),
+            (9, "nc_minor"),
+            (12, "nc_minor"),
+        ]
+
+
+def test_a_finding_entered_by_mistake_is_cancelled_with_a_reason_and_counts_nowhere(
+    client, world, media
+):
+    alpha = Organisation.objects.get(pk=world.org_a.pk)
+    with schema_context("org_alpha"):
+        audit = _audit(world)
+        finding = services.finding_save(
+            audit=audit, finding=None, indicator_number=4, kind="nc_major", description="Doublon"
+        )
+        assert _status(alpha, 4) == ("missing", ("open_major_nc", "no_evidence"))
+    client.force_login(world.referent_a)
+    url = f"/o/alpha/audits/{audit.pk}/constats/{finding.pk}/annuler/"
+    confirm = client.get(url).content.decode()
+    assert "Annuler le constat sur l’indicateur 4 ?" in confirm
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 400
+    assert "Indiquez pourquoi ce constat est annulé (il reste dans l&#x27;historique)." in (
+        refused.content.decode()
+    )
+    with schema_context("org_alpha"):
+        assert Finding.objects.count() == 1
+    done = client.post(url, {"reason": "Saisi deux fois"})
+    assert done.url == f"/o/alpha/audits/{audit.pk}/"
+    with schema_context("org_alpha"):
+        # Kept, with who and why, and out of every count.
+        kept = Finding.all_objects.get(pk=finding.pk)
+        assert (kept.cancelled_by, kept.cancellation_reason) == (
+            world.referent_a,
+            "Saisi deux fois",
+        )
+        assert Finding.objects.count() == 0
+        assert _status(alpha, 4) == ("missing", ("no_evidence",))
+    page = client.get(f"/o/alpha/audits/{audit.pk}/").content.decode()
+    assert "Aucun constat enregistré pour cet audit." in page
+    assert "1 constat annulé (ne compte nulle part)" in page
+    assert "Saisi deux fois" in page
+    assert "Le certificat peut être délivré" in page
+    history = client.get(f"/o/alpha/audits/{audit.pk}/constats/{finding.pk}/").content.decode()
+    assert "Constat annulé le" in history
+    assert "Suivi de la levée" not in history
+    # A cancelled finding takes no more changes.
+    assert (
+        client.post(
+            f"/o/alpha/audits/{audit.pk}/constats/{finding.pk}/",
+            {"form": "edit", "indicator_number": "4", "kind": "conform", "description": "x"},
+        ).status_code
+        == 404
+    )
+
+
+def test_lifting_from_the_page_warns_when_a_corrective_action_is_not_done(client, world, media):
+    proof = _validated(world, [4])
+    alpha = Organisation.objects.get(pk=world.org_a.pk)
+    with schema_context("org_alpha"):
+        audit = _audit(world)
+        finding = services.finding_save(
+            audit=audit, finding=None, indicator_number=4, kind="nc_major", description="x"
+        )
+        services.corrective_action_create(
+            organisation=alpha, finding=finding, created_by=world.referent_a
+        )
+        services.finding_set_status(finding=finding, status="planned")
+        services.finding_set_status(finding=finding, status="proof_submitted", proofs=[proof])
+    client.force_login(world.referent_a)
+    url = f"/o/alpha/audits/{audit.pk}/constats/{finding.pk}/"
+    page = client.get(url).content.decode()
+    assert "1 action corrective n’est pas terminée" in page
+    assert "Enregistrer la levée par le certificateur" in page
+    refused = client.post(url, {"form": "status", "status": "lifted", "proofs": [proof.pk]})
+    assert refused.status_code == 400
+    assert "Indiquez la date de l&#x27;avis de levée du certificateur." in refused.content.decode()
+    lifted = client.post(
+        url,
+        {
+            "form": "status",
+            "status": "lifted",
+            "proofs": [proof.pk],
+            "lifted_on": "2026-11-30",
+            "lifting_reference": "Avis n° 2026-118",
+        },
+        follow=True,
+    )
+    text = lifted.content.decode()
+    assert "La levée est enregistrée alors qu&#x27;une action corrective n&#x27;est pas" in text
+    assert "Levée par le certificateur le 30/11/2026 (avis : Avis n° 2026-118)." in text

@@ -35,7 +35,7 @@ def _setup(world):
         audit = services.audit_save(
             audit=None,
             created_by=world.referent_a,
-            kind="mock",
+            kind="initial",
             starts_on=date(2026, 11, 10),
             ends_on=date(2026, 11, 10),
             auditors="",

@@ -76,7 +76,7 @@ def test_audit_prep_report_has_the_timetable_and_open_findings(world, media):
         audit = audit_services.audit_save(
             audit=None,
             created_by=world.referent_a,
-            kind="mock",
+            kind="initial",
             starts_on=date(2026, 12, 1),
             ends_on=date(2026, 12, 1),
             auditors="Claire Fontaine",

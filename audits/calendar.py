@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django_tenants.utils import schema_context
 from indicators.models import Action
 from qualiopi_portal.accounts.models import CalendarToken
 from qualiopi_portal.core.tokens import new_token, token_hash
+from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import organisation_accesses_for_user
 
 from . import selectors
@@ -34,55 +36,25 @@ class Event:
     description: str = ""
 
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not parts else 74):
-            parts.append(current.decode())
-            current = b""
-        current += encoded
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
-
-
 def render_ics(events: list[Event], *, now: datetime) -> str:
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Portail Qualiopi//Agenda//FR",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(_('Portail Qualiopi'))}",
-    ]
+    """RFC 5545 text written by icalendar (escaping, line folding, CRLF)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Portail Qualiopi//Agenda//FR")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("Portail Qualiopi"))
+    stamp = now.astimezone(UTC)
     for event in sorted(events, key=lambda e: (e.start, e.uid)):
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{event.start:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{event.end:%Y%m%d}",
-            f"SUMMARY:{_escape(event.summary)}",
-        ]
+        entry = icalendar.Event()
+        entry.add("uid", event.uid)
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", event.start)
+        entry.add("dtend", event.end)
+        entry.add("summary", event.summary)
         if event.description:
-            lines.append(f"DESCRIPTION:{_escape(event.description)}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+            entry.add("description", event.description)
+        calendar.add_component(entry)
+    return calendar.to_ical().decode()
 
 
 def _day(day: date, uid: str, summary: str, description: str = "") -> Event:
@@ -90,59 +62,71 @@ def _day(day: date, uid: str, summary: str, description: str = "") -> Event:
 
 
 def events_for(user) -> list[Event]:
-    """Everything dated that concerns the person, organisation by organisation."""
+    """Everything dated that concerns the person, organisation by organisation.
+
+    The feed shows what the person's pages show: audits, findings and the certificate's dates
+    to those who may open the audits pages, their own actions to those who may open the plan.
+    """
     events: list[Event] = []
     for access in organisation_accesses_for_user(user=user):
         organisation = access.organisation
         prefix = f"{organisation.name} — "
         with schema_context(organisation.schema_name):
-            for audit in Audit.objects.filter(starts_on__gte=timezone.localdate() - timedelta(365)):
-                events.append(
-                    Event(
-                        f"audit-{audit.pk}@{organisation.slug}",
-                        audit.starts_on,
-                        audit.ends_on + timedelta(days=1),
-                        prefix + audit.get_kind_display(),
-                        audit.auditors,
-                    )
-                )
-            for finding in selectors.open_findings().filter(deadline__isnull=False):
-                events.append(
-                    _day(
-                        finding.deadline,
-                        f"finding-{finding.pk}@{organisation.slug}",
-                        prefix
-                        + _("Lever la %(kind)s de l'indicateur %(number)s")
-                        % {"kind": finding.get_kind_display(), "number": finding.indicator_number},
-                        finding.description,
-                    )
-                )
-            certificate = selectors.certificate_current()
-            if certificate is not None:
-                cycle = certificate.cycle
-                events.append(
-                    Event(
-                        f"surveillance-{certificate.pk}@{organisation.slug}",
-                        cycle.surveillance_from,
-                        cycle.surveillance_until + timedelta(days=1),
-                        prefix + _("Fenêtre de l'audit de surveillance"),
-                    )
-                )
-                events.append(
-                    _day(
-                        cycle.expires_on,
-                        f"expiry-{certificate.pk}@{organisation.slug}",
-                        prefix + _("Expiration du certificat Qualiopi"),
-                    )
-                )
-            for action in Action.objects.filter(owner=user, status__in=Action.OPEN_STATUSES):
-                events.append(
+            if access.has(Permission.AUDITS_VIEW):
+                events += _audit_events(organisation, prefix)
+            if access.has(Permission.ACTIONS_VIEW):
+                events += [
                     _day(
                         action.due_date,
                         f"action-{action.pk}@{organisation.slug}",
                         prefix + _("Échéance : %(title)s") % {"title": action.title},
                     )
-                )
+                    for action in Action.objects.filter(owner=user, status__in=Action.OPEN_STATUSES)
+                ]
+    return events
+
+
+def _audit_events(organisation, prefix: str) -> list[Event]:
+    events: list[Event] = []
+    for audit in Audit.objects.filter(starts_on__gte=timezone.localdate() - timedelta(365)):
+        events.append(
+            Event(
+                f"audit-{audit.pk}@{organisation.slug}",
+                audit.starts_on,
+                audit.ends_on + timedelta(days=1),
+                prefix + audit.get_kind_display(),
+                audit.auditors,
+            )
+        )
+    for finding in selectors.open_findings().filter(deadline__isnull=False):
+        events.append(
+            _day(
+                finding.deadline,
+                f"finding-{finding.pk}@{organisation.slug}",
+                prefix
+                + _("Lever la %(kind)s de l'indicateur %(number)s")
+                % {"kind": finding.get_kind_display(), "number": finding.indicator_number},
+                finding.description,
+            )
+        )
+    certificate = selectors.certificate_current()
+    if certificate is not None:
+        cycle = certificate.cycle
+        events.append(
+            Event(
+                f"surveillance-{certificate.pk}@{organisation.slug}",
+                cycle.surveillance_from,
+                cycle.surveillance_until + timedelta(days=1),
+                prefix + _("Fenêtre de l'audit de surveillance"),
+            )
+        )
+        events.append(
+            _day(
+                cycle.expires_on,
+                f"expiry-{certificate.pk}@{organisation.slug}",
+                prefix + _("Expiration du certificat Qualiopi"),
+            )
+        )
     return events
 
 

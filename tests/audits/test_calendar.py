@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+import icalendar
 import pytest
 from django_tenants.utils import schema_context
 
@@ -50,7 +51,7 @@ def test_a_person_gets_their_organisations_events_and_can_revoke(client, world):
         audit = services.audit_save(
             audit=None,
             created_by=world.referent_a,
-            kind="mock",
+            kind="initial",
             starts_on=date(2026, 12, 3),
             ends_on=date(2026, 12, 4),
             auditors="Claire Fontaine",
@@ -87,7 +88,7 @@ def test_a_person_gets_their_organisations_events_and_can_revoke(client, world):
     body = feed.content.decode()
     assert f"UID:audit-{audit.pk}@alpha" in body
     assert "DTSTART;VALUE=DATE:20261203\r\nDTEND;VALUE=DATE:20261205" in body
-    assert "SUMMARY:Alpha Formation — Audit à blanc" in body
+    assert "SUMMARY:Alpha Formation — Audit initial" in body
     assert f"UID:finding-{finding.pk}@alpha" in body
     assert "DTSTART;VALUE=DATE:20270301" in body
     assert B_MARKER not in body
@@ -110,3 +111,63 @@ def test_renewing_replaces_the_previous_link(client, world):
     assert client.get(first).status_code == 404
     assert client.get(second).status_code == 200
     assert client.get("/agenda/devine.ics").status_code == 404
+
+
+def test_a_contributors_feed_shows_only_what_their_pages_show(client, world):
+    # Given an audit with an open finding and a certificate, in an organisation where the
+    # contributor gets 404 on the audits pages.
+    with schema_context("org_alpha"):
+        audit = services.audit_save(
+            audit=None,
+            created_by=world.referent_a,
+            kind="initial",
+            starts_on=date(2026, 12, 3),
+            ends_on=date(2026, 12, 3),
+            auditors="AUDITRICE-SECRETE",
+            sites="",
+            report_date=None,
+            notes="",
+        )
+        services.finding_save(
+            audit=audit,
+            finding=None,
+            indicator_number=4,
+            kind="nc_major",
+            description="CONSTAT-SECRET",
+            deadline=date(2027, 3, 1),
+        )
+        services.certificate_save(
+            certificate=None,
+            certifier="AFNOR Certification",
+            number="Q-1",
+            categories=["AF"],
+            issued_on=date(2025, 3, 10),
+        )
+    client.force_login(world.contributor_a)
+    assert client.get("/o/alpha/audits/").status_code == 404
+    url = _token_url(client)
+    client.logout()
+
+    # When the contributor's calendar reads the feed.
+    body = client.get(url).content.decode()
+
+    # Then it holds none of it, and is still a valid, empty calendar.
+    calendar = icalendar.Calendar.from_ical(body)
+    assert [component.name for component in calendar.walk("VEVENT")] == []
+    for secret in ("AUDITRICE-SECRETE", "CONSTAT-SECRET", "surveillance", "Expiration"):
+        assert secret not in body
+
+    # While the referent's feed, from the same data, holds the four events.
+    client.force_login(world.referent_a)
+    referent = client.get(_token_url(client)).content.decode()
+    summaries = sorted(
+        str(event["SUMMARY"])
+        for event in icalendar.Calendar.from_ical(referent).walk("VEVENT")
+        if "@alpha" in str(event["UID"])
+    )
+    assert summaries == [
+        "Alpha Formation — Audit initial",
+        "Alpha Formation — Expiration du certificat Qualiopi",
+        "Alpha Formation — Fenêtre de l'audit de surveillance",
+        "Alpha Formation — Lever la NC majeure de l'indicateur 4",
+    ]

@@ -105,14 +105,24 @@ def auditor_links(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+class LinkClosed(Exception):
+    """A real link, expired or revoked: the auditor is told so, and whom to ask."""
+
+    def __init__(self, link: AuditorLink):
+        super().__init__(link.pk)
+        self.link = link
+
+
 def _link(request: HttpRequest, token: str, what: str) -> AuditorLink:
     link = (
-        AuditorLink.objects.select_related("organisation")
+        AuditorLink.objects.select_related("organisation", "created_by")
         .filter(token_hash=token_hash(token))
         .first()
     )
-    if link is None or not link.is_active(timezone.now()):
+    if link is None:
         raise Http404
+    if not link.is_active(timezone.now()):
+        raise LinkClosed(link)
     AuditorAccess.objects.create(
         link=link,
         what=what,
@@ -122,8 +132,19 @@ def _link(request: HttpRequest, token: str, what: str) -> AuditorLink:
     return link
 
 
+def _closed(request: HttpRequest, link: AuditorLink) -> HttpResponse:
+    # 410 Gone: the link existed and will not come back; the token is the only secret shown.
+    response = render(request, "audits/auditor_link_closed.html", {"link": link}, status=410)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 def auditor_home(request: HttpRequest, token: str) -> HttpResponse:
-    link = _link(request, token, "plan")
+    try:
+        link = _link(request, token, "plan")
+    except LinkClosed as closed:
+        return _closed(request, closed.link)
     with schema_context(link.organisation.schema_name):
         audit = Audit.objects.filter(pk=link.audit_id).first()
         if audit is None:
@@ -150,8 +171,11 @@ def auditor_home(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def auditor_pack(request: HttpRequest, token: str) -> FileResponse:
-    link = _link(request, token, "pack")
+def auditor_pack(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = _link(request, token, "pack")
+    except LinkClosed as closed:
+        return _closed(request, closed.link)
     with schema_context(link.organisation.schema_name):
         pack = (
             Report.objects.filter(kind=Report.Kind.EVIDENCE_PACK, status=Report.Status.READY)

@@ -9,6 +9,7 @@ from .base import BASE_DIR, CACHES, REDIS_URL
 CACHES["default"]["LOCATION"] = urlunsplit(urlsplit(REDIS_URL)._replace(path="/9"))
 
 DEBUG = False
+DEMO_DATA_ALLOWED = True
 SECRET_KEY = "test-only-not-secret"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -96,16 +96,30 @@ def test_the_referent_creates_a_link_the_auditor_reads_and_the_referent_sees_it(
         f"/o/alpha/audits/{audit.pk}/acces-auditeur/", {"action": "revoke", "link": link.pk}
     )
     client.logout()
-    assert client.get(url).status_code == 404
-    assert client.get(url + "dossier-de-preuves.zip").status_code == 404
+    accesses = AuditorAccess.objects.count()
+    for closed in (client.get(url), client.get(url + "dossier-de-preuves.zip")):
+        assert closed.status_code == 410
+        text = closed.content.decode()
+        assert "Ce lien a été révoqué" in text
+        assert "Alpha Formation a fermé cet accès au dossier d’audit le" in text
+        assert (
+            f"contactez {world.referent_a.display_name} ({world.referent_a.email}), qui vous "
+            "l’avait envoyé." in text
+        )
+        assert "Réunion d&#x27;ouverture" not in text
+    assert AuditorAccess.objects.count() == accesses  # a closed link reads nothing
+    assert client.get("/auditeur/jeton-inconnu/").status_code == 404
 
 
-def test_an_expired_link_answers_nothing(client, world, audit):
+def test_an_expired_link_says_so_and_reads_nothing(client, world, audit):
     client.force_login(world.referent_a)
     url = _create(client, audit, days="1")
     AuditorLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     client.logout()
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 410
+    assert "Ce lien a expiré" in response.content.decode()
+    assert "Réunion d&#x27;ouverture" not in response.content.decode()
     assert AuditorAccess.objects.count() == 0
 
 

@@ -70,12 +70,32 @@ def test_create_organisation_errors(world, arguments, message):
     assert not schema_exists("org_zeta")
 
 
-def test_seed_demo_refuses_without_debug(settings):
-    settings.DEBUG = False
+def test_seed_demo_refuses_where_settings_do_not_allow_demo_data(settings):
+    settings.DEMO_DATA_ALLOWED = False
     with pytest.raises(CommandError) as error:
         call_command("seed_demo")
-    assert "refuse de s'exécuter avec DEBUG désactivé" in str(error.value)
+    assert "refuse de s'exécuter avec ces réglages (production ?)" in str(error.value)
     assert not Organisation.objects.filter(slug="cooperative-solstice").exists()
+
+
+def test_make_run_settings_keep_debug_off_unless_asked():
+    """The demo answers like production: the portal's French error pages, not Django's."""
+    code = "from django.conf import settings; print(settings.DEBUG, settings.DEMO_DATA_ALLOWED)"
+
+    def read(**env):
+        environment = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+        environment.update(DJANGO_SETTINGS_MODULE="qualiopi_portal.settings.local", **env)
+        return subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        ).stdout.strip()
+
+    assert read() == "False True"
+    assert read(DEBUG="true") == "True True"
 
 
 def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):

@@ -122,14 +122,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="autorise l'exécution quand DEBUG est désactivé"
+            "--force",
+            action="store_true",
+            help="autorise l'exécution avec des réglages qui n'autorisent pas la démonstration",
         )
 
     def handle(self, *args, **options):
-        if not settings.DEBUG and not options["force"]:
+        if not settings.DEMO_DATA_ALLOWED and not options["force"]:
             raise CommandError(
-                "seed_demo refuse de s'exécuter avec DEBUG désactivé (production ?). "
-                "Ajoutez --force si c'est voulu."
+                "seed_demo refuse de s'exécuter avec ces réglages (production ?) : il crée des "
+                "comptes au mot de passe connu. Ajoutez --force si c'est voulu."
             )
         with transaction.atomic():
             self._seed()

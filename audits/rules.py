@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 CERTIFICATE_YEARS = 3
 SURVEILLANCE_FROM_MONTH = 14
 SURVEILLANCE_UNTIL_MONTH = 22
@@ -131,3 +133,43 @@ def decision(
     else:
         outcome = Decision.ISSUED
     return DecisionResult(len(majors), len(minors), accumulate, outcome)
+
+
+# What the decision means depends on the audit: an initial (or extension) audit issues or
+# refuses the certificate, a surveillance audit maintains or suspends it (then withdraws it), a
+# renewal renews it or not. Source: arrêté du 6 juin 2019 modifié relatif aux modalités d'audit
+# (initial, surveillance and renewal audits); DOMAIN.md ("Non-conformities").
+DECISION_LABELS = {
+    "initial": {
+        Decision.ISSUED: _("Le certificat peut être délivré"),
+        Decision.AFTER_LIFTING: _("Délivrance après levée des non-conformités"),
+        Decision.REFUSED: _("Refus : une NC majeure n'a pas été levée à temps"),
+    },
+    "extension": {
+        Decision.ISSUED: _("L'extension du certificat peut être accordée"),
+        Decision.AFTER_LIFTING: _("Extension après levée des non-conformités"),
+        Decision.REFUSED: _("Extension refusée : une NC majeure n'a pas été levée à temps"),
+    },
+    "surveillance": {
+        Decision.ISSUED: _("Le certificat est maintenu"),
+        Decision.AFTER_LIFTING: _("Maintien du certificat après levée des non-conformités"),
+        Decision.REFUSED: _(
+            "Suspension du certificat, puis retrait : une NC majeure n'a pas été levée à temps"
+        ),
+    },
+    "renewal": {
+        Decision.ISSUED: _("Le certificat peut être renouvelé"),
+        Decision.AFTER_LIFTING: _("Renouvellement après levée des non-conformités"),
+        Decision.REFUSED: _("Non-renouvellement : une NC majeure n'a pas été levée à temps"),
+    },
+}
+# A mock or internal audit decides nothing: it says what a certifier would conclude.
+SIMULATED_LABELS = {
+    Decision.ISSUED: _("Certifiable en l'état (simulation)"),
+    Decision.AFTER_LIFTING: _("Certifiable après levée des non-conformités (simulation)"),
+    Decision.REFUSED: _("Non certifiable : une NC majeure n'a pas été levée à temps (simulation)"),
+}
+
+
+def decision_label(audit_kind: str, outcome: Decision) -> str:
+    return str(DECISION_LABELS.get(audit_kind, SIMULATED_LABELS)[outcome])

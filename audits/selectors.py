@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 
-from . import rules
+from . import planning, rules
 from .models import Audit, Certificate, Finding
 
 # Finding kinds → the readiness engine's severities.
@@ -76,3 +79,33 @@ def uncovered_indicators(audit: Audit, applicable: set[int]) -> list[int]:
     for numbers in audit.slots.values_list("indicator_numbers", flat=True):
         covered.update(numbers)
     return sorted(applicable - covered)
+
+
+@dataclass(frozen=True)
+class AuditPlanning:
+    """What would make a certifier re-plan: days off, a timetable shorter than the duration."""
+
+    days_off: list[planning.DayOff]
+    expected_days: Decimal
+    expected_hours: Decimal
+    timetable_hours: Decimal
+    has_slots: bool
+
+    @property
+    def timetable_short(self) -> bool:
+        return self.has_slots and self.timetable_hours < self.expected_hours
+
+
+def audit_planning(audit: Audit, *, computed_days: Decimal) -> AuditPlanning:
+    """The audit's retained duration (or the computed one) against its dates and timetable."""
+    expected = audit.duration_days or computed_days
+    slots = list(audit.slots.values_list("day", "starts_at", "ends_at"))
+    return AuditPlanning(
+        days_off=planning.days_off(
+            audit.starts_on, audit.ends_on, language=(get_language() or "fr")[:2]
+        ),
+        expected_days=expected,
+        expected_hours=planning.hours_for(expected),
+        timetable_hours=planning.timetable_hours(slots),
+        has_slots=bool(slots),
+    )

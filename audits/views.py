@@ -19,7 +19,7 @@ from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 
-from . import duration, selectors, services
+from . import duration, rules, selectors, services
 from .forms import (
     AuditForm,
     CertificateForm,
@@ -129,6 +129,14 @@ def _audit_form_view(request: HttpRequest, audit: Audit | None) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, _("L'audit a été enregistré."))
+            if selectors.audit_planning(saved, computed_days=computation.total).days_off:
+                messages.warning(
+                    request,
+                    _(
+                        "L'audit tombe un week-end ou un jour férié : un certificateur ne "
+                        "l'y planifierait pas. Vérifiez les dates."
+                    ),
+                )
             return redirect(org_reverse(request, "org:audit_detail", pk=saved.pk))
     return render(
         request,
@@ -176,6 +184,10 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Le constat a été ajouté."))
             return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
     today = timezone.localdate()
+    computation = duration.for_organisation(request.organisation)
+    decision = selectors.decision_for(
+        audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
+    )
     return render(
         request,
         "audits/detail.html",
@@ -187,11 +199,11 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 .select_related("cancelled_by")
                 .order_by("cancelled_at")
             ),
-            "decision": selectors.decision_for(
-                audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
-            ),
+            "decision": decision,
+            "decision_label": rules.decision_label(audit.kind, decision.decision),
             "threshold": settings.READINESS_MINOR_NC_THRESHOLD,
-            "computation": duration.for_organisation(request.organisation),
+            "computation": computation,
+            "planning": selectors.audit_planning(audit, computed_days=computation.total),
             **_duration_labels(),
             "form": form,
             "can_manage": can_manage,
@@ -360,6 +372,9 @@ def audit_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit,
             "slots": list(audit.slots.all()),
             "uncovered": selectors.uncovered_indicators(audit, _applicable(request, audit)),
+            "planning": selectors.audit_planning(
+                audit, computed_days=duration.for_organisation(request.organisation).total
+            ),
             "can_manage": request.organisation_access.has(Permission.AUDITS_MANAGE),
         },
     )

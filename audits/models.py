@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
@@ -182,7 +182,11 @@ class Slot(models.Model):
         ordering = ["day", "starts_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.day:%d/%m} {self.starts_at:%H:%M} {self.subject}"
+        day, at = (
+            date_format(self.day, "SHORT_DATE_FORMAT"),
+            time_format(self.starts_at, "TIME_FORMAT"),
+        )
+        return f"{day} {at} {self.subject}"
 
 
 class Reminder(models.Model):

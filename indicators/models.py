@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
@@ -264,4 +265,4 @@ class Report(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_kind_display()} {date_format(self.created_at, 'SHORT_DATETIME_FORMAT')}"

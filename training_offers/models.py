@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
@@ -163,4 +164,4 @@ class Session(models.Model):
         ordering = ["-starts_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.offer_id} {self.starts_on:%d/%m/%Y}"
+        return f"{self.offer_id} {date_format(self.starts_on, 'SHORT_DATE_FORMAT')}"

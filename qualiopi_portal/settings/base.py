@@ -227,6 +227,9 @@ INVITATION_VALIDITY_DAYS = env.int("INVITATION_VALIDITY_DAYS", default=7)
 # --- Internationalisation: French first, English available
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
+# Dates and times always go through the active language's formats (templates use
+# SHORT_DATE_FORMAT, DATE_FORMAT, TIME_FORMAT…); French times are written 09h30.
+FORMAT_MODULE_PATH = ["qualiopi_portal.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
@@ -274,7 +275,7 @@ def invitation_check_usable(invitation: Invitation) -> None:
                 "Cette invitation a expiré le %(date)s. Demandez à votre organisation de vous "
                 "en envoyer une nouvelle."
             )
-            % {"date": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y")}
+            % {"date": date_format(timezone.localtime(invitation.expires_at), "SHORT_DATE_FORMAT")}
         )
 
 

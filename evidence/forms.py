@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm
+from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm, PortalModelForm
 from qualiopi_portal.tenancy.models import Membership, Organisation, Role
 
 from .models import ChecklistEntry, EvidenceItem, Kind, Responsibility
@@ -81,7 +81,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.email
 
 
-class EvidenceForm(forms.ModelForm):
+class EvidenceForm(PortalModelForm):
     """Create or edit an item. Contributors do not choose whom it concerns: it is theirs."""
 
     title = forms.CharField(
@@ -151,7 +151,6 @@ class EvidenceForm(forms.ModelForm):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.label_suffix = ""
         self.fields["indicator_numbers"].choices = indicator_choices
         self.fields["kind"].choices = Kind.choices
         entries = ChecklistEntry.objects.filter(is_active=True)
@@ -223,7 +222,7 @@ class CommentForm(PortalForm):
     )
 
 
-class EvidenceFilterForm(forms.Form):
+class EvidenceFilterForm(PortalForm):
     """The list's filters (GET). Invalid values are ignored rather than answered with an error."""
 
     q = forms.CharField(label=_("Rechercher"), required=False, max_length=200)
@@ -251,7 +250,6 @@ class EvidenceFilterForm(forms.Form):
 
     def __init__(self, *args, indicator_numbers: list[int], owners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.label_suffix = ""
         self.fields["indicateur"].choices = [("", _("Tous"))] + [
             (n, str(n)) for n in indicator_numbers
         ]
@@ -262,7 +260,7 @@ class EvidenceFilterForm(forms.Form):
         ]
 
 
-class ChecklistEntryForm(forms.ModelForm):
+class ChecklistEntryForm(PortalModelForm):
     indicator_numbers = forms.TypedMultipleChoiceField(
         label=_("Indicateurs"),
         coerce=int,
@@ -289,7 +287,6 @@ class ChecklistEntryForm(forms.ModelForm):
 
     def __init__(self, *args, indicator_choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.label_suffix = ""
         self.fields["indicator_numbers"].choices = indicator_choices
         self.fields["due_day"].widget.attrs.update(min=1, max=31)
         self.fields["due_month"].widget.attrs.update(min=1, max=12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -113,6 +114,38 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def evidence_problems(
+    *,
+    data: dict[str, Any],
+    uploads=(),
+    refused: Collection[str] = (),
+    files_dropped: bool = False,
+) -> dict[str, list[ValidationError]]:
+    """Every problem of a new item at once: its files, its dates, a missing file or address.
+
+    Also called when the form itself is invalid, so that a person fixes everything in one go
+    rather than discovering a refused file only after correcting the other fields; the fields
+    the form already `refused` are left to the form's own error, and files the upload handler
+    `files_dropped` for their size have their own error.
+    """
+    problems: dict[str, list[ValidationError]] = {}
+    try:
+        checked = uploads_check(list(uploads))
+    except ValidationError as error:
+        problems.update(error.error_dict)
+        checked = None
+    if checked == [] and not files_dropped and "url" not in refused and not data.get("url"):
+        problems["files"] = [
+            ValidationError(_("Ajoutez au moins un fichier, ou indiquez une adresse web."))
+        ]
+    valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+    if valid_from and valid_until and valid_until < valid_from:
+        problems["valid_until"] = [
+            ValidationError(_("La fin de validité doit suivre le début de validité."))
+        ]
+    return {field: errors for field, errors in problems.items() if field not in refused}
+
+
 def _clean_item(item: EvidenceItem) -> None:
     errors: dict[str, list[str]] = {}
     if item.valid_from and item.valid_until and item.valid_until < item.valid_from:
@@ -170,11 +203,10 @@ def evidence_create(
     """Create one item, or one per file when several files are dropped at once."""
     if not access.has(Permission.EVIDENCE_ADD):
         raise PermissionError("evidence.add")
+    problems = evidence_problems(data=data, uploads=uploads)
+    if problems:
+        raise ValidationError(problems)
     checked = uploads_check(list(uploads))
-    if not checked and not data.get("url"):
-        raise ValidationError(
-            {"files": [_("Ajoutez au moins un fichier, ou indiquez une adresse web.")]}
-        )
     values = {field: data[field] for field in EDITABLE_FIELDS if field in data}
     if access.role == Role.CONTRIBUTOR:
         # A trainer's or subcontractor's pieces are theirs, whatever the form said.

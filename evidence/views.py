@@ -293,9 +293,30 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
                 if len(items) == 1:
                     return redirect(org_reverse(request, "org:evidence_detail", pk=items[0].pk))
                 return redirect(org_reverse(request, "org:evidence_list"))
+        else:
+            # The form refused something: judge the files and dates too, all in one answer.
+            problems = services.evidence_problems(
+                data=form.cleaned_data,
+                uploads=form.cleaned_data.get("files") or [],
+                refused=set(form.errors),
+                files_dropped=bool(oversize),
+            )
+            for field, errors in problems.items():
+                form.add_error(field if field in form.fields else None, errors)
         if oversize:
             apply_errors(form, services.oversize_errors(oversize))
-    return render(request, "evidence/form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "evidence/form.html",
+        {
+            "form": form,
+            "creating": True,
+            # Browsers never keep a chosen file when a page comes back: say so plainly.
+            "files_to_choose_again": request.method == "POST"
+            and bool(request.FILES or getattr(request, "oversize_uploads", []))
+            and bool(form.errors),
+        },
+    )
 
 
 def _detail_context(request: HttpRequest, item: EvidenceItem, **forms) -> dict:

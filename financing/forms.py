@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.forms import PortalForm
+from qualiopi_portal.tenancy.forms import PortalForm, PortalModelForm
 
 from .catalogue import catalogue
 from .models import CertificationBudget, FundingLine
@@ -25,9 +25,8 @@ def route_choices() -> list:
     ]
 
 
-class _Form(forms.ModelForm):
+class _Form(PortalModelForm):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field, forms.DecimalField):

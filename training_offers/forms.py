@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm
+from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm, PortalModelForm
 
 from .models import Offer, Session
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(PortalModelForm):
     class Meta:
         model = Offer
         fields = [
@@ -55,10 +55,6 @@ class OfferForm(forms.ModelForm):
             "price": {"invalid": _("Indiquez un tarif en euros (un nombre).")},
         }
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
 
 COUNT_FIELDS = (
     "enrolled",
@@ -73,7 +69,7 @@ COUNT_FIELDS = (
 )
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(PortalModelForm):
     class Meta:
         model = Session
         fields = [
@@ -102,7 +98,6 @@ class SessionForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for name in COUNT_FIELDS:
             self.fields[name].required = False  # left empty: none

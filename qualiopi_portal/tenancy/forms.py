@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionCategory, ConsultancyFirm, Organisation, Role
 from .services import PROFILE_FIELDS, SCOPE_FIELDS
 from .validators import validate_nda, validate_organisation_slug, validate_siret
+
+# Longest text a free-text field takes when its model sets no limit: several pages of prose,
+# far beyond any note a quality file holds, and small enough that a page stays readable.
+TEXT_MAX_LENGTH = 5000
+
+
+class PortalFormMixin:
+    """What every form of the portal shares: labels without Django's " :" suffix, and no
+    text field without a maximum length (Django's French error, and the browser's maxlength)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+                field.widget.attrs.setdefault("maxlength", str(TEXT_MAX_LENGTH))
+
+
+class PortalForm(PortalFormMixin, forms.Form):
+    pass
+
+
+class PortalModelForm(PortalFormMixin, forms.ModelForm):
+    pass
 
 
 class NativeDateInput(forms.DateInput):
@@ -19,12 +46,8 @@ class NativeDateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=format)
 
 
-class _OrganisationForm(forms.ModelForm):
-    """Labels without " :"; model validation runs once, in the service (organisation_validate)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+class _OrganisationForm(PortalModelForm):
+    """Model validation runs once, in the service (organisation_validate)."""
 
     def _post_clean(self) -> None:
         pass
@@ -121,14 +144,6 @@ class OrganisationCreateForm(OrganisationProfileForm, OrganisationScopeForm):
         slug = self.cleaned_data["slug"].strip().lower()
         validate_organisation_slug(slug)
         return slug
-
-
-class PortalForm(forms.Form):
-    """Labels without Django's " :" suffix, like the model forms above."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class TwoFactorPolicyForm(PortalForm):

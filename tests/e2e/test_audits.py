@@ -68,9 +68,13 @@ def test_referent_follows_a_major_from_the_mock_audit_to_lifted(page, login, por
     page.get_by_label("Constat", exact=True).select_option(label="NC majeure")
     page.get_by_label("Description").fill("Plan de développement des compétences absent.")
     page.get_by_role("button", name="Ajouter le constat").click()
-    expect(page.get_by_text("Délivrance après levée des non-conformités")).to_be_visible()
+    # A mock audit decides nothing and sets no certifier deadline: it says what one would do.
+    expect(
+        page.get_by_text("Certifiable après levée des non-conformités (simulation)")
+    ).to_be_visible()
     findings = page.get_by_role("table", name="Constats de l’audit")
-    expect(findings).to_contain_text("21/02/2027")  # report + 3 months
+    expect(findings).to_contain_text("Plan de développement des compétences absent.")
+    expect(findings).not_to_contain_text("2027")
 
     # The worker recomputes: the fundamental indicator 22 (weight 2) drops to "missing".
     lowered = _wait_for_percent(page, lambda value: value < before, "dropped")
@@ -90,8 +94,14 @@ def test_referent_follows_a_major_from_the_mock_audit_to_lifted(page, login, por
     expect(page.get_by_text("Actions planifiées", exact=True)).to_be_visible()
     page.get_by_label("CV à jour").check()
     page.get_by_role("button", name="Passer à « preuve transmise »").click()
+    page.get_by_label("Date de la levée").fill("2026-11-30")
     page.get_by_role("button", name="Marquer comme levée").click()
     expect(page.locator("strong", has_text="Levée")).to_be_visible()
+    expect(page.get_by_text("Levée le 30/11/2026.")).to_be_visible()
+    # Its corrective action is still to do: the page says so.
+    expect(
+        page.get_by_text("La levée est enregistrée alors qu'une action corrective n'est pas")
+    ).to_be_visible()
 
     restored = _wait_for_percent(page, lambda value: value > lowered, "restored")
     assert restored == before

@@ -448,3 +448,51 @@ def test_the_trainers_follow_up_costs_the_same_queries_for_any_number_of_trainer
     follow_up = page.split("Suivi par intervenant")[1]
     assert follow_up.count('<tr><th scope="row">') == 5
     assert five == two
+
+
+def test_the_evidence_form_says_every_problem_at_once_and_to_choose_the_file_again(
+    client, world, media
+):
+    client.force_login(world.referent_a)
+    response = client.post(
+        "/o/alpha/preuves/nouvelle/",
+        {
+            "title": "Programme",
+            "kind": "procedure",
+            # No indicator, dates the wrong way round, and a file that is not what it says.
+            "valid_from": "2026-12-01",
+            "valid_until": "2026-01-01",
+            "files": [SimpleUploadedFile("programme.pdf", b"<html><script>x</script></html>")],
+        },
+    )
+    assert response.status_code == 200  # the form again, as every evidence page does
+    text = response.content.decode()
+    assert "Reliez la preuve à au moins un indicateur." in text
+    assert "La fin de validité doit suivre le début de validité." in text
+    assert "programme.pdf" in text  # the refused file is named in its own error
+    assert "Les fichiers choisis n’ont pas été conservés : choisissez-les à nouveau" in text
+    with schema_context("org_alpha"):
+        assert not EvidenceItem.objects.exists()
+
+
+def test_free_text_has_a_maximum_length(client, world, media):
+    client.force_login(world.referent_a)
+    response = client.post(
+        "/o/alpha/preuves/nouvelle/",
+        {
+            "title": "Programme",
+            "kind": "procedure",
+            "indicator_numbers": ["4"],
+            "url": "https://exemple.fr/programme",
+            "description": "x" * 640_000,
+        },
+    )
+    assert response.status_code == 200  # the form again, as every evidence page does
+    text = response.content.decode()
+    assert (
+        "Assurez-vous que cette valeur comporte au plus 5000 caractères (actuellement 640000)."
+        in (text.replace("\u202f", " ").replace("\xa0", " "))
+    )
+    assert 'maxlength="5000"' in text
+    with schema_context("org_alpha"):
+        assert not EvidenceItem.objects.exists()

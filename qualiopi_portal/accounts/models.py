@@ -68,3 +68,8 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+def user_display(user) -> str:
+    """How allauth's pages name a person: their name, or their address until they give one."""
+    return user.display_name

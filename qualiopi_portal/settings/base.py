@@ -202,6 +202,9 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# First and last name too: a person appears by name in the team, the journal and the reviews.
+ACCOUNT_SIGNUP_FORM_CLASS = "qualiopi_portal.accounts.forms.SignupForm"
+ACCOUNT_USER_DISPLAY = "qualiopi_portal.accounts.models.user_display"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -253,13 +253,31 @@ def invitation_create(
     return invitation
 
 
+def invitation_proves_address(*, invitation: Invitation) -> None:
+    """Opening the link sent to an address proves that address, as allauth's own confirmation
+    link would: an account already created there, still unconfirmed, is confirmed."""
+    from allauth.account.models import EmailAddress
+
+    confirmed = EmailAddress.objects.filter(email__iexact=invitation.email, verified=False).update(
+        verified=True
+    )
+    if confirmed:
+        audit_event_record(
+            action="invitation.address_confirmed",
+            organisation=invitation.organisation,
+            email=invitation.email,
+        )
+
+
 class InvitationError(Exception):
     """Why an invitation cannot be accepted, as a French sentence for the page."""
 
 
 def invitation_get_by_token(*, token: str) -> Invitation:
     try:
-        return Invitation.objects.select_related("organisation").get(token_hash=token_hash(token))
+        return Invitation.objects.select_related("organisation", "invited_by").get(
+            token_hash=token_hash(token)
+        )
     except Invitation.DoesNotExist as exc:
         raise InvitationError(_("Ce lien d'invitation n'est pas valide.")) from exc
 

@@ -450,8 +450,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except services.InvitationError as error:
         return render(request, "tenancy/invitation_error.html", {"error": error}, status=404)
     if not request.user.is_authenticated:
-        # The link proves the address: allauth will not ask to verify it again at sign-up.
+        # The link proves the address: allauth will not ask to verify it again at sign-up,
+        # nor at login for an account created there before the invitation.
         get_adapter(request).stash_verified_email(request, invitation.email)
+        services.invitation_proves_address(invitation=invitation)
         return render(
             request,
             "tenancy/invitation_accept.html",

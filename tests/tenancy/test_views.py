@@ -1,5 +1,9 @@
+import re
+
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 from django_tenants.utils import schema_exists
@@ -8,6 +12,8 @@ from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy.models import Invitation, Membership, Organisation, Role
 
 from ..factories import UserFactory
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
@@ -327,6 +333,12 @@ def test_referent_invites_and_the_invitee_signs_up_and_joins(
         )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
+    # The e-mail says who invites, to which organisation, with which role.
+    inviter = world.referent_a
+    assert (
+        f"{inviter.display_name} ({inviter.email}) vous invite à rejoindre Alpha Formation sur "
+        "le portail Qualiopi, avec le rôle « Direction »." in mail.outbox[0].body
+    )
     link = next(line for line in mail.outbox[0].body.splitlines() if "/invitations/" in line)
     path = link.replace("http://testserver", "")
     client.logout()
@@ -334,8 +346,9 @@ def test_referent_invites_and_the_invitee_signs_up_and_joins(
     page = client.get(path)
     assert page.status_code == 200
     assert "Rejoindre Alpha Formation" in page.text
-    # The invitation proves the address: signing up needs no separate verification.
-    response = client.post(
+    assert f"{inviter.display_name} vous invite avec le rôle « Direction »" in page.text
+    # A name is required at sign-up.
+    nameless = client.post(
         reverse("account_signup") + f"?next={path}",
         {
             "email": "recrue@exemple.test",
@@ -343,13 +356,67 @@ def test_referent_invites_and_the_invitee_signs_up_and_joins(
             "password2": "Un-mot-de-passe-solide-2026",
         },
     )
+    assert nameless.status_code == 200
+    assert "Indiquez votre prénom." in nameless.text
+    assert "Indiquez votre nom." in nameless.text
+    # The invitation proves the address: signing up needs no separate verification.
+    response = client.post(
+        reverse("account_signup") + f"?next={path}",
+        {
+            "first_name": "Inès",
+            "last_name": "Recrue",
+            "email": "recrue@exemple.test",
+            "password1": "Un-mot-de-passe-solide-2026",
+            "password2": "Un-mot-de-passe-solide-2026",
+        },
+    )
     assert response.status_code == 302
     assert response.url == path
+    assert len(mail.outbox) == 1  # no confirmation e-mail
     response = client.post(path)
     assert response.status_code == 302
     assert response.url == "/o/alpha/"
     membership = Membership.objects.get(user__email="recrue@exemple.test")
     assert (membership.organisation.slug, membership.role) == ("alpha", Role.DIRECTOR)
+    assert membership.user.display_name == "Inès Recrue"
+
+
+def test_an_account_made_before_the_invitation_is_confirmed_by_its_link(
+    client, world, django_capture_on_commit_callbacks
+):
+    # Given someone who signed up on her own and never confirmed her address.
+    client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "Inès",
+            "last_name": "Avance",
+            "email": "avance@exemple.test",
+            "password1": "Un-mot-de-passe-solide-2026",
+            "password2": "Un-mot-de-passe-solide-2026",
+        },
+    )
+    assert not EmailAddress.objects.get(email="avance@exemple.test").verified
+    client.logout()
+    client.force_login(world.referent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/o/alpha/membres/", {"email": "avance@exemple.test", "role": Role.DIRECTOR})
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
+    path = link.replace("http://testserver", "")
+    client.logout()
+
+    # When she opens the invitation, then logs in.
+    client.get(path)
+    sent = len(mail.outbox)
+    response = client.post(
+        reverse("account_login") + f"?next={path}",
+        {"login": "avance@exemple.test", "password": "Un-mot-de-passe-solide-2026"},
+    )
+
+    # Then she is in, with no confirmation asked again.
+    assert response.status_code == 302
+    assert response.url == path
+    assert len(mail.outbox) == sent
+    assert EmailAddress.objects.get(email="avance@exemple.test").verified
 
 
 def test_inviting_a_member_shows_the_error_on_the_field(client, world):
@@ -419,6 +486,8 @@ def test_new_user_gets_verification_mail(client, db):
     response = client.post(
         reverse("account_signup"),
         {
+            "first_name": "Camille",
+            "last_name": "Inconnue",
             "email": "inconnu@exemple.test",
             "password1": "Un-mot-de-passe-solide-2026",
             "password2": "Un-mot-de-passe-solide-2026",
@@ -428,6 +497,17 @@ def test_new_user_gets_verification_mail(client, db):
     assert response.url == reverse("account_email_verification_sent")
     assert mail.outbox[0].to == ["inconnu@exemple.test"]
     assert mail.outbox[0].subject.startswith("[Portail Qualiopi] ")
+    body = mail.outbox[0].body
+    assert body.startswith("Bonjour,\n")
+    assert "L’équipe du Portail Qualiopi\n127.0.0.1:8000" in body
+    assert "testserver !" not in body and "c'est" not in body
+    user = User.objects.get(email="inconnu@exemple.test")
+    assert (user.first_name, user.last_name) == ("Camille", "Inconnue")
+    # The confirmation page names the person once, and the address once.
+    key_path = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", body).group(1)
+    page = client.get(key_path).content.decode()
+    assert page.count("inconnu@exemple.test</a>") == 1
+    assert "est bien l’adresse e-mail de Camille Inconnue." in page
 
 
 def test_password_reset_sends_a_mail(client, world):

@@ -133,13 +133,17 @@ def coverage_counts(*, today: date | None = None) -> dict[int, CoverageCounts]:
     return counts
 
 
-def evidence_predating(*, numbers: set[int], before: date) -> dict[int, list[EvidenceItem]]:
-    """Items linked to these indicators whose latest file (or creation) predates `before`.
+def evidence_predating(
+    *, numbers: set[int], before: date, access: OrganisationAccess, user: Any
+) -> dict[int, list[EvidenceItem]]:
+    """Items linked to these indicators whose latest file (or creation) predates `before`,
+    among those the viewer may open (a contributor sees only their own).
 
     Used by the V9 ↔ V10 page: proofs prepared under V9 for a reworded indicator are to review.
     """
     items = (
-        EvidenceItem.objects.filter(is_archived=False, indicator_numbers__overlap=sorted(numbers))
+        evidence_visible_to(access=access, user=user)
+        .filter(is_archived=False, indicator_numbers__overlap=sorted(numbers))
         .filter(
             Q(last_uploaded_at__date__lt=before)
             | Q(last_uploaded_at__isnull=True, created_at__date__lt=before)
@@ -174,6 +178,16 @@ class ChecklistLine:
     items: list[EvidenceItem] = field(default_factory=list)
     state: str = ChecklistState.MISSING
     due_date: date | None = None
+
+    @property
+    def is_owed(self) -> bool:
+        """A required piece still to provide: missing, refused, expired or overdue."""
+        return self.entry.is_required and self.state in (
+            ChecklistState.MISSING,
+            ChecklistState.REJECTED,
+            ChecklistState.EXPIRED,
+            ChecklistState.OVERDUE,
+        )
 
 
 def _next_due_date(entry: ChecklistEntry, today: date) -> date | None:

@@ -22,6 +22,7 @@ from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 
+from . import notifications
 from .models import (
     ChecklistEntry,
     EvidenceComment,
@@ -401,6 +402,8 @@ def evidence_transition(
         ],
         **details,
     )
+    if transition == "reject":
+        notifications.rejection_notify(item=item, organisation=access.organisation, actor=actor)
     readiness_changed(f"evidence {transition}")
     return item
 

@@ -18,7 +18,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,7 +32,7 @@ from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 
-from . import selectors, services
+from . import notifications, selectors, services
 from .forms import (
     ChecklistEntryForm,
     CommentForm,
@@ -544,7 +544,8 @@ def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
 def my_space(request: HttpRequest) -> HttpResponse:
-    """A trainer's or subcontractor's page: what is expected of them and where each piece is."""
+    """A trainer's or subcontractor's page (and their landing): what they still owe, what was
+    refused and why, with the dates."""
     lines = selectors.checklist_for_user(user=request.user)
     own = EvidenceItem.objects.filter(is_archived=False).filter(
         Q(concerns=request.user) | Q(created_by=request.user)
@@ -554,6 +555,12 @@ def my_space(request: HttpRequest) -> HttpResponse:
         "evidence/my_space.html",
         {
             "lines": lines,
+            "owed": [line for line in lines if line.is_owed],
+            "refused": list(
+                own.filter(status=EvidenceItem.Status.REJECTED)
+                .select_related("reviewed_by")
+                .order_by("-reviewed_at")
+            ),
             "items": own.select_related("checklist_entry").order_by("-updated_at")[:50],
             "actions": list(actions_owned_by(user=request.user)),
             "today": timezone.localdate(),
@@ -563,11 +570,21 @@ def my_space(request: HttpRequest) -> HttpResponse:
 
 @organisation_permission_required(Permission.EVIDENCE_VIEW_ALL)
 def checklist(request: HttpRequest) -> HttpResponse:
-    """The expected pieces and, for each trainer, where they stand."""
+    """The expected pieces and, for each trainer, where they stand and when they were
+    last reminded."""
     entries = list(ChecklistEntry.objects.all())
     contributors = list(member_queryset(request.organisation, {Role.CONTRIBUTOR}))
     lines = selectors.checklist_for_users(users=contributors)
-    follow_up = [{"person": person, "lines": lines[person.pk]} for person in contributors]
+    reminded = notifications.last_reminders(organisation=request.organisation)
+    follow_up = [
+        {
+            "person": person,
+            "lines": lines[person.pk],
+            "owed": sum(1 for line in lines[person.pk] if line.is_owed),
+            "last_reminder": reminded.get(person.pk),
+        }
+        for person in contributors
+    ]
     return render(
         request,
         "evidence/checklist.html",
@@ -578,6 +595,35 @@ def checklist(request: HttpRequest) -> HttpResponse:
             "can_manage": request.organisation_access.has(Permission.CHECKLIST_MANAGE),
         },
     )
+
+
+@organisation_permission_required(Permission.CHECKLIST_MANAGE)
+@require_POST
+def checklist_remind(request: HttpRequest, user_pk: int) -> HttpResponse:
+    """ "Relancer": one e-mail to a trainer listing what they still owe (once a day at most)."""
+    person = get_object_or_404(
+        member_queryset(request.organisation, {Role.CONTRIBUTOR}), pk=user_pk
+    )
+    try:
+        titles = notifications.checklist_reminder_send(
+            organisation=request.organisation,
+            person=person,
+            lines=selectors.checklist_for_user(user=person),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(person)s a été relancé·e pour %(count)s pièce.",
+                "%(person)s a été relancé·e pour %(count)s pièces.",
+                len(titles),
+            )
+            % {"person": person.display_name, "count": len(titles)},
+        )
+    return redirect(org_reverse(request, "org:checklist"))
 
 
 @organisation_permission_required(Permission.CHECKLIST_MANAGE)

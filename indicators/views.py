@@ -86,7 +86,10 @@ def referential_compare(request: HttpRequest) -> HttpResponse:
     ]
     # Proofs filed before V10 came into force for an indicator whose requirement changed.
     stale = evidence_selectors.evidence_predating(
-        numbers={item["new"].number for item in to_review}, before=v10.in_force_from
+        numbers={item["new"].number for item in to_review},
+        before=v10.in_force_from,
+        access=request.organisation_access,
+        user=request.user,
     )
     for item in to_review:
         item["stale_evidence"] = stale.get(item["new"].number, [])

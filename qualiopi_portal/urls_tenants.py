@@ -50,6 +50,11 @@ urlpatterns = [
     path("mon-espace/", evidence_views.my_space, name="my_space"),
     path("pieces-attendues/", evidence_views.checklist, name="checklist"),
     path(
+        "pieces-attendues/relancer/<int:user_pk>/",
+        evidence_views.checklist_remind,
+        name="checklist_remind",
+    ),
+    path(
         "pieces-attendues/nouvelle/",
         evidence_views.checklist_entry_edit,
         name="checklist_entry_create",

@@ -48,6 +48,7 @@ from training_offers import services as offer_services
 from training_offers.models import Offer, Session
 
 from .conftest import B_MARKER
+from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:evidence_restore": lambda b: {"pk": b["evidence"].pk},
     "org:my_space": lambda b: {},
     "org:checklist": lambda b: {},
+    "org:checklist_remind": lambda b: {"user_pk": b["trainer"].pk},
     "org:checklist_entry_create": lambda b: {},
     "org:checklist_entry_edit": lambda b: {"pk": b["checklist_entry"].pk},
     "org:campaign_list": lambda b: {},
@@ -170,6 +172,8 @@ POST_ONLY = {
     "org:catalogue_as_evidence": ({}, 302),
     # No proof chosen: a message, back to the session's documents.
     "org:funding_document_link": ({"key": "invoice"}, 302),
+    # B's trainer owes the required pieces: one reminder e-mail, back to the checklist.
+    "org:checklist_remind": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -185,6 +189,7 @@ WITHOUT_NAME = {
     "org:offer_status",
     "org:catalogue_as_evidence",
     "org:funding_document_link",
+    "org:checklist_remind",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
@@ -233,6 +238,8 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             base_url="http://testserver/",
         )
     membership = Membership.objects.get(organisation=world.org_b, user=world.referent_b)
+    trainer = UserFactory(email=f"formateur.{B_MARKER.lower()}@exemple.test")
+    services.membership_add(organisation=world.org_b, user=trainer, role=Role.CONTRIBUTOR)
     with schema_context(world.org_b.schema_name):
         access = OrganisationAccess(world.org_b, Role.REFERENT)
         (evidence,) = evidence_services.evidence_create(
@@ -343,6 +350,7 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
         "invitation": invitation,
         "evidence": evidence,
         "checklist_entry": checklist_entry,
+        "trainer": trainer,
     }
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audits.reminders import reminders_for
+from evidence import views as evidence_views
 from financing import selectors as funding_selectors
 from indicators import cockpit
 from indicators import selectors as indicator_selectors
@@ -241,6 +242,9 @@ def platform_organisation(request: HttpRequest, slug: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
     access = request.organisation_access
+    if access.role == Role.CONTRIBUTOR:
+        # A trainer's landing is what is expected of them, not the organisation's figures.
+        return evidence_views.my_space(request)
     today = timezone.localdate()
     memberships = list(selectors.memberships_for_organisation(organisation=organisation))
     next_steps = []

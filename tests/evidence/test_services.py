@@ -363,8 +363,23 @@ def test_evidence_predating_v10_for_reworded_indicators(alpha):
     EvidenceItem.objects.filter(pk=old.pk).update(
         last_uploaded_at=timezone.make_aware(timezone.datetime(2026, 10, 2, 10, 0))
     )
-    found = selectors.evidence_predating(numbers={1, 2}, before=date(2026, 11, 1))
+    found = selectors.evidence_predating(
+        numbers={1, 2},
+        before=date(2026, 11, 1),
+        access=access_for(alpha, "referent"),
+        user=alpha.referent_a,
+    )
     assert {n: [i.title for i in items] for n, items in found.items()} == {1: ["Old catalogue"]}
+    # A contributor is shown only what is theirs: neither proof is.
+    assert (
+        selectors.evidence_predating(
+            numbers={1, 2},
+            before=date(2026, 11, 1),
+            access=access_for(alpha, "contributor"),
+            user=alpha.contributor_a,
+        )
+        == {}
+    )
 
 
 def test_checklist_states_for_a_trainer(alpha):

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 
 from evidence import samples, services
 from evidence.models import ChecklistEntry, EvidenceComment, EvidenceItem, EvidenceVersion, Kind
+from qualiopi_portal.core.models import AuditEvent
 
 from .conftest import access_for, pdf_upload, stored_files
 
@@ -496,3 +498,90 @@ def test_free_text_has_a_maximum_length(client, world, media):
     assert 'maxlength="5000"' in text
     with schema_context("org_alpha"):
         assert not EvidenceItem.objects.exists()
+
+
+def test_a_trainer_lands_on_what_is_expected_and_hears_of_a_refusal(
+    client, world, media, django_capture_on_commit_callbacks
+):
+    # Given a trainer's CV, submitted.
+    client.force_login(world.contributor_a)
+    with schema_context("org_alpha"):
+        entry = ChecklistEntry.objects.get(title="CV à jour")
+    client.post(
+        f"{BASE}nouvelle/",
+        {**FORM, "title": "CV 2026", "checklist_entry": str(entry.pk), "files": [pdf_upload()]},
+    )
+    with schema_context("org_alpha"):
+        item = EvidenceItem.objects.get(title="CV 2026")
+    client.post(f"{BASE}{item.pk}/revue/", {"transition": "submit"})
+
+    # When the referent refuses it with a reason.
+    client.force_login(world.referent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"{BASE}{item.pk}/revue/", {"transition": "reject", "reason": "CV de 2019, à dater"}
+        )
+
+    # Then the trainer is told by e-mail, with the reason and the link.
+    (sent,) = mail.outbox
+    assert sent.to == [world.contributor_a.email]
+    assert sent.subject == "[Alpha Formation] Pièce refusée : CV 2026"
+    assert "CV de 2019, à dater" in sent.body
+    assert f"http://127.0.0.1:8000/o/alpha/preuves/{item.pk}/" in sent.body
+    # And their landing lists what they owe and the refusal with its reason.
+    client.force_login(world.contributor_a)
+    landing = client.get("/o/alpha/").content.decode()
+    assert "Mon espace" in landing
+    assert "6 pièces obligatoires attendent encore de vous :" not in landing
+    assert "7 pièces obligatoires attendent encore de vous :" in landing
+    assert "CV à jour</strong> — refusée : déposez une version corrigée" in landing
+    assert "Pièces refusées" in landing
+    assert "Motif : CV de 2019, à dater" in landing
+
+
+def test_the_referent_reminds_a_trainer_once_a_day(client, world, media):
+    client.force_login(world.referent_a)
+    url = f"/o/alpha/pieces-attendues/relancer/{world.contributor_a.pk}/"
+    page = client.get("/o/alpha/pieces-attendues/").content.decode()
+    assert f'action="{url}"' in page
+
+    first = client.post(url, follow=True)
+    text = first.content.decode()
+    assert f"{world.contributor_a.display_name} a été relancé·e pour 7 pièces." in text
+    (sent,) = mail.outbox
+    assert sent.to == [world.contributor_a.email]
+    assert sent.subject == "[Alpha Formation] Pièces attendues de vous"
+    assert "- CV à jour\n" in sent.body
+    assert "http://127.0.0.1:8000/o/alpha/mon-espace/" in sent.body
+    event = AuditEvent.objects.get(action="checklist.reminder_sent")
+    assert event.actor == world.referent_a
+    assert event.details["person_id"] == world.contributor_a.pk
+    assert len(event.details["pieces"]) == 7
+    assert "relancé·e le" in text
+
+    again = client.post(url, follow=True).content.decode()
+    assert "a déjà été relancé·e le" in again
+    assert len(mail.outbox) == 1
+    assert AuditEvent.objects.filter(action="checklist.reminder_sent").count() == 1
+
+    # Directors read the follow-up but do not send reminders; nobody reminds a non-trainer.
+    client.force_login(world.director_a)
+    assert client.post(url).status_code == 404
+    client.force_login(world.referent_a)
+    assert (
+        client.post(f"/o/alpha/pieces-attendues/relancer/{world.director_a.pk}/").status_code == 404
+    )
+
+
+def test_the_v9_v10_page_lists_only_a_contributors_own_proofs(client, world, media):
+    old = _item(world, title="Catalogue 2025 de la référente", indicator_numbers=[1])
+    with schema_context("org_alpha"):
+        EvidenceItem.objects.filter(pk=old.pk).update(
+            last_uploaded_at=timezone.make_aware(timezone.datetime(2026, 10, 2, 10, 0))
+        )
+    client.force_login(world.referent_a)
+    assert "Catalogue 2025 de la référente" in client.get("/o/alpha/referentiel/v9-v10/").text
+    client.force_login(world.contributor_a)
+    page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
+    assert "Catalogue 2025 de la référente" not in page
+    assert f"/o/alpha/preuves/{old.pk}/" not in page

@@ -97,10 +97,15 @@ def test_wrong_password_gets_a_french_error(client, world):
 
 
 def test_dashboard_shows_the_organisation(client, world):
+    client.force_login(world.referent_a)
+    assert "<h1>Alpha Formation</h1>" in client.get("/o/alpha/").text
+    # A contributor lands on what is expected of them, in the organisation's frame.
     client.force_login(world.contributor_a)
     response = client.get("/o/alpha/")
     assert response.status_code == 200
-    assert "<h1>Alpha Formation</h1>" in response.text
+    assert "<h1>Mon espace</h1>" in response.text
+    assert "Pièces attendues de vous" in response.text
+    assert "Alpha Formation" in response.text
     assert response.context["current_access"].role == Role.CONTRIBUTOR
     # A contributor's navigation offers neither the team nor the profile.
     assert "/o/alpha/membres/" not in response.text

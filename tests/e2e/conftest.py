@@ -191,12 +191,36 @@ def page(browser, portal, request):
             refused.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
+    # And of accessibility: every page the journey loaded is checked with axe afterwards
+    # (WCAG 2.1 A/AA, what RGAA 4.1 follows), in the state the journey left.
+    loaded: list[str] = []
+    page.on("load", lambda loaded_page: loaded.append(loaded_page.url))
     yield page
-    if getattr(request.node, "journey_failed", False):
+    failed = getattr(request.node, "journey_failed", False)
+    if failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    violations = [] if failed else _axe_every_page(page, loaded)
     context.close()
     assert refused == [], refused
+    assert violations == [], "\n".join(violations)
+
+
+def _axe_every_page(page, urls: list[str]) -> list[str]:
+    from .a11y import axe_violations
+
+    violations: list[str] = []
+    seen: set[str] = set()
+    for url in urls:
+        path = urlsplit(url)
+        key = path.path
+        if key in seen or path.path.endswith(("/deconnexion/", "/logout/")):
+            continue
+        seen.add(key)
+        response = page.goto(url)
+        if response is not None and "text/html" in response.headers.get("content-type", ""):
+            violations += axe_violations(page)
+    return violations
 
 
 @pytest.fixture

@@ -31,8 +31,14 @@ def test_referent_files_documents_and_director_reads_budget_and_risk(page, login
     page.get_by_label("Voie de financement").select_option("region")
     page.get_by_label("Montant accordé (€ HT)").fill("100")
     page.get_by_role("button", name="Enregistrer").click()
+    # Said in the error summary, which takes the focus, and beside the field.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(
+        "Le total financé (7\xa0940,00 €) dépasserait le prix de la session (7\xa0840,00 €)."
+    )
     expect(
-        page.get_by_text(
+        page.locator(".errorlist").get_by_text(
             "Le total financé (7\xa0940,00 €) dépasserait le prix de la session (7\xa0840,00 €)."
         )
     ).to_be_visible()
@@ -65,7 +71,7 @@ def test_referent_files_documents_and_director_reads_budget_and_risk(page, login
     )
     page.get_by_label("Jours de mise en conformité (année 1)").fill("-2")
     page.get_by_role("button", name="Enregistrer les hypothèses").click()
-    expect(page.get_by_text("Indiquez un nombre positif.")).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text("Indiquez un nombre positif.")).to_be_visible()
     page.get_by_label("Jours de mise en conformité (année 1)").fill("20")
     page.get_by_role("button", name="Enregistrer les hypothèses").click()
     expect(page.get_by_text("Les hypothèses du budget ont été enregistrées.")).to_be_visible()

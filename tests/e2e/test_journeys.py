@@ -4,17 +4,26 @@ import re
 
 import pytest
 
+# Trainers land on what is expected of them ("Mon espace"), the others on their organisation.
 DEMO_LANDINGS = [
     ("consultant@demo.test", "/portefeuille/", "Portefeuille de clients"),
     ("referent.solstice@demo.test", "/o/cooperative-solstice/", "Coopérative Solstice"),
     ("direction.solstice@demo.test", "/o/cooperative-solstice/", "Coopérative Solstice"),
-    ("formateur.solstice@demo.test", "/o/cooperative-solstice/", "Coopérative Solstice"),
+    (
+        "formateur.solstice@demo.test",
+        "/o/cooperative-solstice/",
+        "Mon espace",
+    ),  # what is expected of them
     ("referent.cfa@demo.test", "/o/cfa-metiers-occitanie/", "CFA des Métiers d'Occitanie"),
     ("direction.cfa@demo.test", "/o/cfa-metiers-occitanie/", "CFA des Métiers d'Occitanie"),
-    ("formateur.cfa@demo.test", "/o/cfa-metiers-occitanie/", "CFA des Métiers d'Occitanie"),
+    (
+        "formateur.cfa@demo.test",
+        "/o/cfa-metiers-occitanie/",
+        "Mon espace",
+    ),  # what is expected of them
     ("referent.cap@demo.test", "/o/cap-competences/", "Cap Compétences"),
     ("direction.cap@demo.test", "/o/cap-competences/", "Cap Compétences"),
-    ("formateur.cap@demo.test", "/o/cap-competences/", "Cap Compétences"),
+    ("formateur.cap@demo.test", "/o/cap-competences/", "Mon espace"),
     ("admin@demo.test", "/", "Mes organisations"),
 ]
 

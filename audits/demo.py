@@ -20,6 +20,49 @@ CERTIFIED = {
 }
 
 
+# What each mock audit found: the CFA's bear on the apprenticeship indicators (13 to 15, 20,
+# 29 and, in V10, 33), the others on the common ones.
+MOCK_FINDINGS = {
+    "default": (
+        (1, "nc_minor", "Les délais d'accès ne figurent pas sur deux fiches programme."),
+        (10, "nc_major", "Les adaptations de parcours ne sont tracées dans aucun dossier."),
+        (30, "sensitive", "Enquête financeurs prévue mais pas encore lancée."),
+        (4, "strength", "Entretien de positionnement systématique et tracé."),
+    ),
+    "cfa-metiers-occitanie": (
+        (
+            13,
+            "nc_minor",
+            "Le livret d'apprentissage n'est pas co-signé par le maître d'apprentissage à "
+            "chaque période en entreprise.",
+        ),
+        (
+            14,
+            "nc_major",
+            "L'accompagnement socio-professionnel des apprentis (logement, transport, aides) "
+            "n'est tracé nulle part.",
+        ),
+        (
+            20,
+            "nc_major",
+            "Le conseil de perfectionnement ne s'est pas réuni cette année : aucun compte rendu.",
+        ),
+        (
+            29,
+            "sensitive",
+            "L'enquête d'insertion à six mois n'a pas été relancée auprès des apprentis sortis.",
+        ),
+        (
+            33,
+            "sensitive",
+            "Les apprentis évaluent la satisfaction générale, pas encore les contenus et les "
+            "enseignements (indicateur 33, V10).",
+        ),
+        (15, "strength", "Procédure de signalement des violences connue des apprentis."),
+    ),
+}
+
+
 def seed_audits(*, organisation: Organisation, people: dict[str, Any]) -> bool:
     """Fill an organisation's empty audit history (current schema)."""
     if Audit.objects.exists():
@@ -59,12 +102,7 @@ def seed_audits(*, organisation: Organisation, people: dict[str, Any]) -> bool:
         duration_days=None,
         notes="Audit à blanc dans les conditions réelles, avant l'audit du certificateur.",
     )
-    for number, kind, text in (
-        (1, "nc_minor", "Les délais d'accès ne figurent pas sur deux fiches programme."),
-        (10, "nc_major", "Les adaptations de parcours ne sont tracées dans aucun dossier."),
-        (30, "sensitive", "Enquête financeurs prévue mais pas encore lancée."),
-        (4, "strength", "Entretien de positionnement systématique et tracé."),
-    ):
+    for number, kind, text in MOCK_FINDINGS.get(organisation.slug, MOCK_FINDINGS["default"]):
         services.finding_save(
             audit=mock,
             finding=None,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audits.models import Certificate
 from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.models import Organisation, Role
+from qualiopi_portal.tenancy.models import ActionCategory, Organisation, Role
 from training_offers.demo import demo_session
 from training_offers.models import Offer, Session
 
@@ -44,12 +44,43 @@ def _planned_session(offer: Offer, starts_in_days: int, enrolled: int) -> Sessio
     return demo_session(offer=offer, start=start, enrolled=enrolled)
 
 
+# A CFA lives on apprenticeship contracts: the employer's OPCO pays each contract at the
+# yearly level (NPEC) its branch set for the diploma; the figure here is a demo amount.
+DEMO_NPEC = Decimal("7400")
+
+
+def _seed_apprenticeship_contracts(referent) -> None:
+    for session in Session.objects.filter(offer__category=ActionCategory.APPRENTICESHIP):
+        # The NPEC is yearly: the line covers the contracts' first year at the CFA.
+        years = max(1, round((session.ends_on - session.starts_on).days / 365))
+        price = DEMO_NPEC * session.enrolled
+        services.session_price_set(session=session, price=price)
+        services.funding_line_save(
+            session=session,
+            line=None,
+            created_by=referent,
+            route_code="apprenticeship_opco",
+            amount=price,
+            trainees=session.enrolled,
+            hours_planned=session.offer.duration_hours / years * session.enrolled,
+            hours_present=None,
+            financer="OPCO EP (branche de la restauration)",
+            reference="",
+        )
+
+
 def seed_funding(*, organisation: Organisation, people: dict[str, Any]) -> bool:
     """Fill an organisation's empty funding plans and budget (current schema)."""
     if FundingLine.objects.exists():
         return False
     referent = people[Role.REFERENT]
-    offer = Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("pk").first()
+    _seed_apprenticeship_contracts(referent)
+    offer = (
+        Offer.objects.filter(status=Offer.Status.PUBLISHED)
+        .exclude(category=ActionCategory.APPRENTICESHIP)
+        .order_by("pk")
+        .first()
+    )
     if offer is None or not offer.duration_hours:
         return False
     past = list(offer.sessions.order_by("starts_on"))

@@ -189,7 +189,11 @@ def cockpit_lines(rows: list[CockpitRow]) -> list[SafeString]:
         ),
     }
     not_computed = format_html('<span class="muted">{}</span>', _("pas encore calculée"))
-    no_trend = mark_safe('<span class="muted">—</span>')
+    # Said, not only shown: a trend needs computations on two different days of the month.
+    no_trend = format_html(
+        '<span class="muted">—<span class="visually-hidden"> {}</span></span>',
+        _("pas encore deux jours de calcul sur 30 jours"),
+    )
     flat = format_html('<span class="muted">{}</span>', _("= 0 pt"))
     not_planned = format_html('<span class="muted">{}</span>', _("non planifié"))
     past = format_html('<br><span class="badge badge--warn">{}</span>', _("date passée"))

@@ -13,7 +13,12 @@ from typing import Any
 from django.utils import timezone
 
 from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.models import Organisation, Role
+from qualiopi_portal.tenancy.models import (
+    ActionCategory,
+    Organisation,
+    OrganisationReadiness,
+    Role,
+)
 
 from . import services
 from .models import Action, Campaign, Rating
@@ -39,6 +44,47 @@ ANSWERS = [
         "Formaliser le repérage des risques de rupture.",
     ),
 ]
+# A CFA answers on the apprenticeship indicators too (14, 15, 20 and 29 are fundamental: only
+# conform or NC majeure there).
+CFA_ANSWERS = [
+    (
+        13,
+        Rating.MINOR,
+        Rating.CONFORM,
+        "Faire co-signer le livret d'apprentissage par le maître d'apprentissage à chaque période.",
+    ),
+    (
+        14,
+        Rating.MAJOR,
+        Rating.MAJOR,
+        "Tenir une fiche de suivi socio-professionnel par apprenti (logement, transport, aides).",
+    ),
+    (15, Rating.CONFORM, Rating.CONFORM, ""),
+    (
+        20,
+        Rating.MAJOR,
+        Rating.CONFORM,
+        "Réunir le conseil de perfectionnement et diffuser son compte rendu.",
+    ),
+    (29, Rating.CONFORM, Rating.CONFORM, ""),
+    (
+        33,
+        Rating.MINOR,
+        Rating.MINOR,
+        "Créer une évaluation des contenus et des enseignements par les apprentis, distincte "
+        "de la satisfaction, partagée avec l'équipe pédagogique.",
+    ),
+]
+CFA_ACTIONS = [
+    (
+        "Créer la fiche de suivi socio-professionnel des apprentis",
+        [14],
+        "director",
+        40,
+    ),
+    ("Convoquer le conseil de perfectionnement de janvier", [20], "referent", 25),
+    ("Mettre en place l'évaluation des enseignements par les apprentis", [33], "referent", 60),
+]
 PROCESS = "Décrit lors de l'atelier qualité : qui fait quoi, avec quels outils et quelles traces."
 
 
@@ -57,7 +103,10 @@ def seed_plan(*, organisation: Organisation, people: dict[str, Any], consultant:
         respondents=[referent, director],
         created_by=referent,
     )
-    for number, by_referent, by_director, corrective in ANSWERS:
+    answers = ANSWERS + (
+        CFA_ANSWERS if ActionCategory.APPRENTICESHIP in organisation.categories else []
+    )
+    for number, by_referent, by_director, corrective in answers:
         if number not in applicable:
             continue
         proofs = list(EvidenceItem.objects.filter(indicator_numbers__contains=[number])[:2])
@@ -120,6 +169,16 @@ def seed_plan(*, organisation: Organisation, people: dict[str, Any], consultant:
         completion_evidence=proof,
         completion_note="" if proof else "Procédure validée en comité qualité.",
     )
+    if ActionCategory.APPRENTICESHIP in organisation.categories:
+        for title, numbers, owner, due_in in CFA_ACTIONS:
+            services.action_create(
+                organisation=organisation,
+                title=title,
+                indicator_numbers=[n for n in numbers if n in applicable],
+                owner=director if owner == "director" else referent,
+                due_date=today + timedelta(days=due_in),
+                created_by=referent,
+            )
     services.action_create(
         organisation=organisation,
         title="Organiser l'enquête à froid auprès des financeurs",
@@ -128,4 +187,23 @@ def seed_plan(*, organisation: Organisation, people: dict[str, Any], consultant:
         due_date=today + timedelta(days=45),
         created_by=referent,
     )
+    return True
+
+
+# The demo's month before today, rising towards today's figure: (days ago, points below today).
+DEMO_HISTORY = ((28, 11), (21, 8), (14, 6), (7, 3))
+
+
+def seed_history(*, organisation: Organisation) -> bool:
+    """Demo only: the weeks of computations a real organisation would have behind it, so that
+    the portfolio's « Tendance (30 j) » shows a trend on the first day. Idempotent."""
+    summary = OrganisationReadiness.objects.filter(organisation=organisation).first()
+    if summary is None or summary.overall_percent is None or len(summary.trend) > 1:
+        return False
+    today = timezone.localdate()
+    summary.trend = [
+        [(today - timedelta(days=days)).isoformat(), max(0.0, summary.overall_percent - below)]
+        for days, below in DEMO_HISTORY
+    ] + list(summary.trend)
+    summary.save(update_fields=["trend"])
     return True

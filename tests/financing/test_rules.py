@@ -28,6 +28,7 @@ def test_the_catalogue_lists_every_route_with_its_sources():
         ("region", True, False),
         ("agefiph", True, False),
         ("etat", True, False),
+        ("apprenticeship_opco", True, False),
         ("employer_plan", False, False),
         ("personal", False, False),
         ("opca_group_account", False, True),
@@ -46,6 +47,13 @@ def test_the_catalogue_lists_every_route_with_its_sources():
         date(2018, 12, 31),
     )
     assert _route("opca_group_account").rules.yearly_ceiling == D("4200")
+    apprenticeship = _route("apprenticeship_opco")
+    assert [d.code for d in apprenticeship.documents] == [
+        "apprenticeship_contract",
+        "training_agreement",
+        "invoice",
+    ]
+    assert any("D6332-78" in source for source in apprenticeship.sources)
 
 
 def _raw() -> dict:

@@ -231,7 +231,8 @@ def test_each_printed_row_says_exactly_what_the_summary_holds_and_escapes_names(
         '<span class="muted small">AF, VAE</span></th>'
         '<td><span class="muted">pas encore calculée</span></td>'
         "<td>—</td>"
-        '<td><span class="muted">—</span></td>'
+        '<td><span class="muted">—<span class="visually-hidden"> pas encore deux jours de '
+        "calcul sur 30 jours</span></span></td>"
         '<td><span class="muted">non planifié</span></td>'
         "<td>0</td><td>0</td><td>0</td>"
     )

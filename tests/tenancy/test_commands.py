@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django_tenants.utils import schema_exists
+from django_tenants.utils import schema_context, schema_exists
 
+from audits.models import Finding
+from financing.models import FundingLine
+from indicators.models import Action
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
+from training_offers.models import Offer
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,9 +120,32 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
     coop = Organisation.objects.get(slug="cooperative-solstice")
     assert (coop.is_certifying, coop.has_subcontracting) == (True, True)
 
+    # Every client has a month of readiness history, so the portfolio shows a trend.
+    for organisation in Organisation.objects.filter(slug__in=slugs):
+        trend = organisation.readiness.trend
+        assert len(trend) == 5
+        assert trend[-1][1] - trend[0][1] == 11
+    # The CFA's data is shaped like a CFA's: apprenticeship offer and funding, findings and
+    # actions on the apprenticeship indicators.
+    with schema_context(cfa.schema_name):
+        offer = Offer.objects.get(category="APP")
+        assert offer.title == "CAP Cuisine en apprentissage"
+        assert sorted(offer.sessions.values_list("enrolled", flat=True)) == [14, 16]
+        assert sorted(
+            Finding.objects.filter(kind__in=Finding.NC_KINDS).values_list(
+                "indicator_number", "kind"
+            )
+        ) == [(13, "nc_minor"), (14, "nc_major"), (20, "nc_major")]
+        assert Action.objects.filter(indicator_numbers__contains=[33]).count() == 1
+        assert FundingLine.objects.filter(route_code="apprenticeship_opco").count() == 2
+    with schema_context(coop.schema_name):
+        assert not Offer.objects.filter(category="APP").exists()
+        assert not Finding.objects.filter(indicator_number__in=[13, 14, 20]).exists()
+
     counts = (Organisation.objects.count(), Membership.objects.count())
     call_command("seed_demo", "--force", stdout=StringIO())
     assert (Organisation.objects.count(), Membership.objects.count()) == counts
+    assert len(Organisation.objects.get(slug="cap-competences").readiness.trend) == 5
 
 
 def test_services_script_explains_a_taken_port(tmp_path):

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 from audits.demo import seed_audits
 from evidence.demo import seed_evidence
 from financing.demo import seed_funding
-from indicators.demo import seed_plan
+from indicators.demo import seed_history, seed_plan
 from indicators.services import readiness_recompute
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
@@ -186,3 +186,5 @@ class Command(BaseCommand):
                     self.stdout.write(f"financements de {slug} remplis")
             if changed:
                 readiness_recompute(organisation=organisation)
+            if seed_history(organisation=organisation):
+                self.stdout.write(f"historique de préparation de {slug} rempli")

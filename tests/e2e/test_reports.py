@@ -43,10 +43,13 @@ def test_director_downloads_the_readiness_report(page, login, portal):
     expect(prep).to_be_visible(timeout=60_000)
     with page.expect_download() as download:
         prep.click()
-    prep_text = "\n".join(p.extract_text() for p in PdfReader(Path(download.value.path())).pages)
+    prep_text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(Path(download.value.path())).pages
+    )
     assert "DOSSIER DE PRÉPARATION D’AUDIT" in prep_text.upper()
-    assert "Entretien de positionnement systématique" not in prep_text  # a strength, not open
-    assert "Les adaptations de parcours ne sont tracées dans aucun dossier." in prep_text
+    # The CFA's mock audit: the open findings are listed, the strength is not.
+    assert "Procédure de signalement des violences connue des apprentis" not in prep_text
+    assert "Le conseil de perfectionnement ne s'est pas réuni cette année" in prep_text
 
     page.get_by_role("button", name="Préparer le dossier de preuves").click()
     zipped = page.get_by_role("link", name="ZIP (")

@@ -206,23 +206,8 @@ def platform_organisation(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     organisation = get_object_or_404(Organisation, slug=slug)
     form = ReferentInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invitation_create(
-                organisation=organisation,
-                email=form.cleaned_data["email"],
-                role=Role.REFERENT,
-                invited_by=request.user,
-                base_url=request.build_absolute_uri("/"),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
-            )
-            return redirect("platform_organisation", slug=organisation.slug)
+    if request.method == "POST" and _invite(request, organisation, form, role=Role.REFERENT):
+        return redirect("platform_organisation", slug=organisation.slug)
     return render(
         request,
         "tenancy/platform_organisation.html",
@@ -237,6 +222,28 @@ def platform_organisation(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _invite(request: HttpRequest, organisation: Organisation, form, *, role: str) -> bool:
+    """Send the invitation a valid form asks for; its refusal (already a member, already
+    invited…) lands on the form's fields. True once sent."""
+    if not form.is_valid():
+        return False
+    try:
+        services.invitation_create(
+            organisation=organisation,
+            email=form.cleaned_data["email"],
+            role=role,
+            invited_by=request.user,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    messages.success(
+        request, _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]}
+    )
+    return True
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -368,25 +375,8 @@ def members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_manage:
             raise Http404
-        if form.is_valid():
-            try:
-                services.invitation_create(
-                    organisation=organisation,
-                    email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],
-                    invited_by=request.user,
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
-                )
-                return redirect(
-                    reverse("org:members", kwargs={"organisation_slug": organisation.slug})
-                )
+        if form.is_valid() and _invite(request, organisation, form, role=form.cleaned_data["role"]):
+            return redirect(reverse("org:members", kwargs={"organisation_slug": organisation.slug}))
     return render(
         request,
         "tenancy/members.html",

@@ -258,6 +258,11 @@ class Report(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     # Renderings that claimed the report, a lost worker's included (see reports.report_claim).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Of those, the ones that ended by themselves (time limit, pool process killed in a live
+    # worker): only these count against REPORT_MAX_FAILURES.
+    failures = models.PositiveSmallIntegerField(default=0)
+    # The worker incarnation holding the current claim (core.workers.worker_incarnation).
+    claimed_by = models.CharField(max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("rapport")

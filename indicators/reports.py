@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from audits import selectors as audit_selectors
 from audits.models import Audit, Finding
 from evidence.models import EvidenceItem
+from qualiopi_portal.core.workers import worker_incarnation
 from qualiopi_portal.tenancy.models import Organisation
 
 from . import selectors
@@ -146,14 +148,19 @@ def report_claim(*, report_pk: int) -> int | None:
     """Take the report for one rendering and return the attempt number, or None if not ours.
 
     Claimable: queued, or running for longer than any rendering may live (the hard time limit
-    is below `REPORT_STALE_AFTER_S`, so that worker is gone). The row lock makes two deliveries
-    of one message agree on a single renderer. Past `REPORT_MAX_ATTEMPTS` claims the report
-    fails instead: a document that kills its worker every time must not loop for ever.
+    is below `REPORT_STALE_AFTER_S`, so that renderer is gone). The row lock makes two deliveries
+    of one message agree on a single renderer. A dead claim made by the worker incarnation still
+    running here died by itself (its pool process was killed: hard time limit, out of memory)
+    and counts as a failure; one made by another incarnation lost its worker and does not, so a
+    restart or a killed worker never costs a user their document. A report fails for good after
+    `REPORT_MAX_FAILURES` failures, or `REPORT_MAX_ATTEMPTS` claims in all: a document that
+    kills its worker every time must not loop for ever.
     """
     stale = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S)
     claimable = Q(status=Report.Status.QUEUED) | Q(
         status=Report.Status.RUNNING, started_at__lt=stale
     )
+    incarnation = worker_incarnation()
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(skip_locked=True)
@@ -163,21 +170,74 @@ def report_claim(*, report_pk: int) -> int | None:
         if report is None:
             return None  # ready, failed, being rendered, or being claimed right now
         _discard_attempt_files(report, up_to=report.attempts)
+        if report.status == Report.Status.RUNNING and report.claimed_by == incarnation:
+            report.failures += 1
         report.started_at = timezone.now()
+        if report.failures >= settings.REPORT_MAX_FAILURES:
+            return _abandon(report, _failures_reason(report.failures))
         if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
-            report.status = Report.Status.FAILED
-            report.error = _(
-                "La génération a été interrompue %(count)s fois ; demandez un nouveau document."
-            ) % {"count": report.attempts}
-            report.finished_at = report.started_at
-            report.save(update_fields=["status", "error", "started_at", "finished_at"])
-            logger.warning("report %s abandoned after %s attempts", report.pk, report.attempts)
-            return None
+            return _abandon(
+                report,
+                _("La génération a été interrompue %(count)s fois ; demandez un nouveau document.")
+                % {"count": report.attempts},
+            )
         report.attempts += 1
         report.status = Report.Status.RUNNING
+        report.claimed_by = incarnation
         report.error = ""
-        report.save(update_fields=["attempts", "status", "error", "started_at"])
+        report.save(
+            update_fields=["attempts", "failures", "status", "claimed_by", "error", "started_at"]
+        )
         return report.attempts
+
+
+def _failures_reason(count: int) -> str:
+    return _(
+        "La génération n'a pas abouti %(count)s fois dans le temps imparti ; demandez un "
+        "nouveau document."
+    ) % {"count": count}
+
+
+def _abandon(report: Report, reason: str) -> None:
+    """Fail the report for good (inside the claim's transaction); nothing is left of it."""
+    report.status = Report.Status.FAILED
+    report.error = reason
+    report.finished_at = report.started_at
+    report.save(update_fields=["status", "error", "failures", "started_at", "finished_at"])
+    logger.warning(
+        "report %s abandoned after %s attempts, %s failed",
+        report.pk,
+        report.attempts,
+        report.failures,
+    )
+    return None
+
+
+def _timed_out(report: Report, attempt: int) -> None:
+    """The soft time limit cut this attempt short: a failure, tried again while any are left.
+
+    On a busy server a rendering can outlive its limit once and succeed later; a document that
+    never fits in the limit ends failed after REPORT_MAX_FAILURES tries, with a reason.
+    """
+    with transaction.atomic():
+        claim = _claimed(report.pk, attempt).select_for_update().first()
+        if claim is None:
+            return  # taken over meanwhile
+        claim.failures += 1
+        if claim.failures >= settings.REPORT_MAX_FAILURES:
+            claim.status = Report.Status.FAILED
+            claim.error = _failures_reason(claim.failures)
+            claim.finished_at = timezone.now()
+            claim.save(update_fields=["failures", "status", "error", "finished_at"])
+            logger.warning("report %s abandoned: %s time limits", report.pk, claim.failures)
+            return
+        claim.status = Report.Status.QUEUED
+        claim.claimed_by = ""
+        claim.queued_at = timezone.now()
+        claim.save(update_fields=["failures", "status", "claimed_by", "queued_at"])
+        schema_name = connection.schema_name
+        transaction.on_commit(lambda: _queue(schema_name, report.pk))
+    logger.warning("report %s: attempt %s hit the time limit, queued again", report.pk, attempt)
 
 
 def _claimed(report_pk: int, attempt: int):
@@ -246,6 +306,9 @@ def report_render(*, organisation: Organisation, report: Report) -> Report:
             logger.warning("report %s: %s refused fetches", report.pk, len(refused))
     except _Superseded:
         logger.warning("report %s: attempt %s was taken over", report.pk, attempt)
+        return _reloaded(report)
+    except SoftTimeLimitExceeded:
+        _timed_out(report, attempt)
         return _reloaded(report)
     except Exception as error:
         logger.exception("report %s failed", report.pk)

@@ -7,6 +7,7 @@ from celery.signals import worker_ready
 
 from qualiopi_portal.celery import app
 
+from . import workers  # noqa: F401 - names the worker incarnation at start
 from .heartbeat import SCHEDULER_KEY, WORKER_KEY, heartbeat_write
 
 

@@ -135,13 +135,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 RECOVERY_SWEEP_INTERVAL_S = env.float("RECOVERY_SWEEP_INTERVAL_S", default=60.0)
 # A readiness request still not computed after this long is computed by the sweep.
 READINESS_OWED_AFTER_S = env.int("READINESS_OWED_AFTER_S", default=30)
-# A rendering fails cleanly at the soft limit and is killed at the hard one, so a report still
-# "running" after REPORT_STALE_AFTER_S (above the hard limit) lost its worker: it is claimed
-# again, at most REPORT_MAX_ATTEMPTS times in all.
+# A rendering stops at the soft limit and is killed at the hard one, so a report still
+# "running" after REPORT_STALE_AFTER_S (above the hard limit) has no live renderer: it is claimed
+# again. An attempt that ended by itself (time limit, pool process killed in a live worker) is a
+# failure, tried again until REPORT_MAX_FAILURES; one cut short by a lost worker is not, and
+# only REPORT_MAX_ATTEMPTS claims in all bound it (docs/decisions/0011-lost-work.md).
 REPORT_SOFT_TIME_LIMIT_S = env.int("REPORT_SOFT_TIME_LIMIT_S", default=120)
 REPORT_TIME_LIMIT_S = env.int("REPORT_TIME_LIMIT_S", default=150)
 REPORT_STALE_AFTER_S = env.int("REPORT_STALE_AFTER_S", default=REPORT_TIME_LIMIT_S + 30)
-REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+REPORT_MAX_FAILURES = env.int("REPORT_MAX_FAILURES", default=3)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "core.worker_heartbeat_task",

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Organisation, Role
@@ -101,8 +103,12 @@ def world(django_db_setup, django_db_blocker) -> World:
 @pytest.fixture(autouse=True)
 def _clean_state_around_each_test():
     cache.clear()
+    # A request answered in English leaves English active in the thread (LocaleMiddleware
+    # does not switch back): each test starts in the portal's language.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     connection.set_schema_to_public()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def test_the_audit_pages_warn_about_a_holiday_and_a_short_timetable(client, worl
         )
     plan = client.get(f"/o/alpha/audits/{audit.pk}/plan/").content.decode()
     assert (
-        "Le plan d’audit couvre 3 h, moins que la durée retenue (1,5 j, soit 10,5 h) : ajoutez "
+        "Le plan d’audit couvre 3 h, moins que la durée retenue (1,5 j, soit 10 h 30) : ajoutez "
         "des créneaux." in plan
     )
     assert "règle non sourcée" in plan

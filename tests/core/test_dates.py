@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -56,3 +57,19 @@ def test_the_readiness_computed_line_is_in_one_language(client, world, media):
     english = client.get("/o/alpha/").content.decode()
     assert " à " not in re.search(r"Computed on [^(]*\(", english).group(0)
     assert re.search(r"Computed on \d\d/\d\d/\d{4} at \d{1,2}(:\d\d)? [ap]\.m\. \(", english)
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [
+        (Decimal("6.5"), "6 h 30"),
+        (Decimal("7"), "7 h"),
+        (Decimal("24.5"), "24 h 30"),
+        (Decimal("0.25"), "0 h 15"),
+        (None, ""),
+    ],
+)
+def test_durations_read_as_hours_and_minutes(hours, shown):
+    from qualiopi_portal.core.templatetags.portal import hours_minutes
+
+    assert hours_minutes(hours) == shown

@@ -1,4 +1,6 @@
-"""Template helpers for links inside the current organisation."""
+"""Template helpers: links inside the current organisation, durations as people write them."""
+
+from decimal import Decimal
 
 from django import template
 from django.urls import reverse
@@ -11,3 +13,13 @@ def org_url(context, name: str, organisation=None, **kwargs) -> str:
     """`{% org_url "org:members" %}` → /o/<current slug>/membres/ (keyword arguments only)."""
     organisation = organisation or context["request"].organisation
     return reverse(name, kwargs={"organisation_slug": organisation.slug, **kwargs})
+
+
+@register.filter
+def hours_minutes(hours: Decimal | float | None) -> str:
+    """6.5 → « 6 h 30 », 7 → « 7 h »: a timetable's length as a planner writes it."""
+    if hours is None:
+        return ""
+    minutes = round(Decimal(str(hours)) * 60)
+    whole, rest = divmod(int(minutes), 60)
+    return f"{whole} h {rest:02d}" if rest else f"{whole} h"

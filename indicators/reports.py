@@ -225,6 +225,7 @@ def _timed_out(report: Report, attempt: int) -> None:
             return  # taken over meanwhile
         claim.failures += 1
         if claim.failures >= settings.REPORT_MAX_FAILURES:
+            _discard_attempt_files(claim, up_to=claim.attempts)  # half a ZIP, say
             claim.status = Report.Status.FAILED
             claim.error = _failures_reason(claim.failures)
             claim.finished_at = timezone.now()

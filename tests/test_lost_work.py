@@ -519,6 +519,15 @@ def _report(world, **fields) -> Report:
         )
 
 
+LOST_WORKER = "celery@ailleurs:4242:0123456789ab"  # an incarnation that is no longer running
+
+
+def _dead_claim(world, settings, **fields) -> Report:
+    """A report still "running" past the stale limit: whoever claimed it is gone."""
+    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
+    return _report(world, status="running", started_at=long_ago, **fields)
+
+
 def _files_of(media: Path) -> list[str]:
     folder = media / "org_alpha" / "reports"
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
@@ -597,11 +606,9 @@ def test_an_evidence_pack_cut_short_leaves_no_zip_behind(world, alpha, media, se
 def test_a_report_that_keeps_killing_its_worker_is_abandoned(world, alpha, media, settings):
     # Claimed by this very worker, still running past the stale limit: its pool process was
     # killed (hard time limit, out of memory) for the third time.
-    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
-    report = _report(
+    report = _dead_claim(
         world,
-        status="running",
-        started_at=long_ago,
+        settings,
         attempts=settings.REPORT_MAX_FAILURES,
         failures=settings.REPORT_MAX_FAILURES - 1,
         claimed_by=worker_incarnation(),
@@ -625,14 +632,12 @@ def test_a_report_that_keeps_killing_its_worker_is_abandoned(world, alpha, media
 def test_a_rendering_cut_short_by_a_lost_worker_is_not_a_failure(world, alpha, media, settings):
     # Two failures already, then the worker holding the third attempt was killed (a deploy,
     # a lost machine): another incarnation claimed it.
-    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
-    report = _report(
+    report = _dead_claim(
         world,
-        status="running",
-        started_at=long_ago,
+        settings,
         attempts=3,
         failures=settings.REPORT_MAX_FAILURES - 1,
-        claimed_by="celery@ailleurs:4242:0123456789ab",
+        claimed_by=LOST_WORKER,
     )
     report_queued_task()
     with schema_context("org_alpha"):
@@ -644,13 +649,8 @@ def test_a_rendering_cut_short_by_a_lost_worker_is_not_a_failure(world, alpha, m
 
 @pytest.mark.django_db
 def test_lost_workers_alone_end_a_report_only_after_max_attempts(world, alpha, media, settings):
-    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_S + 1)
-    report = _report(
-        world,
-        status="running",
-        started_at=long_ago,
-        attempts=settings.REPORT_MAX_ATTEMPTS,
-        claimed_by="celery@ailleurs:4242:0123456789ab",
+    report = _dead_claim(
+        world, settings, attempts=settings.REPORT_MAX_ATTEMPTS, claimed_by=LOST_WORKER
     )
     report_queued_task()
     with schema_context("org_alpha"):

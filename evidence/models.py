@@ -119,6 +119,10 @@ class EvidenceItem(models.Model):
     archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
     version_count = models.PositiveIntegerField(_("versions"), default=0)
     last_uploaded_at = models.DateTimeField(_("dernier fichier déposé le"), null=True, blank=True)
+    # A proof filed under V9 for an indicator V10 rewords counts again as ready once a person
+    # confirms it covers the new wording (readiness reason "v9_to_review").
+    v10_confirmed_at = models.DateTimeField(_("confirmée pour la V10 le"), null=True, blank=True)
+    v10_confirmed_by = user_fk(_("confirmée pour la V10 par"))
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True, db_index=True)
 
@@ -200,6 +204,7 @@ class EvidenceEvent(models.Model):
         ARCHIVED = "archived", _("Archivage")
         RESTORED = "restored", _("Restauration")
         COMMENTED = "commented", _("Commentaire")
+        V10_CONFIRMED = "v10_confirmed", _("Confirmée pour la V10")
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="events")
     actor = user_fk(_("auteur"))

@@ -144,6 +144,7 @@ def evidence_predating(
     items = (
         evidence_visible_to(access=access, user=user)
         .filter(is_archived=False, indicator_numbers__overlap=sorted(numbers))
+        .filter(v10_confirmed_at__isnull=True)
         .filter(
             Q(last_uploaded_at__date__lt=before)
             | Q(last_uploaded_at__isnull=True, created_at__date__lt=before)

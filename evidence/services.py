@@ -435,6 +435,25 @@ def evidence_archive(*, access: OrganisationAccess, actor: Any, item: EvidenceIt
 
 
 @transaction.atomic
+def evidence_confirm_for_v10(*, access: OrganisationAccess, actor: Any, item: EvidenceItem) -> bool:
+    """A reviewer confirms that a proof filed under V9 covers V10's new wording.
+
+    Until then readiness counts it as pending for the indicators V10 rewords (issue 19; décret
+    2026-728). One click, journaled; False when it was already confirmed.
+    """
+    if not access.has(Permission.EVIDENCE_REVIEW):
+        raise PermissionError
+    _require_not_archived(item)
+    if item.v10_confirmed_at is not None:
+        return False
+    item.v10_confirmed_at, item.v10_confirmed_by = timezone.now(), actor
+    item.save(update_fields=["v10_confirmed_at", "v10_confirmed_by", "updated_at"])
+    _event(item, actor, Action.V10_CONFIRMED)
+    readiness_changed("evidence confirmed for v10")
+    return True
+
+
+@transaction.atomic
 def evidence_restore(*, access: OrganisationAccess, actor: Any, item: EvidenceItem) -> None:
     _require_change_rights(access=access, actor=actor, item=item)
     if not item.is_archived:

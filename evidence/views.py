@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -525,6 +526,35 @@ def evidence_archive(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise Http404
     return render(request, "evidence/archive_confirm.html", {"item": item})
+
+
+@organisation_permission_required(Permission.EVIDENCE_REVIEW)
+@require_POST
+def evidence_confirm_v10(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: this V9 proof covers V10's new wording; back to where the click was made."""
+    item = _item(request, pk)
+    try:
+        confirmed = services.evidence_confirm_for_v10(
+            access=request.organisation_access, actor=request.user, item=item
+        )
+    except PermissionError:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))
+    if confirmed:
+        messages.success(
+            request,
+            _(
+                "« %(title)s » est confirmée pour la V10 : elle compte de nouveau dans la "
+                "préparation."
+            )
+            % {"title": item.title},
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = org_reverse(request, "org:evidence_detail", pk=item.pk)
+    return redirect(back)
 
 
 @organisation_permission_required(Permission.EVIDENCE_ADD)

@@ -150,6 +150,13 @@ READINESS_REASON_LABELS = {
     "rating_major": gettext_lazy("auto-évaluation : NC majeure"),
     "rating_not_applicable": gettext_lazy("déclaré non applicable"),
     "offers_incomplete": gettext_lazy("une offre publiée n'affiche pas tout ce qui est exigé"),
+    "v9_to_review": gettext_lazy(
+        "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10, puis à confirmer"
+    ),
+    "rating_not_applicable_ignored": gettext_lazy(
+        "« non applicable » de l'auto-évaluation ignoré : ce référentiel ne le permet pas pour "
+        "cet indicateur"
+    ),
 }
 
 

@@ -9,7 +9,19 @@ Indicator status, for the target audit date:
   an open minor NC, or a self-rating "NC mineure";
 - *missing*: no usable item, an open major NC, or a self-rating "NC majeure".
 Scores: ready 1, partial 0.5, missing 0; weight 2 for fundamental indicators, 1 otherwise.
-Every applicable indicator that is not ready is a predicted NC (major if fundamental).
+
+Predicted non-conformities (guide de lecture V9, préambule, « pondération des
+non-conformités »: a major NC is an expected level not met at all, a minor one a partial
+take-up): every applicable indicator that is not ready is a predicted NC. On the 17 fundamental
+(always-major) indicators it is major; on the 15 gradable ones it is major when the indicator is
+*missing* and minor when it is *partial*. A finding recorded as minor on a fundamental indicator
+counts as major (the referential allows no minor there).
+
+A "non applicable" self-rating counts only where the version in force allows it for that
+indicator (`may_be_not_applicable`); otherwise it is ignored, with the reason
+"rating_not_applicable_ignored". Under V10, a validated proof last filed before V10 came into
+force for an indicator V10 rewords counts as pending until a person confirms it covers the new
+wording (reason "v9_to_review").
 """
 
 from __future__ import annotations
@@ -57,6 +69,7 @@ class IndicatorFacts:
     criterion: int
     is_fundamental: bool
     is_applicable: bool
+    may_be_not_applicable: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class EvidenceFacts:
     indicator_numbers: tuple[int, ...]
     status: str  # draft, submitted, validated, rejected, expired
     valid_until: date | None = None
+    # Indicators for which this (V9) proof awaits a person's confirmation under V10.
+    to_review_for: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,9 @@ class IndicatorResult:
     def predicted_nc(self) -> Severity | None:
         if self.status in (IndicatorStatus.READY, IndicatorStatus.NOT_APPLICABLE):
             return None
-        return Severity.MAJOR if self.is_fundamental else Severity.MINOR
+        if self.is_fundamental or self.status == IndicatorStatus.MISSING:
+            return Severity.MAJOR
+        return Severity.MINOR
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,7 @@ class Readiness:
                     "criterion": result.criterion,
                     "fundamental": result.is_fundamental,
                     "status": str(result.status),
+                    "predicted_nc": str(result.predicted_nc) if result.predicted_nc else None,
                     "reasons": list(result.reasons),
                 }
                 for result in self.indicators
@@ -171,11 +189,14 @@ def indicator_status(
     rating: str | None = None,
     open_nc: Severity | str | None = None,
     offers_incomplete: bool = False,
+    number: int | None = None,
 ) -> tuple[IndicatorStatus, tuple[str, ...]]:
     """The status of one applicable indicator and the reasons behind it."""
-    usable_now = expiring = pending = False
+    usable_now = expiring = pending = to_review = False
     for item in evidence:
-        if item.status == "validated":
+        if item.status == "validated" and number is not None and number in item.to_review_for:
+            to_review = True
+        elif item.status == "validated":
             if item.valid_until is None or item.valid_until >= target_date:
                 usable_now = True
             else:
@@ -187,13 +208,18 @@ def indicator_status(
         missing_reasons.append("open_major_nc")
     if rating == Rating.MAJOR:
         missing_reasons.append("rating_major")
-    if not (usable_now or expiring or pending):
+    if not (usable_now or expiring or pending or to_review):
         missing_reasons.append("no_evidence")
     if missing_reasons:
         return IndicatorStatus.MISSING, tuple(missing_reasons)
     partial_reasons = []
     if not usable_now:
-        partial_reasons.append("expires_before" if expiring else "only_pending")
+        if to_review:
+            partial_reasons.append("v9_to_review")
+        if expiring:
+            partial_reasons.append("expires_before")
+        elif pending or not to_review:
+            partial_reasons.append("only_pending")
     if open_nc == Severity.MINOR:
         partial_reasons.append("open_minor_nc")
     if rating == Rating.MINOR:
@@ -230,19 +256,29 @@ def compute(
             by_number.setdefault(number, []).append(item)
     results = []
     for indicator in sorted(indicators, key=lambda facts: facts.number):
+        rating = ratings.get(indicator.number)
+        notes: tuple[str, ...] = ()
+        if rating == Rating.NOT_APPLICABLE and not indicator.may_be_not_applicable:
+            # Rated under a version that allowed it (V9's indicator 12): this one does not.
+            rating, notes = None, ("rating_not_applicable_ignored",)
+        open_nc = open_ncs.get(indicator.number)
+        if open_nc is not None and indicator.is_fundamental:
+            open_nc = Severity.MAJOR  # no minor NC on an always-major indicator
         if not indicator.is_applicable:
             status, reasons = IndicatorStatus.NOT_APPLICABLE, ()
-        elif ratings.get(indicator.number) == Rating.NOT_APPLICABLE:
+        elif rating == Rating.NOT_APPLICABLE:
             # Declared not applicable in the self-assessment, where the referential allows it.
             status, reasons = IndicatorStatus.NOT_APPLICABLE, ("rating_not_applicable",)
         else:
             status, reasons = indicator_status(
                 evidence=by_number.get(indicator.number, ()),
                 target_date=target_date,
-                rating=ratings.get(indicator.number),
-                open_nc=open_ncs.get(indicator.number),
+                rating=rating,
+                open_nc=open_nc,
                 offers_incomplete=bool(offer_gaps.get(indicator.number)),
+                number=indicator.number,
             )
+            reasons += notes
         results.append(
             IndicatorResult(
                 number=indicator.number,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -25,6 +26,7 @@ from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSna
 from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute, effective_ratings
 from .referential import selectors as referential
 from .referential.applicability import evaluate
+from .referential.models import ChangeKind
 
 logger = logging.getLogger("qualiopi.readiness")
 
@@ -71,15 +73,29 @@ def _compute(
     applicable = {item.number for item in result.applicable}
     indicators = [
         IndicatorFacts(
-            row.number, row.criterion.number, row.is_fundamental, row.number in applicable
+            row.number,
+            row.criterion.number,
+            row.is_fundamental,
+            row.number in applicable,
+            row.may_be_not_applicable,
         )
         for row in rows
     ]
+    # Proofs filed before this version came into force, for the indicators it rewords, wait for
+    # a person's confirmation (V10 since 1 November 2026, décret 2026-728).
+    reworded = {row.number for row in rows if row.change_kind == ChangeKind.REWORDED}
     evidence = [
-        EvidenceFacts(tuple(numbers), status, valid_until)
-        for numbers, status, valid_until in EvidenceItem.objects.filter(
+        EvidenceFacts(
+            tuple(numbers),
+            status,
+            valid_until,
+            to_review_for=_to_review(numbers, reworded, filed_at, confirmed_at, version),
+        )
+        for numbers, status, valid_until, filed_at, confirmed_at in EvidenceItem.objects.filter(
             is_archived=False
-        ).values_list("indicator_numbers", "status", "valid_until")
+        )
+        .annotate(filed_at=Coalesce("last_uploaded_at", "created_at"))
+        .values_list("indicator_numbers", "status", "valid_until", "filed_at", "v10_confirmed_at")
     ]
     open_ncs, open_count = audit_selectors.open_ncs()
     readiness = compute(
@@ -92,6 +108,15 @@ def _compute(
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
     return readiness, _Extra(evidence, open_count)
+
+
+def _to_review(numbers, reworded: set[int], filed_at, confirmed_at, version) -> tuple[int, ...]:
+    """The reworded indicators a proof filed under the previous version is linked to."""
+    if confirmed_at is not None or not reworded or version.in_force_from is None:
+        return ()
+    if timezone.localdate(filed_at) >= version.in_force_from:
+        return ()
+    return tuple(sorted(set(numbers) & reworded))
 
 
 def self_ratings() -> dict[int, str]:

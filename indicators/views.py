@@ -103,6 +103,7 @@ def referential_compare(request: HttpRequest) -> HttpResponse:
             "changed": [c for c in comparison if c["new"].change_kind != ChangeKind.UNCHANGED],
             "to_review": to_review,
             "stale_count": sum(len(item["stale_evidence"]) for item in to_review),
+            "can_confirm": request.organisation_access.has(Permission.EVIDENCE_REVIEW),
         },
     )
 

@@ -47,6 +47,11 @@ urlpatterns = [
     ),
     path("preuves/<int:pk>/archiver/", evidence_views.evidence_archive, name="evidence_archive"),
     path("preuves/<int:pk>/restaurer/", evidence_views.evidence_restore, name="evidence_restore"),
+    path(
+        "preuves/<int:pk>/confirmer-v10/",
+        evidence_views.evidence_confirm_v10,
+        name="evidence_confirm_v10",
+    ),
     path("mon-espace/", evidence_views.my_space, name="my_space"),
     path("pieces-attendues/", evidence_views.checklist, name="checklist"),
     path(

@@ -98,6 +98,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:evidence_comment": lambda b: {"pk": b["evidence"].pk},
     "org:evidence_archive": lambda b: {"pk": b["evidence"].pk},
     "org:evidence_restore": lambda b: {"pk": b["evidence"].pk},
+    "org:evidence_confirm_v10": lambda b: {"pk": b["evidence"].pk},
     "org:my_space": lambda b: {},
     "org:checklist": lambda b: {},
     "org:checklist_remind": lambda b: {"user_pk": b["trainer"].pk},
@@ -160,6 +161,8 @@ POST_ONLY = {
     "org:evidence_comment": ({"body": ""}, 400),
     # Restoring an item that is not archived changes nothing and goes back to it.
     "org:evidence_restore": ({}, 302),
+    # Confirming a proof for V10: journaled once, back to the proof.
+    "org:evidence_confirm_v10": ({}, 302),
     # An unknown status is refused with a message, back to the campaign.
     "org:campaign_status": ({"status": "inconnu"}, 302),
     # No corrective action was proposed: a message, back to the indicator.
@@ -181,6 +184,7 @@ WITHOUT_NAME = {
     "org:scope_preview",
     "org:invitation_revoke",
     "org:evidence_restore",
+    "org:evidence_confirm_v10",
     "org:campaign_status",
     "org:campaign_indicator_action",
     "org:action_from_gap",

@@ -60,9 +60,10 @@ def test_nothing_filed_predicts_an_nc_per_indicator(world, media):
     applicable = _applicable(world)
     assert len(applicable) == 22
     snapshot = services.readiness_recompute(organisation=world.org_a)
-    fundamental = sum(applicable.values())
     assert (snapshot.overall_percent, snapshot.outcome) == (0.0, "not_certifiable")
-    assert (snapshot.predicted_major, snapshot.predicted_minor) == (fundamental, 22 - fundamental)
+    # No proof at all: the expected level is not met at all, a major NC on every indicator,
+    # gradable or not (guide de lecture V9, préambule, pondération des non-conformités).
+    assert (snapshot.predicted_major, snapshot.predicted_minor) == (22, 0)
     summary = OrganisationReadiness.objects.get(organisation=world.org_a)
     assert (summary.overall_percent, summary.outcome, summary.version_code) == (
         0.0,
@@ -148,3 +149,48 @@ def test_dashboard_shows_readiness_to_referents_not_contributors(client, world, 
     assert "Critère 1 : 75.0 %" not in page  # the SVG description uses the French number
     client.force_login(world.contributor_a)
     assert "Préparation à l’audit" not in client.get("/o/alpha/").content.decode()
+
+
+def test_a_v9_proof_for_a_reworded_indicator_counts_again_once_confirmed(client, world, media):
+    # Alpha is audited under V10 (in force since 1 November 2026, décret 2026-728), which
+    # rewords indicator 2; indicator 4 is unchanged.
+    item = _validated(world, [2, 4])
+    filed_under_v9 = timezone.make_aware(timezone.datetime(2026, 10, 2, 10, 0))
+    with schema_context("org_alpha"):
+        EvidenceItem.objects.filter(pk=item.pk).update(last_uploaded_at=filed_under_v9)
+    statuses = {
+        row["number"]: (row["status"], row["reasons"])
+        for row in services.readiness_recompute(organisation=world.org_a).result["indicators"]
+    }
+    assert statuses[2] == ("partial", ["v9_to_review"])
+    assert statuses[4] == ("ready", ["validated"])
+    # The compare page offers the confirmation to reviewers only.
+    client.force_login(world.contributor_a)
+    assert client.post(f"/o/alpha/preuves/{item.pk}/confirmer-v10/").status_code == 404
+    client.force_login(world.referent_a)
+    page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
+    assert f"/o/alpha/preuves/{item.pk}/confirmer-v10/" in page
+    response = client.post(
+        f"/o/alpha/preuves/{item.pk}/confirmer-v10/", {"next": "/o/alpha/referentiel/v9-v10/"}
+    )
+    assert (response.status_code, response.url) == (302, "/o/alpha/referentiel/v9-v10/")
+    with schema_context("org_alpha"):
+        item.refresh_from_db()
+        assert item.v10_confirmed_by_id == world.referent_a.pk
+        assert list(item.events.values_list("action", flat=True).order_by("pk"))[-1] == (
+            "v10_confirmed"
+        )
+    assert (
+        f"/o/alpha/preuves/{item.pk}/confirmer-v10/"
+        not in client.get("/o/alpha/referentiel/v9-v10/").content.decode()
+    )
+    statuses = {
+        row["number"]: row["status"]
+        for row in services.readiness_recompute(organisation=world.org_a).result["indicators"]
+    }
+    assert statuses[2] == "ready"
+    # An outside redirect target is not followed.
+    again = client.post(
+        f"/o/alpha/preuves/{item.pk}/confirmer-v10/", {"next": "https://exemple.org/"}
+    )
+    assert again.url == f"/o/alpha/preuves/{item.pk}/"

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 
+from indicators.readiness import open_ncs_from
+
 from . import planning, rules
 from .models import Audit, Certificate, Finding
 
@@ -19,17 +21,13 @@ SEVERITY = {Finding.Kind.MINOR: "minor", Finding.Kind.MAJOR: "major"}
 def open_ncs() -> tuple[dict[int, str], int]:
     """Per indicator, the most severe open non-conformity of any audit, and how many are open
     (current schema; one query)."""
-    severity: dict[int, str] = {}
-    count = 0
-    for number, kind in (
-        Finding.objects.filter(kind__in=Finding.NC_KINDS)
+    findings = [
+        (number, SEVERITY[kind], "open")
+        for number, kind in Finding.objects.filter(kind__in=Finding.NC_KINDS)
         .exclude(status=Finding.Status.LIFTED)
         .values_list("indicator_number", "kind")
-    ):
-        count += 1
-        if severity.get(number) != "major":
-            severity[number] = SEVERITY[kind]
-    return severity, count
+    ]
+    return open_ncs_from(findings), len(findings)
 
 
 def certificate_current() -> Certificate | None:

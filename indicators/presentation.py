@@ -153,6 +153,9 @@ READINESS_REASON_LABELS = {
     "v9_to_review": gettext_lazy(
         "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10, puis à confirmer"
     ),
+    "not_in_reduced_audit": gettext_lazy(
+        "hors de l'audit initial allégé (ancien label CNEFOP) : vérifié à l'audit de surveillance"
+    ),
     "rating_not_applicable_ignored": gettext_lazy(
         "« non applicable » de l'auto-évaluation ignoré : ce référentiel ne le permet pas pour "
         "cet indicateur"

@@ -70,6 +70,9 @@ class IndicatorFacts:
     is_fundamental: bool
     is_applicable: bool
     may_be_not_applicable: bool = False
+    # False for an indicator this audit leaves out (a former CNEFOP-label holder's reduced
+    # initial audit): it predicts nothing now and is checked at the surveillance audit.
+    is_audited: bool = True
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,18 @@ def indicator_status(
     return IndicatorStatus.READY, ("validated",)
 
 
+def open_ncs_from(findings: Iterable[tuple[int, str, str]]) -> dict[int, Severity]:
+    """Per indicator, the most severe open non-conformity among (indicator, severity, status)
+    findings: several findings on one indicator are one NC (DOMAIN.md), a lifted one none."""
+    severity: dict[int, Severity] = {}
+    for number, kind, status in findings:
+        if status == "lifted":
+            continue
+        if severity.get(number) != Severity.MAJOR:
+            severity[number] = Severity(kind)
+    return severity
+
+
 def _percent(results: list[IndicatorResult]) -> float:
     weights = sum(result.weight for result in results)
     if not weights:
@@ -266,6 +281,8 @@ def compute(
             open_nc = Severity.MAJOR  # no minor NC on an always-major indicator
         if not indicator.is_applicable:
             status, reasons = IndicatorStatus.NOT_APPLICABLE, ()
+        elif not indicator.is_audited:
+            status, reasons = IndicatorStatus.NOT_APPLICABLE, ("not_in_reduced_audit",)
         elif rating == Rating.NOT_APPLICABLE:
             # Declared not applicable in the self-assessment, where the referential allows it.
             status, reasons = IndicatorStatus.NOT_APPLICABLE, ("rating_not_applicable",)

@@ -25,7 +25,7 @@ from training_offers import selectors as offer_selectors
 from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSnapshot, Respondent
 from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute, effective_ratings
 from .referential import selectors as referential
-from .referential.applicability import evaluate
+from .referential.applicability import Treatment, evaluate
 from .referential.models import ChangeKind
 
 logger = logging.getLogger("qualiopi.readiness")
@@ -70,14 +70,20 @@ def _compute(
         [referential.rule_from_indicator(row) for row in rows],
         referential.scope_for_organisation(organisation),
     )
-    applicable = {item.number for item in result.applicable}
+    treatments = {item.number: item.treatments for item in result.applicable}
+    # A former CNEFOP-label holder's reduced audit is its initial audit only (DOMAIN.md): once
+    # certified, the indicators it left out are due at the surveillance audit.
+    reduced = organisation.has_cnefop_label and audit_selectors.certificate_current() is None
     indicators = [
         IndicatorFacts(
             row.number,
             row.criterion.number,
             row.is_fundamental,
-            row.number in applicable,
+            row.number in treatments,
             row.may_be_not_applicable,
+            is_audited=not (
+                reduced and Treatment.REDUCED_AUDIT_OUT in treatments.get(row.number, ())
+            ),
         )
         for row in rows
     ]

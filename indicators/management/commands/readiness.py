@@ -1,8 +1,14 @@
-"""`python manage.py readiness <slug> [--json]`: compute now and print what the pages show."""
+"""`python manage.py readiness <slug> [--json]`: compute now and print what the pages show.
+
+`python manage.py readiness simulate FILE` (FILE a JSON file, or `-` for standard input): the
+same engine on facts described in JSON, printed as JSON (indicators/simulation.py). A malformed
+file exits with code 2 and a French message naming the field.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,10 +30,16 @@ class Command(BaseCommand):
     help = "Calcule la préparation d'une organisation (synchrone) et l'affiche."
 
     def add_arguments(self, parser):
-        parser.add_argument("slug")
+        parser.add_argument("slug", help="l'organisation, ou « simulate » suivi d'un fichier JSON")
+        parser.add_argument("file", nargs="?", help="avec simulate : fichier JSON, ou - (entrée)")
         parser.add_argument("--json", action="store_true", help="résultat complet en JSON")
 
     def handle(self, *args, **options):
+        if options["slug"] == "simulate":
+            self._simulate(options["file"])
+            return
+        if options["file"] is not None:
+            raise CommandError(f"argument en trop : {options['file']}", returncode=2)
         organisation = Organisation.objects.filter(slug=options["slug"]).first()
         if organisation is None:
             raise CommandError(f"organisation inconnue : {options['slug']}")
@@ -53,3 +65,29 @@ class Command(BaseCommand):
             label = STATUS_LABELS[IndicatorStatus(indicator["status"])]
             marker = " (fondamental)" if indicator["fundamental"] else ""
             self.stdout.write(f"  indicateur {indicator['number']}{marker} : {label}")
+
+    def _simulate(self, path: str | None) -> None:
+        from indicators.simulation import SimulationError, simulate
+
+        if not path:
+            raise CommandError(
+                "simulate : indiquez un fichier JSON, ou - pour l'entrée", returncode=2
+            )
+        try:
+            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+        except OSError as error:
+            raise CommandError(
+                f"fichier illisible : {path} ({error.strerror})", returncode=2
+            ) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"JSON invalide, ligne {error.lineno}, colonne {error.colno} : {error.msg}",
+                returncode=2,
+            ) from None
+        try:
+            result = simulate(data)
+        except SimulationError as error:
+            raise CommandError(str(error), returncode=2) from None
+        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))

@@ -108,6 +108,10 @@ class DecisionResult:
     minors: int
     minors_count_as_major: bool
     decision: Decision
+    # Accumulated minors: by when corrective actions must bring them below the threshold, and
+    # how many must be lifted for that (ministry FAQ).
+    minors_lift_by: date | None = None
+    minors_to_lift: int = 0
 
 
 def decision(
@@ -115,24 +119,40 @@ def decision(
     *,
     today: date,
     minor_threshold: int = DEFAULT_MINOR_THRESHOLD,
+    report_date: date | None = None,
 ) -> DecisionResult:
     """The certifier's decision as the rules predict it.
 
-    Open majors (or minors at or above the threshold) mean the certificate waits for their
-    lifting; a major still open after its deadline means refusal. Open minors below the
-    threshold do not block: their corrective plan is checked at the next audit.
+    Open majors mean the certificate waits for their lifting; a major still open after its
+    deadline (3 months from the report, DOMAIN.md) means refusal. Minors not lifted at decision
+    time at or above the threshold weigh as a major (ministry FAQ): the decision waits until
+    corrective actions within 3 months of the report bring them below the threshold, and is a
+    refusal once that date has passed. Open minors below the threshold do not block: their
+    corrective plan is checked at the next audit.
     """
     open_findings = [f for f in findings if not f.is_lifted]
     majors = [f for f in open_findings if f.severity == "nc_major"]
     minors = [f for f in open_findings if f.severity == "nc_minor"]
     accumulate = len(minors) >= minor_threshold
-    if any(f.deadline is not None and f.deadline < today for f in majors):
+    lift_by = (
+        add_months(report_date, DEADLINE_MONTHS["nc_major"]) if accumulate and report_date else None
+    )
+    if any(f.deadline is not None and f.deadline < today for f in majors) or (
+        lift_by is not None and lift_by < today
+    ):
         outcome = Decision.REFUSED
     elif majors or accumulate:
         outcome = Decision.AFTER_LIFTING
     else:
         outcome = Decision.ISSUED
-    return DecisionResult(len(majors), len(minors), accumulate, outcome)
+    return DecisionResult(
+        len(majors),
+        len(minors),
+        accumulate,
+        outcome,
+        minors_lift_by=lift_by,
+        minors_to_lift=len(minors) - minor_threshold + 1 if accumulate else 0,
+    )
 
 
 # What the decision means depends on the audit: an initial (or extension) audit issues or

@@ -59,6 +59,7 @@ def decision_for(audit: Audit, *, today: date, minor_threshold: int) -> rules.De
         ),
         today=today,
         minor_threshold=minor_threshold,
+        report_date=audit.report_date,
     )
 
 

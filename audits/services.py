@@ -32,6 +32,9 @@ OFFICIAL_KINDS = (
     Audit.Kind.RENEWAL,
     Audit.Kind.EXTENSION,
 )
+# The certifier audits that check the earlier corrective plans (an extension covers only the
+# added category).
+ESCALATING_KINDS = (Audit.Kind.INITIAL, Audit.Kind.SURVEILLANCE, Audit.Kind.RENEWAL)
 
 
 @transaction.atomic
@@ -84,13 +87,13 @@ def audit_save(*, audit: Audit | None, created_by=None, **fields: Any) -> Audit:
         raise ValidationError(
             {"starts_on": _("Aucune version du référentiel n'est en vigueur à cette date.")}
         ) from None
-    creating = audit is None
     audit = audit or Audit(created_by=created_by)
     for name, value in fields.items():
         setattr(audit, name, value)
     audit.version_code = version.code
     audit.save()
-    if creating and audit.kind in OFFICIAL_KINDS:
+    reported = audit.report_date is not None and audit.report_date <= timezone.localdate()
+    if audit.kind in ESCALATING_KINDS and reported:
         _escalate_open_minors(audit)
     if audit.kind not in OFFICIAL_KINDS:
         audit.findings.update(deadline=None)
@@ -104,7 +107,12 @@ def audit_save(*, audit: Audit | None, created_by=None, **fields: Any) -> Audit:
 
 
 def _escalate_open_minors(audit: Audit) -> None:
-    """Minors of earlier official audits still open at this one become majors."""
+    """Minors of earlier certifier audits still open when this one took place become majors,
+    their 3-month deadline counted from this audit's report (DOMAIN.md, "Non-conformities").
+
+    Called once the audit has happened and reported, never on planning it; an extension or a
+    mock audit does not check the earlier corrective plans, so it escalates nothing.
+    """
     earlier = Finding.objects.filter(
         audit__kind__in=OFFICIAL_KINDS,
         audit__starts_on__lt=audit.starts_on,
@@ -113,7 +121,7 @@ def _escalate_open_minors(audit: Audit) -> None:
     for finding in earlier:
         finding.escalated_from = finding.kind
         finding.kind = rules.escalated(finding.kind, still_open_at_next_audit=True)
-        finding.deadline = rules.nc_deadline(finding.kind, audit.starts_on)
+        finding.deadline = rules.nc_deadline(finding.kind, audit.report_date)
         finding.save(update_fields=["escalated_from", "kind", "deadline"])
 
 

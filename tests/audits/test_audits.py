@@ -199,7 +199,18 @@ def test_a_minor_left_open_escalates_at_the_next_official_audit(world):
         )
         minor.refresh_from_db()
         assert minor.kind == "nc_minor"  # a mock audit is not the certifier's
+        # An extension covers the added category only: it checks no earlier corrective plan.
         _audit(
+            world,
+            kind="extension",
+            starts_on=date(2026, 4, 15),
+            ends_on=date(2026, 4, 15),
+            report_date=date(2026, 4, 20),
+        )
+        minor.refresh_from_db()
+        assert minor.kind == "nc_minor"
+        # Planning the surveillance audit changes nothing: it has not taken place.
+        surveillance = _audit(
             world,
             kind="surveillance",
             starts_on=date(2026, 5, 20),
@@ -207,10 +218,25 @@ def test_a_minor_left_open_escalates_at_the_next_official_audit(world):
             report_date=None,
         )
         minor.refresh_from_db()
+        assert (minor.kind, minor.escalated_from) == ("nc_minor", "")
+        # Once it has taken place and reported, the minor still open is requalified major, its
+        # 3-month deadline counted from that report (DOMAIN.md, "Non-conformities").
+        services.audit_save(
+            audit=surveillance,
+            kind="surveillance",
+            starts_on=date(2026, 5, 20),
+            ends_on=date(2026, 5, 20),
+            report_date=date(2026, 5, 27),
+            auditors="",
+            sites="",
+            duration_days=None,
+            notes="",
+        )
+        minor.refresh_from_db()
         assert (minor.kind, minor.escalated_from, minor.deadline) == (
             "nc_major",
             "nc_minor",
-            date(2026, 8, 20),
+            date(2026, 8, 27),
         )
 
 
@@ -584,3 +610,25 @@ def test_lifting_from_the_page_warns_when_a_corrective_action_is_not_done(client
     text = lifted.content.decode()
     assert "La levée est enregistrée alors qu&#x27;une action corrective n&#x27;est pas" in text
     assert "Levée par le certificateur le 30/11/2026 (avis : Avis n° 2026-118)." in text
+
+
+def test_the_audit_page_says_by_when_accumulated_minors_must_be_lifted(client, world):
+    with schema_context("org_alpha"):
+        audit = _audit(world, kind="initial", report_date=date(2026, 11, 20))
+        for number in (1, 2, 3, 8, 9, 12):
+            services.finding_save(
+                audit=audit,
+                finding=None,
+                indicator_number=number,
+                kind="nc_minor",
+                description="Partiel",
+            )
+    client.force_login(world.referent_a)
+    page = " ".join(client.get(f"/o/alpha/audits/{audit.pk}/").content.decode().split())
+    assert "Délivrance après levée des non-conformités" in page
+    assert (
+        "Les NC mineures non levées atteignent le seuil : la décision attend que des actions "
+        "correctives, d’ici le 20 février 2027 (3 mois après le rapport), en lèvent au moins 2 "
+        "pour repasser sous le seuil." in page
+    )
+    assert "Source : FAQ du ministère du Travail sur Qualiopi" in page

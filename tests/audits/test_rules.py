@@ -86,3 +86,24 @@ TODAY = date(2026, 11, 23)
 def test_decision(findings, expected):
     result = rules.decision(findings, today=TODAY)
     assert (result.majors, result.minors, result.minors_count_as_major, result.decision) == expected
+
+
+def test_accumulated_minors_wait_for_lifting_within_three_months_of_the_report():
+    """Ministry FAQ: from 5 minor NCs not lifted at decision time the decision waits; the
+    corrective actions within 3 months must bring the count below the threshold."""
+    six_minors = [FindingFacts("nc_minor", False)] * 6
+    waiting = rules.decision(six_minors, today=TODAY, report_date=date(2026, 10, 5))
+    assert (
+        waiting.decision,
+        waiting.minors_count_as_major,
+        waiting.minors_lift_by,
+        waiting.minors_to_lift,
+    ) == (Decision.AFTER_LIFTING, True, date(2027, 1, 5), 2)
+    late = rules.decision(six_minors, today=TODAY, report_date=date(2026, 8, 1))
+    assert (late.decision, late.minors_lift_by) == (Decision.REFUSED, date(2026, 11, 1))
+    below = rules.decision(six_minors[:4], today=TODAY, report_date=date(2026, 8, 1))
+    assert (below.decision, below.minors_lift_by, below.minors_to_lift) == (
+        Decision.ISSUED,
+        None,
+        0,
+    )

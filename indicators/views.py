@@ -119,7 +119,12 @@ def _scope_context(request: HttpRequest, form: OrganisationScopeForm) -> dict:
         data = form.cleaned_data
         version = data["referential_version"] or version
         scope = referential.scope_from_values(data)
-    context = {"form": form, "version": version, "seed_count_note": SEED_COUNT_NOTE}
+    context = {
+        "form": form,
+        "version": version,
+        "seed_count_note": SEED_COUNT_NOTE,
+        "version_mismatch": referential.pinned_version_mismatch(organisation),
+    }
     if version is not None and (scope is not None or not form.is_bound):
         result, rows = indicator_rows_for(organisation, version, scope)
         context.update(

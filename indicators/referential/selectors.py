@@ -45,6 +45,23 @@ def version_for_organisation(organisation, *, today: date | None = None) -> Refe
     return version_in_force_on(day=target_date_for_organisation(organisation, today=today))
 
 
+def pinned_version_mismatch(
+    organisation, *, today: date | None = None
+) -> tuple[ReferentialVersion, ReferentialVersion] | None:
+    """(pinned, in force) when the organisation pinned a version other than the one in force on
+    its target audit date: the certifier audits against the version in force that day (décret
+    2026-728: V10 for audits from 1 November 2026)."""
+    if not organisation.referential_version_id:
+        return None
+    try:
+        in_force = version_in_force_on(day=target_date_for_organisation(organisation, today=today))
+    except NoVersionInForce:
+        return None
+    if in_force.pk == organisation.referential_version_id:
+        return None
+    return organisation.referential_version, in_force
+
+
 # Engine flag → organisation field.
 SCOPE_FLAG_FIELDS = {
     "certifying": "is_certifying",

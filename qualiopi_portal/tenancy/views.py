@@ -290,6 +290,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "member_count": len(memberships),
             "next_steps": next_steps,
             "referential_version": version,
+            "version_mismatch": referential.pinned_version_mismatch(organisation, today=today),
             "applicable_count": applicable_count,
             **_dashboard_readiness(access, today),
             "reminders": list(reminders_for(request.user, limit=8)),

@@ -194,3 +194,29 @@ def test_a_v9_proof_for_a_reworded_indicator_counts_again_once_confirmed(client,
         f"/o/alpha/preuves/{item.pk}/confirmer-v10/", {"next": "https://exemple.org/"}
     )
     assert again.url == f"/o/alpha/preuves/{item.pk}/"
+
+
+def test_pinning_a_version_not_in_force_at_the_audit_date_is_warned(client, world, media):
+    from datetime import date
+
+    from indicators.referential.models import ReferentialVersion
+    from qualiopi_portal.tenancy.models import Organisation
+
+    warning = (
+        "Vous avez choisi le Référentiel national qualité — version 9 (guide de lecture du 8 "
+        "janvier 2024), mais le certificateur "
+        "auditera avec le Référentiel national qualité — version 10, en vigueur à la date de "
+        "votre prochain audit"
+    )
+    Organisation.objects.filter(pk=world.org_a.pk).update(
+        next_audit_date=date(2027, 3, 1),
+        referential_version=ReferentialVersion.objects.get(code="v9"),
+    )
+    client.force_login(world.referent_a)
+    for path in ("/o/alpha/", "/o/alpha/perimetre/"):
+        assert warning in " ".join(client.get(path).content.decode().split()), path
+    Organisation.objects.filter(pk=world.org_a.pk).update(
+        referential_version=ReferentialVersion.objects.get(code="v10")
+    )
+    for path in ("/o/alpha/", "/o/alpha/perimetre/"):
+        assert "Vous avez choisi le" not in client.get(path).content.decode(), path

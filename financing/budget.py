@@ -4,8 +4,10 @@ Seed 002 counts five kinds of cost, smoothed over the three years of a certifica
 work (internal time), accompaniment, the certification file, the audit and the annual fee — the
 last four to be paid again at renewal. Year 1 carries the preparation and the initial audit,
 year 2 the surveillance audit (14th–22nd month), year 3 the renewal (file and audit, before
-expiry). Money obtained to fund the quality approach itself (training of the referent, mock
-audit) comes off year 1.
+expiry). The seed prices an audit, not an audit day (« Le coût d'un audit est en moyenne de
+500€HT », the auditor's travel included): each audit costs `audit_cost` whatever its length, and
+its duration (the calculator's, for that audit type) is shown beside it. Money obtained to fund
+the quality approach itself (training of the referent, mock audit) comes off year 1.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ DEFAULTS = {
     "accompaniment_extra_days": Decimal("0"),
     "accompaniment_extra_day_rate": Decimal("950"),  # CAFOC, per extra day
     "file_fee": Decimal("900"),  # seed 002: certification file, 900 € HT minimum
-    "audit_day_rate": Decimal("500"),  # seed 002: an audit costs about 500 € HT
+    "audit_cost": Decimal("500"),  # seed 002: an audit (not a day) costs about 500 € HT
     "annual_fee": Decimal("250"),  # seed 002: yearly fee, about 250 € HT
 }
 
@@ -40,7 +42,7 @@ class Assumptions:
     accompaniment_extra_days: Decimal
     accompaniment_extra_day_rate: Decimal
     file_fee: Decimal
-    audit_day_rate: Decimal
+    audit_cost: Decimal
     initial_audit_days: Decimal
     surveillance_audit_days: Decimal
     renewal_audit_days: Decimal
@@ -92,6 +94,15 @@ def _days_line(year: int, code: str, label, days: Decimal, rate: Decimal) -> Lin
     return Line(year, code, str(label), detail, days * rate)
 
 
+def _audit_line(year: int, code: str, label, days: Decimal, cost: Decimal) -> Line:
+    """One audit at its flat cost; its length is what the certifier will plan, not a price."""
+    detail = _("%(days)s j d’audit, %(cost)s € par audit") % {
+        "days": number_format(days.normalize()),
+        "cost": number_format(cost.normalize()),
+    }
+    return Line(year, code, str(label), detail, cost)
+
+
 def _line(year: int, code: str, label, amount: Decimal) -> Line:
     return Line(year, code, str(label), "", amount)
 
@@ -124,7 +135,7 @@ def compute(a: Assumptions) -> Budget:
         )
     year_1 += [
         _line(1, "file", _("Dossier de certification"), a.file_fee),
-        _days_line(1, "initial_audit", _("Audit initial"), a.initial_audit_days, a.audit_day_rate),
+        _audit_line(1, "initial_audit", _("Audit initial"), a.initial_audit_days, a.audit_cost),
         _line(1, "annual_fee", fee, a.annual_fee),
     ]
     if a.quality_training_funding:
@@ -138,20 +149,20 @@ def compute(a: Assumptions) -> Budget:
         )
     year_2 = [
         _days_line(2, "internal_upkeep", internal_upkeep, upkeep_days, day_cost),
-        _days_line(
+        _audit_line(
             2,
             "surveillance_audit",
             _("Audit de surveillance"),
             a.surveillance_audit_days,
-            a.audit_day_rate,
+            a.audit_cost,
         ),
         _line(2, "annual_fee", fee, a.annual_fee),
     ]
     year_3 = [
         _days_line(3, "internal_upkeep", internal_upkeep, upkeep_days, day_cost),
         _line(3, "renewal_file", _("Renouvellement : dossier de certification"), a.file_fee),
-        _days_line(
-            3, "renewal_audit", _("Renouvellement : audit"), a.renewal_audit_days, a.audit_day_rate
+        _audit_line(
+            3, "renewal_audit", _("Renouvellement : audit"), a.renewal_audit_days, a.audit_cost
         ),
         _line(3, "annual_fee", fee, a.annual_fee),
     ]

@@ -100,7 +100,7 @@ class BudgetForm(_Form):
             "accompaniment_extra_days",
             "accompaniment_extra_day_rate",
             "file_fee",
-            "audit_day_rate",
+            "audit_cost",
             "initial_audit_days",
             "surveillance_audit_days",
             "renewal_audit_days",

@@ -114,8 +114,11 @@ class CertificationBudget(models.Model):
         default=DEFAULTS["accompaniment_extra_day_rate"],
     )
     file_fee = _money(_("dossier de certification (€ HT)"), default=DEFAULTS["file_fee"])
-    audit_day_rate = _money(
-        _("prix d'une journée d'audit (€ HT)"), default=DEFAULTS["audit_day_rate"]
+    # Seed 002 prices an audit, not a day: « Le coût d'un audit est en moyenne de 500€HT ».
+    audit_cost = _money(
+        _("coût d'un audit (€ HT)"),
+        default=DEFAULTS["audit_cost"],
+        help_text=_("Par audit, quelle que soit sa durée, déplacement de l'auditeur compris."),
     )
     initial_audit_days = _days(
         _("jours d'audit initial"),

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from audits import duration
 from audits.models import Certificate
 from evidence.models import EvidenceItem
 from training_offers.models import Session
@@ -252,19 +253,35 @@ def evidence_choices(limit: int = 300) -> list[tuple[int, str]]:
     return list(linkable_evidence().values_list("pk", "title")[:limit])
 
 
-AUDIT_DAY_FIELDS = ("initial_audit_days", "surveillance_audit_days", "renewal_audit_days")
+# The audits of one certification cycle, by the budget field holding their days: year 1 the
+# initial audit, year 2 the surveillance audit, year 3 the renewal.
+AUDIT_DAY_FIELDS = {
+    "initial_audit_days": duration.INITIAL,
+    "surveillance_audit_days": duration.SURVEILLANCE,
+    "renewal_audit_days": duration.RENEWAL,
+}
+
+
+def cycle_audit_days(organisation) -> dict[str, Decimal]:
+    """The calculator's duration of each audit of the cycle for the organisation's profile, by
+    audit kind: they differ (the reduced audit is the initial one only, surveillance samples fewer
+    sites and lengthens for a new entrant)."""
+    return {
+        kind: duration.for_organisation(organisation, kind).total
+        for kind in AUDIT_DAY_FIELDS.values()
+    }
 
 
 def budget_assumptions(
-    stored: CertificationBudget | None, *, audit_days: Decimal
+    stored: CertificationBudget | None, *, audit_days: dict[str, Decimal]
 ) -> budget_rules.Assumptions:
     """The stored assumptions (the seeds' defaults when none are stored), with the calculator's
-    audit days wherever none were typed."""
+    days for each audit kind (`cycle_audit_days`) wherever none were typed."""
     stored = stored or CertificationBudget()
     values = {f.name: getattr(stored, f.name) for f in fields(budget_rules.Assumptions)}
-    for name in AUDIT_DAY_FIELDS:
+    for name, kind in AUDIT_DAY_FIELDS.items():
         if values[name] is None:
-            values[name] = audit_days
+            values[name] = audit_days[kind]
     return budget_rules.Assumptions(**values)
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audits import duration
 from evidence.models import EvidenceItem
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
@@ -209,7 +208,7 @@ def budget(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Les hypothèses du budget ont été enregistrées."))
             return redirect(org_reverse(request, "org:funding_budget"))
-    audit_days = duration.for_organisation(organisation).total
+    audit_days = selectors.cycle_audit_days(organisation)
     computed = budget_rules.compute(selectors.budget_assumptions(stored, audit_days=audit_days))
     start_year = stored.cycle_start_year if stored else timezone.localdate().year
     return render(

@@ -239,7 +239,7 @@ def _assumptions(**changes) -> budget.Assumptions:
         "accompaniment_extra_days": D("0"),
         "accompaniment_extra_day_rate": budget.DEFAULTS["accompaniment_extra_day_rate"],
         "file_fee": budget.DEFAULTS["file_fee"],
-        "audit_day_rate": budget.DEFAULTS["audit_day_rate"],
+        "audit_cost": budget.DEFAULTS["audit_cost"],
         "initial_audit_days": D("1.5"),
         "surveillance_audit_days": D("1.5"),
         "renewal_audit_days": D("1.5"),
@@ -251,10 +251,13 @@ def _assumptions(**changes) -> budget.Assumptions:
 
 def test_the_budget_with_the_seeds_figures():
     result = budget.compute(_assumptions())
-    # Year 1: 4,400 accompaniment + 900 file + 1.5 d × 500 audit + 250 fee (+ 0 internal).
-    assert [result.year_total(year) for year in (1, 2, 3)] == [D("6300"), D("1000"), D("1900")]
-    assert result.total == D("9200")
-    assert result.yearly_average == D("3066.67")
+    # The seed prices an audit, not a day (« Le coût d'un audit est en moyenne de 500€HT »): each
+    # of the three audits costs 500 whatever its 1.5 days (it used to be 1.5 d × 500 = 750).
+    # Year 1: 4,400 accompaniment + 900 file + 500 initial audit + 250 fee (+ 0 internal);
+    # year 2: 500 surveillance audit + 250 fee; year 3: 900 file + 500 renewal audit + 250 fee.
+    assert [result.year_total(year) for year in (1, 2, 3)] == [D("6050"), D("750"), D("1650")]
+    assert result.total == D("8450")
+    assert result.yearly_average == D("2816.67")
     assert [(line.year, line.code) for line in result.lines] == [
         (1, "internal"),
         (1, "accompaniment"),
@@ -269,7 +272,8 @@ def test_the_budget_with_the_seeds_figures():
         (3, "renewal_audit"),
         (3, "annual_fee"),
     ]
-    assert result.lines[3].detail == "1,5 j × 500 €"
+    assert result.lines[3].detail == "1,5 j d’audit, 500 € par audit"
+    assert result.lines[3].amount == D("500")
 
 
 def test_the_budget_with_internal_time_extra_days_and_funding():
@@ -283,10 +287,15 @@ def test_the_budget_with_internal_time_extra_days_and_funding():
             initial_audit_days=D("5"),
         )
     )
-    # 3,360 internal + 4,400 + 1,900 extra days + 900 + 2,500 audit + 250 − 1,500 funding.
-    assert result.year_total(1) == D("11810")
-    assert result.year_total(2) == D("1840")  # 840 upkeep + 750 + 250
-    assert result.year_total(3) == D("2740")  # 840 + 900 + 750 + 250
-    assert result.total == D("16390")
+    # An audit costs 500 whatever its length: the 5-day initial audit costs what a 1.5-day one
+    # does (it used to be 5 d × 500 = 2,500, and 750 for the 1.5-day surveillance and renewal).
+    # 3,360 internal + 4,400 + 1,900 extra days + 900 + 500 audit + 250 − 1,500 funding.
+    assert result.year_total(1) == D("9810")
+    assert result.year_total(2) == D("1590")  # 840 upkeep + 500 + 250
+    assert result.year_total(3) == D("2490")  # 840 + 900 + 500 + 250
+    assert result.total == D("13890")
+    assert [line.detail for line in result.lines if line.code == "initial_audit"] == [
+        "5 j d’audit, 500 € par audit"
+    ]
     funding = [line for line in result.lines if line.code == "funding"]
     assert [(line.year, line.amount) for line in funding] == [(1, D("-1500"))]

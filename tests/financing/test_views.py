@@ -16,7 +16,7 @@ from audits import services as audit_services
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, Kind
 from financing.models import CertificationBudget, FundingLine, SessionDocument
-from qualiopi_portal.tenancy.models import Role
+from qualiopi_portal.tenancy.models import Organisation, Role
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from training_offers import services as offer_services
 
@@ -260,7 +260,8 @@ def test_blocked_funding_and_revenue_at_risk_for_the_director(client, world):
     assert "Chiffre d’affaires à risque" in budget
     assert "1\xa0960,00 €" in budget  # only the OPCO line: personal funds need no certificate
     assert "1 session concernée" in budget
-    # Alpha's profile: under 150 k€, AF → 0.5 + 0.5 = 1 audit day at 500 €.
+    # Alpha's profile: under 150 k€, AF → 0.5 + 0.5 = 1 day for each of the three audits, each
+    # at 500 € per audit (the seed prices an audit, not a day).
     assert "Coût du cycle de 3 ans" in budget
     assert "8\xa0450,00 €" in budget  # 6,050 + 750 + 1,650 with the seeds' figures
     assert "Hypothèses par défaut : les chiffres des documents sources, à ajuster." in budget
@@ -286,7 +287,7 @@ def test_the_director_adjusts_the_budget_and_bad_input_saves_nothing(client, wor
         "accompaniment_extra_days": "0",
         "accompaniment_extra_day_rate": "950",
         "file_fee": "900",
-        "audit_day_rate": "500",
+        "audit_cost": "500",
         "initial_audit_days": "",
         "surveillance_audit_days": "",
         "renewal_audit_days": "",
@@ -312,6 +313,33 @@ def test_the_director_adjusts_the_budget_and_bad_input_saves_nothing(client, wor
     assert "12 j × 280 €" in page
     with schema_context("org_alpha"):
         assert CertificationBudget.objects.get().updated_by == world.director_a
+
+
+def test_the_budget_shows_each_audit_of_the_cycle_at_its_own_duration_and_a_flat_cost(
+    client, world
+):
+    # The seed's multi-site example: initial 1.5 + 3 × 0.5 + √17 ≈ 4 sites × 0.5 = 5 days; the
+    # surveillance samples round(0.6 × √17) = 2 sites → 4 days; the renewal is an initial → 5.
+    Organisation.objects.filter(pk=world.org_a.pk).update(
+        site_count=17, turnover_band="1_5m_3m", categories=["AF", "BC", "VAE"]
+    )
+    client.force_login(world.director_a)
+    page = client.get("/o/alpha/financements/budget/").content.decode()
+    assert page.count("5 j d’audit, 500 € par audit") == 2  # initial and renewal
+    assert page.count("4 j d’audit, 500 € par audit") == 1  # surveillance
+    assert "audit initial 5 j, audit de surveillance 4 j, audit de renouvellement 5 j" in page
+    # Longer audits cost the same: the seeds' 8,450 € cycle (6,050 + 750 + 1,650) is unchanged.
+    assert "8\xa0450,00 €" in page
+    assert "environ 500 € HT par audit" in page
+
+    # A former CNEFOP holder at 300 k€, AF + VAE: only the initial audit is reduced (0.5 day);
+    # surveillance and renewal take the normal table, 1 + 0.5 + 0.5 = 2 days.
+    Organisation.objects.filter(pk=world.org_a.pk).update(
+        site_count=1, turnover_band="150k_750k", categories=["AF", "VAE"], has_cnefop_label=True
+    )
+    page = client.get("/o/alpha/financements/budget/").content.decode()
+    assert "audit initial 0,5 j, audit de surveillance 2 j, audit de renouvellement 2 j" in page
+    assert "8\xa0450,00 €" in page
 
 
 def test_the_overview_reads_the_same_number_of_queries_whatever_the_sessions(client, world):

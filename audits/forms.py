@@ -40,6 +40,19 @@ class CertificateForm(PortalForm):
         error_messages={"required": _("Choisissez au moins une catégorie couverte.")},
     )
     issued_on = _date_field(_("Date d'émission"))
+    valid_from = _date_field(
+        _("Début de validité"),
+        required=False,
+        help_text=_(
+            "Comme imprimé sur le certificat. Vide : la date d’émission ; pour un "
+            "renouvellement, le lendemain de l’expiration du certificat précédent."
+        ),
+    )
+    expires_on = _date_field(
+        _("Fin de validité"),
+        required=False,
+        help_text=_("Comme imprimée sur le certificat. Vide : 3 ans après le début de validité."),
+    )
     is_renewal = forms.BooleanField(
         label=_("C’est un nouveau certificat (renouvellement) : garder l’ancien dans l’historique"),
         required=False,

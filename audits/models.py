@@ -32,6 +32,10 @@ class Certificate(models.Model):
         models.CharField(max_length=3), verbose_name=_("catégories couvertes"), default=list
     )
     issued_on = models.DateField(_("date d'émission"))
+    # As printed on the certificate; empty on rows recorded before they were asked for: the
+    # start is then the issue date and the expiry three years later (rules.default_expiry).
+    valid_from = models.DateField(_("début de validité"), null=True, blank=True)
+    expires_on = models.DateField(_("fin de validité"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -44,7 +48,7 @@ class Certificate(models.Model):
 
     @property
     def cycle(self) -> rules.Cycle:
-        return rules.cycle(self.issued_on)
+        return rules.cycle(self.valid_from or self.issued_on, self.expires_on)
 
 
 class Audit(models.Model):
@@ -196,6 +200,11 @@ class Reminder(models.Model):
         FINDING_DEADLINE = "finding_deadline", _("Échéance de levée d'une non-conformité")
         ACTION_DUE = "action_due", _("Échéance d'une action")
         SURVEILLANCE_WINDOW = "surveillance_window", _("Fenêtre de l'audit de surveillance")
+        SURVEILLANCE_CLOSING = (
+            "surveillance_closing",
+            _("Fin de la fenêtre de l'audit de surveillance"),
+        )
+        RENEWAL_AUDIT = "renewal_audit", _("Audit de renouvellement à tenir")
         CERTIFICATE_EXPIRY = "certificate_expiry", _("Expiration du certificat")
 
     user = user_fk(_("destinataire"), null=False)

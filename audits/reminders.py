@@ -2,9 +2,11 @@
 
 For each delay in settings.REMINDER_DAYS (e.g. 30, 7 and 1 day before): the lifting deadline of
 an open non-conformity (to its actions' owners and the referents), the due date of an open
-action (to its owner and the referents), the opening of the surveillance window and the
-certificate's expiry (to the referents and the directors). A reminder already sent is never
-sent again (a unique row per person, object, due date and delay), so the job may run twice.
+action (to its owner and the referents), the opening and the closing of the surveillance window,
+the date by which the renewal audit must have reported (expiry minus 3 + 1 months, so that a
+major NC can still be lifted) and the certificate's expiry (to the referents and the
+directors). A reminder already sent is never sent again (a unique row per person, object, due
+date and delay), so the job may run twice.
 """
 
 from __future__ import annotations
@@ -101,6 +103,36 @@ def dues(organisation: Organisation, *, today: date) -> list[tuple[Due, int]]:
                     frozenset(managers),
                 )
             )
+            # Before the window closes too: the opening alone leaves a referent who did not act
+            # to learn of it once it is too late.
+            check(
+                Due(
+                    Reminder.Kind.SURVEILLANCE_CLOSING,
+                    certificate.pk,
+                    cycle.surveillance_until,
+                    _(
+                        "La fenêtre de l'audit de surveillance se ferme le %(day)s : l'audit doit "
+                        "avoir lieu avant"
+                    )
+                    % {"day": date_format(cycle.surveillance_until, "SHORT_DATE_FORMAT")},
+                    organisation_url(organisation, "org:audit_list"),
+                    frozenset(managers),
+                )
+            )
+        check(
+            Due(
+                Reminder.Kind.RENEWAL_AUDIT,
+                certificate.pk,
+                cycle.renewal_audit_by,
+                _(
+                    "L'audit de renouvellement doit avoir eu lieu le %(day)s au plus tard, pour "
+                    "lever une éventuelle NC majeure avant l'expiration du certificat"
+                )
+                % {"day": date_format(cycle.renewal_audit_by, "SHORT_DATE_FORMAT")},
+                organisation_url(organisation, "org:audit_list"),
+                frozenset(managers),
+            )
+        )
         check(
             Due(
                 Reminder.Kind.CERTIFICATE_EXPIRY,

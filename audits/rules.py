@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,8 @@ CERTIFICATE_YEARS = 3
 SURVEILLANCE_FROM_MONTH = 14
 SURVEILLANCE_UNTIL_MONTH = 22
 DEADLINE_MONTHS = {"nc_minor": 6, "nc_major": 3}
+# After a major NC's 3 months, the certifier checks the proof within a month (DOMAIN.md).
+CERTIFIER_CHECK_MONTHS = 1
 DEFAULT_MINOR_THRESHOLD = 5
 
 
@@ -32,21 +34,39 @@ def add_months(day: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Cycle:
-    """The dates of one certificate's three-year cycle (the renewal audit comes before
-    `expires_on`)."""
+    """The dates of one certificate's three-year cycle.
 
-    issued_on: date
+    `renewal_audit_by`: the renewal audit must have reported by then, so that a major NC can
+    still be lifted (3 months) and checked by the certifier (1 month) before `expires_on`.
+    """
+
+    issued_on: date  # the start of validity
     expires_on: date
     surveillance_from: date
     surveillance_until: date
+    renewal_audit_by: date
 
 
-def cycle(issued_on: date) -> Cycle:
+def default_expiry(starts_on: date) -> date:
+    """Three years of validity: the day before the third anniversary of its start."""
+    return add_months(starts_on, 12 * CERTIFICATE_YEARS) - timedelta(days=1)
+
+
+def renewal_start(previous_expires_on: date) -> date:
+    """A renewed certificate starts the day after the previous one expires (DOMAIN.md)."""
+    return previous_expires_on + timedelta(days=1)
+
+
+def cycle(starts_on: date, expires_on: date | None = None) -> Cycle:
+    expires_on = expires_on or default_expiry(starts_on)
     return Cycle(
-        issued_on=issued_on,
-        expires_on=add_months(issued_on, 12 * CERTIFICATE_YEARS),
-        surveillance_from=add_months(issued_on, SURVEILLANCE_FROM_MONTH),
-        surveillance_until=add_months(issued_on, SURVEILLANCE_UNTIL_MONTH),
+        issued_on=starts_on,
+        expires_on=expires_on,
+        surveillance_from=add_months(starts_on, SURVEILLANCE_FROM_MONTH),
+        surveillance_until=add_months(starts_on, SURVEILLANCE_UNTIL_MONTH),
+        renewal_audit_by=add_months(
+            expires_on, -(DEADLINE_MONTHS["nc_major"] + CERTIFIER_CHECK_MONTHS)
+        ),
     )
 
 
@@ -72,7 +92,7 @@ def cycle_warnings(
             warnings.append(CycleWarning.SURVEILLANCE_OPEN)
         elif (c.surveillance_from - today).days <= notice_days:
             warnings.append(CycleWarning.SURVEILLANCE_SOON)
-    if (c.expires_on - today).days <= 2 * notice_days:
+    if (c.renewal_audit_by - today).days <= notice_days:
         warnings.append(CycleWarning.RENEWAL_SOON)
     return warnings
 

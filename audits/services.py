@@ -39,17 +39,47 @@ ESCALATING_KINDS = (Audit.Kind.INITIAL, Audit.Kind.SURVEILLANCE, Audit.Kind.RENE
 
 @transaction.atomic
 def certificate_save(
-    *, certificate: Certificate | None, certifier: str, number: str, categories, issued_on: date
+    *,
+    certificate: Certificate | None,
+    certifier: str,
+    number: str,
+    categories,
+    issued_on: date,
+    valid_from: date | None = None,
+    expires_on: date | None = None,
+    renews: Certificate | None = None,
 ) -> Certificate:
+    """Record the certificate as printed: its start and end of validity.
+
+    A renewal (`renews` the previous certificate) starts the day after the previous one
+    expires (DOMAIN.md); left empty, the start is the issue date (or that day) and the end
+    three years later.
+    """
+    errors = {}
     if not categories:
-        raise ValidationError({"categories": _("Choisissez au moins une catégorie couverte.")})
+        errors["categories"] = _("Choisissez au moins une catégorie couverte.")
     if issued_on > timezone.localdate():
-        raise ValidationError({"issued_on": _("La date d'émission ne peut pas être future.")})
+        errors["issued_on"] = _("La date d'émission ne peut pas être future.")
+    if renews is not None:
+        start = rules.renewal_start(renews.cycle.expires_on)
+        if valid_from is not None and valid_from != start:
+            errors["valid_from"] = _(
+                "Un certificat renouvelé commence le lendemain de l'expiration du précédent : "
+                "le %(day)s."
+            ) % {"day": date_format(start, "SHORT_DATE_FORMAT")}
+        valid_from = start
+    valid_from = valid_from or issued_on
+    if expires_on is not None and expires_on <= valid_from:
+        errors["expires_on"] = _("La fin de validité doit suivre le début de validité.")
+    if errors:
+        raise ValidationError(errors)
     certificate = certificate or Certificate()
     certificate.certifier = certifier.strip()
     certificate.number = number.strip()
     certificate.categories = sorted(set(categories))
     certificate.issued_on = issued_on
+    certificate.valid_from = valid_from
+    certificate.expires_on = expires_on or rules.default_expiry(valid_from)
     certificate.save()
     return certificate
 

@@ -85,13 +85,26 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
             "number": certificate.number,
             "categories": certificate.categories,
             "issued_on": certificate.issued_on,
+            "valid_from": certificate.cycle.issued_on,
+            "expires_on": certificate.cycle.expires_on,
         }
     form = CertificateForm(request.POST or None, initial=initial, renewable=certificate is not None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         renewing = data.pop("is_renewal", False)
+        if renewing:
+            # The new certificate's own dates: those shown were the previous one's.
+            data["valid_from"] = (
+                None if data["valid_from"] == initial["valid_from"] else data["valid_from"]
+            )
+            if data["expires_on"] == initial["expires_on"]:
+                data["expires_on"] = None
         try:
-            services.certificate_save(certificate=None if renewing else certificate, **data)
+            services.certificate_save(
+                certificate=None if renewing else certificate,
+                renews=certificate if renewing else None,
+                **data,
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -39,12 +39,13 @@ class Coverage(StrEnum):
 
 @dataclass(frozen=True)
 class CertificateSpan:
-    issued_on: datetime.date
+    issued_on: datetime.date  # the start of validity
     categories: tuple[str, ...]
+    expires: datetime.date | None = None  # as printed; else three years of validity
 
     @property
     def expires_on(self) -> datetime.date:
-        return cycle(self.issued_on).expires_on
+        return cycle(self.issued_on, self.expires).expires_on
 
 
 def coverage(

@@ -26,9 +26,12 @@ ZERO = Decimal("0")
 
 
 def certificate_spans() -> list[rules.CertificateSpan]:
+    """Each certificate's validity, as printed on it when recorded (start and end)."""
     return [
-        rules.CertificateSpan(issued_on, tuple(categories))
-        for issued_on, categories in Certificate.objects.values_list("issued_on", "categories")
+        rules.CertificateSpan(valid_from or issued_on, tuple(categories), expires_on)
+        for issued_on, valid_from, expires_on, categories in Certificate.objects.values_list(
+            "issued_on", "valid_from", "expires_on", "categories"
+        )
     ]
 
 

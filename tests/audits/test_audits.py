@@ -58,11 +58,62 @@ def test_certificate_page_records_the_cycle(client, world):
     with schema_context("org_alpha"):
         certificate = Certificate.objects.get()
     assert (certificate.number, certificate.categories) == ("Q-2025-0042", ["AF"])
+    # Left empty, validity starts on the issue date and lasts three years.
+    assert (certificate.valid_from, certificate.expires_on) == (date(2025, 3, 10), date(2028, 3, 9))
     page = client.get("/o/alpha/audits/").content.decode()
     assert "du 10/05/2026 au 10/01/2027 (14ᵉ au 22ᵉ mois)" in page
-    assert "10/03/2028" in page
+    assert "du 10/03/2025 au 09/03/2028" in page
+    # Expiry minus 3 months to lift a major and 1 month for the certifier's check.
+    assert "rapport au plus tard le 09/11/2027" in page
     # Today (23/11/2026) is inside the surveillance window and no surveillance audit exists.
     assert "La fenêtre de l&#x27;audit de surveillance est ouverte : planifiez-le." in page
+
+
+def test_a_renewed_certificate_starts_the_day_after_the_previous_one_expires(client, world):
+    with schema_context("org_alpha"):
+        first = services.certificate_save(
+            certificate=None,
+            certifier="AFNOR Certification",
+            number="Q-1",
+            categories=["AF"],
+            issued_on=date(2023, 6, 1),
+            valid_from=date(2023, 6, 5),
+            expires_on=date(2026, 6, 4),
+        )
+        with pytest.raises(ValidationError) as error:
+            services.certificate_save(
+                certificate=None,
+                certifier="AFNOR Certification",
+                number="Q-2",
+                categories=["AF"],
+                issued_on=date(2026, 5, 20),
+                valid_from=date(2026, 5, 20),
+                renews=first,
+            )
+        assert error.value.message_dict == {
+            "valid_from": [
+                "Un certificat renouvelé commence le lendemain de l'expiration du précédent : "
+                "le 05/06/2026."
+            ]
+        }
+    client.force_login(world.referent_a)
+    response = client.post(
+        "/o/alpha/audits/certificat/",
+        {
+            "certifier": "AFNOR Certification",
+            "number": "Q-2",
+            "categories": ["AF"],
+            "issued_on": "2026-05-20",
+            "valid_from": "2023-06-05",  # the previous certificate's, as the form showed it
+            "expires_on": "2026-06-04",
+            "is_renewal": "on",
+        },
+    )
+    assert response.status_code == 302
+    with schema_context("org_alpha"):
+        renewed = Certificate.objects.get(number="Q-2")
+        assert (renewed.valid_from, renewed.expires_on) == (date(2026, 6, 5), date(2029, 6, 4))
+        assert Certificate.objects.count() == 2
 
 
 def test_audit_dates_and_version_in_force(world):

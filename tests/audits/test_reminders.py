@@ -124,3 +124,35 @@ def test_the_daily_job_covers_every_organisation_and_the_dashboard_shows_them(
     page = client.get("/o/alpha/").content.decode()
     assert "Vos rappels" in page
     assert "NC majeure de l&#x27;indicateur 4 à lever avant le 30/11/2026" in page
+
+
+def test_the_window_closing_and_the_renewal_audit_are_reminded_in_time(world, settings):
+    """The surveillance window's end (22nd month) and the date by which the renewal audit must
+    have reported (expiry minus 3 months to lift a major and 1 month for the certifier's
+    check) are reminded, not only the window's opening and the expiry."""
+    settings.REMINDER_DAYS = [30]
+    alpha = _setup(world)
+    # Certificate valid 23/10/2025 → 22/10/2028: window 23/12/2026 → 23/08/2027, renewal audit
+    # reported by 22/06/2028.
+    with schema_context("org_alpha"):
+        reminders_send(alpha, today=date(2027, 7, 24), base_url="x")
+        reminders_send(alpha, today=date(2028, 5, 23), base_url="x")
+        rows = sorted(
+            Reminder.objects.filter(user=world.referent_a)
+            .exclude(kind__in=["action_due", "finding_deadline"])
+            .values_list("kind", "due_on", "text")
+        )
+    assert rows == [
+        (
+            "renewal_audit",
+            date(2028, 6, 22),
+            "L'audit de renouvellement doit avoir eu lieu le 22/06/2028 au plus tard, pour lever "
+            "une éventuelle NC majeure avant l'expiration du certificat",
+        ),
+        (
+            "surveillance_closing",
+            date(2027, 8, 23),
+            "La fenêtre de l'audit de surveillance se ferme le 23/08/2027 : l'audit doit avoir "
+            "lieu avant",
+        ),
+    ]

@@ -27,9 +27,14 @@ def test_add_months(day, months, expected):
 
 def test_the_cycle_of_a_certificate():
     c = rules.cycle(date(2025, 3, 10))
-    assert c.expires_on == date(2028, 3, 10)
+    assert c.expires_on == date(2028, 3, 9)  # three years of validity
     assert c.surveillance_from == date(2026, 5, 10)  # 14th month
     assert c.surveillance_until == date(2027, 1, 10)  # 22nd month
+    # Reported by then, a major NC can be lifted (3 months) and checked (1 month) in time.
+    assert c.renewal_audit_by == date(2027, 11, 9)
+    assert rules.renewal_start(c.expires_on) == date(2028, 3, 10)
+    printed = rules.cycle(date(2025, 3, 12), date(2028, 3, 11))
+    assert (printed.expires_on, printed.renewal_audit_by) == (date(2028, 3, 11), date(2027, 11, 11))
 
 
 @pytest.mark.parametrize(
@@ -40,8 +45,9 @@ def test_the_cycle_of_a_certificate():
         (date(2026, 5, 10), False, [CycleWarning.SURVEILLANCE_OPEN]),
         (date(2026, 5, 10), True, []),
         (date(2027, 1, 11), False, [CycleWarning.SURVEILLANCE_MISSED]),
-        (date(2027, 9, 12), True, [CycleWarning.RENEWAL_SOON]),  # 180 days before expiry
-        (date(2027, 9, 10), True, []),
+        # 90 days before the renewal audit must have reported (09/11/2027).
+        (date(2027, 8, 11), True, [CycleWarning.RENEWAL_SOON]),
+        (date(2027, 8, 10), True, []),
         (date(2028, 3, 11), True, [CycleWarning.EXPIRED]),
     ],
 )

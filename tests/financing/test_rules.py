@@ -122,9 +122,10 @@ def _span(issued: date, *categories: str) -> rules.CertificateSpan:
             rules.Coverage.NO_CERTIFICATE,
         ),
         ("opco", date(2024, 3, 2), "AF", [_span(date(2024, 3, 2))], rules.Coverage.OK),
-        # Valid three years: the last day is covered, the day after is not.
-        ("opco", date(2027, 3, 2), "AF", [_span(date(2024, 3, 2))], rules.Coverage.OK),
-        ("opco", date(2027, 3, 3), "AF", [_span(date(2024, 3, 2))], rules.Coverage.EXPIRED),
+        # Valid three years (until the day before the third anniversary): the last day is
+        # covered, the day after is not.
+        ("opco", date(2027, 3, 1), "AF", [_span(date(2024, 3, 2))], rules.Coverage.OK),
+        ("opco", date(2027, 3, 2), "AF", [_span(date(2024, 3, 2))], rules.Coverage.EXPIRED),
         # The renewal certificate covers what follows.
         (
             "region",

@@ -118,8 +118,28 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _duration_for(request: HttpRequest, audit: Audit | None) -> duration.Computation:
+    """The duration of this audit's own type (arrêté du 6 juin 2019, art. 4 and 10).
+
+    A mock or internal audit rehearses the next certifier audit: the initial one before any
+    certificate, else surveillance. An extension covers the categories the certificate lacks.
+    """
+    organisation = request.organisation
+    certificate = selectors.certificate_current()
+    kind = audit.kind if audit is not None else duration.INITIAL
+    if kind not in duration.KINDS:
+        kind = duration.INITIAL if certificate is None else duration.SURVEILLANCE
+    added: list[str] = []
+    if kind == duration.EXTENSION:
+        held = set(certificate.categories) if certificate is not None else set()
+        added = [c for c in organisation.categories if c not in held]
+        if not added:
+            kind = duration.INITIAL
+    return duration.for_organisation(organisation, kind, added_categories=added)
+
+
 def _audit_form_view(request: HttpRequest, audit: Audit | None) -> HttpResponse:
-    computation = duration.for_organisation(request.organisation)
+    computation = _duration_for(request, audit)
     initial = {"duration_days": computation.total}
     if audit is not None:
         initial = {
@@ -197,7 +217,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Le constat a été ajouté."))
             return redirect(org_reverse(request, "org:audit_detail", pk=audit.pk))
     today = timezone.localdate()
-    computation = duration.for_organisation(request.organisation)
+    computation = _duration_for(request, audit)
     decision = selectors.decision_for(
         audit, today=today, minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD
     )
@@ -386,7 +406,7 @@ def audit_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "slots": list(audit.slots.all()),
             "uncovered": selectors.uncovered_indicators(audit, _applicable(request, audit)),
             "planning": selectors.audit_planning(
-                audit, computed_days=duration.for_organisation(request.organisation).total
+                audit, computed_days=_duration_for(request, audit).total
             ),
             "can_manage": request.organisation_access.has(Permission.AUDITS_MANAGE),
         },

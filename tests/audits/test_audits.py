@@ -683,3 +683,20 @@ def test_the_audit_page_says_by_when_accumulated_minors_must_be_lifted(client, w
         "pour repasser sous le seuil." in page
     )
     assert "Source : FAQ du ministère du Travail sur Qualiopi" in page
+
+
+def test_the_audit_page_computes_the_duration_of_its_own_type(client, world):
+    Organisation.objects.filter(pk=world.org_a.pk).update(is_new_entrant=True)
+    with schema_context("org_alpha"):
+        initial = _audit(world, kind="initial")
+        surveillance = _audit(
+            world,
+            kind="surveillance",
+            starts_on=date(2027, 12, 1),
+            ends_on=date(2027, 12, 1),
+            report_date=None,
+        )
+    client.force_login(world.referent_a)
+    label = "Majoration de la surveillance (audité comme nouvel entrant à l’audit initial)"
+    assert label not in client.get(f"/o/alpha/audits/{initial.pk}/").content.decode()
+    assert label in client.get(f"/o/alpha/audits/{surveillance.pk}/").content.decode()

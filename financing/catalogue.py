@@ -26,6 +26,7 @@ ROUTE_KEYS = {
     "name",
     "kind",
     "historical",
+    "cpf",
     "qualiopi_required",
     "decides",
     "documents",
@@ -42,6 +43,7 @@ RULE_KEYS = {
     "yearly_ceiling",
     "ceiling_year",
     "verified",
+    "unsourced",
     "note",
     "source",
 }
@@ -73,6 +75,8 @@ class Rules:
     yearly_ceiling: Decimal | None = None
     ceiling_year: int | None = None
     verified: bool = True
+    # A rule reported somewhere but found in no text: shown as « règle non sourcée », never applied.
+    unsourced: str = ""
     note: str = ""
     source: str = ""
 
@@ -94,6 +98,9 @@ class Route:
     valid_until: datetime.date | None
     rules: Rules
     sources: tuple[str, ...]
+    # The compte personnel de formation: only the actions of Code du travail art. L6323-6, and
+    # the subcontracting rules of art. L6323-9-2 (see rules.cpf_subcontracting_errors).
+    cpf: bool = False
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -147,6 +154,12 @@ def _rules(data: Any, where: str) -> Rules:
     threshold = number("attendance_threshold")
     if threshold is not None and not 0 < threshold <= 100:
         raise CatalogueError(f"{CATALOGUE.name}: {where}.attendance_threshold: entre 0 et 100")
+    if threshold is not None and not data.get("verified", True):
+        # A threshold changes what the portal says a financer pays: only a verified one is applied.
+        raise CatalogueError(
+            f"{CATALOGUE.name}: {where}.attendance_threshold: un seuil non vérifié n'est pas "
+            "appliqué (décrivez-le dans unsourced)"
+        )
     return Rules(
         min_hours_per_trainee=number("min_hours_per_trainee"),
         max_months=data.get("max_months"),
@@ -155,6 +168,7 @@ def _rules(data: Any, where: str) -> Rules:
         yearly_ceiling=number("yearly_ceiling"),
         ceiling_year=data.get("ceiling_year"),
         verified=bool(data.get("verified", True)),
+        unsourced=_text(data.get("unsourced", "")),
         note=_text(data["note"]),
         source=_text(data["source"]),
     )
@@ -201,6 +215,7 @@ def parse(data: Any) -> Catalogue:
                 valid_until=_date(spec.get("valid_until"), f"{where}.valid_until"),
                 rules=_rules(spec.get("rules"), f"{where}.rules"),
                 sources=tuple(_text(source) for source in spec["sources"]),
+                cpf=bool(spec.get("cpf", False)),
             )
         )
     by_code = {route.code: route for route in routes}

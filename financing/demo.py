@@ -100,7 +100,8 @@ def seed_funding(*, organisation: Organisation, people: dict[str, Any]) -> bool:
                 financer="OPCO Atlas",
                 reference="AT-2026-00418",
             )
-            _line(first, referent, "cpf_edof", "2940", 3, present="35")
+            # Not the CPF: this offer leads to no certification (Code du travail L6323-6).
+            _line(first, referent, "france_travail", "2940", 3, present="35")
             _line(first, referent, "personal", "980", 1, present="14")
             _line(second, referent, "opco", "5880", 6, present="78", financer="OPCO Akto")
         else:  # not certified yet: only the routes that do not require Qualiopi

@@ -4,7 +4,13 @@
   the session's action category is valid (from 1 January 2022; before, the obligation did not
   exist). The start date is the one the financer's agreement is given for.
 - A financer paying by attendance pays the planned amount times hours present over hours planned;
-  where a threshold applies (CPF practice: 80 %), attendance at or above it is paid in full.
+  where a verified threshold applies, attendance at or above it is paid in full. The CPF's
+  « 80 % of attendance is paid in full » (seed 001) was found in no text: it is not applied, and
+  the pages show it as « règle non sourcée » (catalogue: `rules.unsourced`).
+- The CPF pays only the actions of Code du travail art. L6323-6 (training_offers/eligibility.py);
+  a session sold on Mon Compte Formation and subcontracted since 1 April 2024 needs a
+  Qualiopi-certified subcontractor (art. L6323-9-2), a micro-entrepreneur under the micro-social
+  ceiling excepted (art. R6333-6-3).
 - The service-fait documents are the union of each route's list: one per financer for invoices
   and certificates (one per calendar month where the route asks monthly), one per session for
   what all financers share (attendance sheets, the signed agreement).
@@ -113,6 +119,35 @@ def rule_errors(
     if months is not None and ends_on > add_months(starts_on, months):
         errors.append("max_months")
     return errors
+
+
+# Code du travail art. L6323-9-2 (loi n° 2022-1587 du 19 décembre 2022) and R6333-6-2 to R6333-6-5
+# (décret n° 2023-1350 du 28 décembre 2023), in force for the subcontracting contracts concluded
+# from 1 April 2024 (Centre Inffo, « Avec la version 9 du guide de lecture [...], les
+# sous-traitants devront-ils également être certifiés Qualiopi ? », 14 février 2024: « à compter
+# du 1er avril 2024, un sous-traitant doit être certifié Qualiopi si l'organisme de formation qui
+# fait appel à lui vend sa formation aux titulaires d'un compte personnel de formation (CPF) via
+# la plateforme Mon compte formation »). The portal does not record the contract's date: a session
+# starting before that day is taken to have its contract concluded before it, later ones after.
+CPF_SUBCONTRACTING_FROM = datetime.date(2024, 4, 1)
+SUBCONTRACTOR_ALLOWED = ("certified", "micro_exempt")  # Session.subcontractor_status values
+
+
+def cpf_subcontracting_errors(
+    route: Route,
+    *,
+    starts_on: datetime.date,
+    subcontractor: str,
+    subcontractor_status: str,
+) -> list[str]:
+    """What a subcontracted CPF session breaks, as codes the form turns into sentences."""
+    if not route.cpf or not subcontractor.strip() or starts_on < CPF_SUBCONTRACTING_FROM:
+        return []
+    if subcontractor_status == "not_certified":
+        return ["subcontractor_not_certified"]
+    if subcontractor_status not in SUBCONTRACTOR_ALLOWED:
+        return ["subcontractor_unknown"]
+    return []
 
 
 def session_months(starts_on: datetime.date, ends_on: datetime.date) -> list[datetime.date]:

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audits import duration
 from audits.models import Certificate
 from evidence.models import EvidenceItem
-from training_offers.models import Session
+from training_offers.eligibility import cpf_eligibility
+from training_offers.models import Offer, Session
 
 from . import budget as budget_rules
 from . import rules
@@ -51,6 +53,92 @@ COVERAGE_TEXT = {
 }
 
 
+# What the portal cannot check for a subcontracted CPF session, for the referent to confirm; each
+# with its text. The 80 % cap: arrêté du 3 janvier 2024 (JORF 12 janvier), « Le plafond mentionné
+# à l'article R. 6333-6-2 du code du travail, vérifié au titre d'une année civile, est fixé à
+# quatre-vingts pour cent du chiffre d'affaires réalisé » on the platform (Centre Inffo, « CPF :
+# pas plus de 80 % du chiffre d'affaires réalisé par des sous-traitants », 12 janvier 2024). The
+# contract and the ban on cascades: art. R6333-6-2 (décret n° 2023-1350), « Le contrat de
+# sous-traitance [...] est conclu par écrit » and « Le sous-traitant ne peut lui-même sous-traiter
+# l'exécution de l'action qui lui a été confiée ».
+CPF_SUBCONTRACTING_CHECKS = (
+    _(
+        "Plafond : la sous-traitance ne peut pas dépasser 80 % du chiffre d'affaires réalisé sur "
+        "Mon Compte Formation dans l'année civile (Code du travail, art. R6333-6-2 ; arrêté du "
+        "3 janvier 2024). Le portail ne connaît pas ce chiffre d'affaires : à vérifier par le "
+        "référent."
+    ),
+    _(
+        "Contrat écrit avec le sous-traitant, précisant les missions, le contenu et la sanction "
+        "de la formation, les moyens, les conditions de réalisation et de suivi, la durée, la "
+        "période et le montant (Code du travail, art. R6333-6-2)."
+    ),
+    _(
+        "Pas de sous-traitance en cascade : le sous-traitant ne sous-traite pas à son tour "
+        "l'action qui lui est confiée (Code du travail, art. R6333-6-2)."
+    ),
+)
+
+
+def _offer_facts(offer: Offer) -> dict:
+    return {
+        "category": offer.category,
+        "is_certifying": offer.is_certifying,
+        "certification_code": offer.certification_code,
+        "cpf_other_case": offer.cpf_other_case,
+    }
+
+
+def cpf_refusals(route: Route, session: Session) -> list[str]:
+    """Why the CPF will not pay for this session through `route`, each reason with its text."""
+    if not route.cpf:
+        return []
+    reasons = []
+    eligibility = cpf_eligibility(_offer_facts(session.offer))
+    if not eligibility.eligible:
+        refused = gettext("La voie « %(route)s » ne peut pas financer cette offre.")
+        reasons.append(refused % {"route": route.name} + " " + eligibility.text)
+    problems = rules.cpf_subcontracting_errors(
+        route,
+        starts_on=session.starts_on,
+        subcontractor=session.subcontractor,
+        subcontractor_status=session.subcontractor_status,
+    )
+    if "subcontractor_not_certified" in problems:
+        reasons.append(
+            gettext(
+                "La session est sous-traitée à « %(name)s », non certifié Qualiopi : depuis le "
+                "1er avril 2024, le sous-traitant d'une action vendue sur Mon Compte Formation "
+                "doit être certifié, sauf micro-entrepreneur sous le plafond du régime "
+                "micro-social (Code du travail, art. L6323-9-2 et R6333-6-3 ; décret n° 2023-1350 "
+                "du 28 décembre 2023)."
+            )
+            % {"name": session.subcontractor}
+        )
+    if "subcontractor_unknown" in problems:
+        reasons.append(
+            gettext(
+                "La session est sous-traitée à « %(name)s » : indiquez sur la session s'il est "
+                "certifié Qualiopi, ce que le CPF exige depuis le 1er avril 2024 (Code du "
+                "travail, art. L6323-9-2)."
+            )
+            % {"name": session.subcontractor}
+        )
+    return reasons
+
+
+def cpf_checks(route: Route | None, session: Session) -> tuple:
+    """The subcontracting checks the referent confirms for a subcontracted CPF session."""
+    if (
+        route is None
+        or not route.cpf
+        or not session.subcontractor.strip()
+        or session.starts_on < rules.CPF_SUBCONTRACTING_FROM
+    ):
+        return ()
+    return CPF_SUBCONTRACTING_CHECKS
+
+
 class PlanStatus(models.TextChoices):
     """Where a session stands before invoicing."""
 
@@ -66,6 +154,7 @@ class PlannedLine:
     coverage: rules.Coverage
     paid: Decimal
     attendance_rate: Decimal | None
+    refusals: list[str] = field(default_factory=list)  # the CPF's rules the session breaks
 
     @property
     def label(self) -> str:
@@ -107,12 +196,25 @@ class SessionPlan:
         return [p for p in self.lines if p.coverage.is_blocking]
 
     @property
+    def refused(self) -> list[PlannedLine]:
+        return [p for p in self.lines if p.refusals]
+
+    @property
+    def cpf_checks(self) -> tuple:
+        """The referent's checks, once for the session whatever its CPF lines."""
+        for p in self.lines:
+            checks = cpf_checks(p.route, self.session)
+            if checks:
+                return checks
+        return ()
+
+    @property
     def missing(self) -> list[ExpectedRow]:
         return [row for row in self.documents if row.link is None]
 
     @property
     def status(self) -> PlanStatus:
-        if self.blocked:
+        if self.blocked or self.refused:
             return PlanStatus.BLOCKED
         if self.missing:
             return PlanStatus.MISSING
@@ -156,6 +258,7 @@ def _plan(
                 if route
                 else line.amount,
                 attendance_rate=rules.attendance_rate(line.hours_planned, line.hours_present),
+                refusals=cpf_refusals(route, session) if route else [],
             )
         )
     by_key = {link.key: link for link in links}

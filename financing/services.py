@@ -20,6 +20,7 @@ from training_offers.models import Session
 from . import rules
 from .catalogue import Route, catalogue
 from .models import CertificationBudget, FundingLine, SessionDocument
+from .selectors import cpf_refusals
 
 ZERO = Decimal("0")
 
@@ -133,6 +134,11 @@ def funding_line_errors(
                 _("La voie « %(route)s » ne finance pas une formation de plus de %(months)s mois.")
                 % {"route": route.name, "months": route.rules.max_months}
             )
+    if route is not None:
+        # The CPF's own rules: eligible actions (L6323-6) and subcontracting (L6323-9-2).
+        errors.setdefault("route_code", []).extend(cpf_refusals(route, session))
+        if not errors["route_code"]:
+            del errors["route_code"]
     return errors
 
 

@@ -29,7 +29,9 @@ COMPLETE = {
     "evaluation": "Mise en situation évaluée sur une grille ; quiz de fin de formation.",
     "accessibility": "Locaux de plain-pied ; adaptations étudiées avec le référent handicap.",
     "recognition": "Attestation de fin de formation",
-    "financing": "Plan de développement des compétences (OPCO), CPF, financement personnel.",
+    # Not « CPF »: a training without a certification is not eligible (Code du travail L6323-6).
+    "financing": "Plan de développement des compétences (OPCO), France Travail, "
+    "financement personnel.",
     "programme": "Jour 1 : cadre légal et préparation. Jour 2 : conduite et suivi.",
 }
 INCOMPLETE = {
@@ -47,7 +49,9 @@ APPRENTICESHIP = {
     "title": "CAP Cuisine en apprentissage",
     "category": "APP",
     "is_certifying": True,
+    "certification_title": "CAP Cuisine",
     "certification_code": "RNCP37859",
+    "certifier": "Ministère de l'Éducation nationale",
     "prerequisites": "Avoir entre 16 et 29 ans (sans limite avec une RQTH) et un employeur.",
     "objectives": "Réaliser les préparations de base d'une cuisine selon les fiches techniques\n"
     "Dresser et envoyer 40 couverts en 2 heures sans erreur d'hygiène (grille HACCP)",

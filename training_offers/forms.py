@@ -17,8 +17,11 @@ class OfferForm(PortalModelForm):
             "title",
             "category",
             "is_certifying",
+            "certification_title",
             "certification_code",
             "certifier",
+            "certification_registered_on",
+            "cpf_other_case",
             "has_alternance",
             "has_afest",
             "prerequisites",
@@ -49,8 +52,12 @@ class OfferForm(PortalModelForm):
                 "accessibility",
                 "financing",
             )
-        } | {"programme": forms.Textarea(attrs={"rows": 8})}
+        } | {
+            "programme": forms.Textarea(attrs={"rows": 8}),
+            "certification_registered_on": NativeDateInput(),
+        }
         error_messages = {
+            "certification_registered_on": {"invalid": _("Indiquez une date.")},
             "duration_hours": {"invalid": _("Indiquez une durée en heures (un nombre).")},
             "price": {"invalid": _("Indiquez un tarif en euros (un nombre).")},
         }
@@ -78,6 +85,8 @@ class SessionForm(PortalModelForm):
             "place",
             "is_remote",
             "trainers",
+            "subcontractor",
+            "subcontractor_status",
             "enrolled",
             "completed",
             "dropouts",

@@ -28,6 +28,30 @@ PUBLIC_FIELDS = (
 )
 
 
+class CpfCase(models.TextChoices):
+    """The cases of Code du travail art. L6323-6, II the portal cannot read from other fields
+    (certifications, VAE and bilans de compétences it reads from the offer itself)."""
+
+    DRIVING_LICENCE = (
+        "driving_licence",
+        _("Préparation du code de la route et du permis de conduire (art. L6323-6, II, 3°)"),
+    )
+    BUSINESS_CREATION = (
+        "business_creation",
+        _(
+            "Accompagnement et conseil aux créateurs ou repreneurs d'entreprise "
+            "(art. L6323-6, II, 4°)"
+        ),
+    )
+    VOLUNTEERS = (
+        "volunteers",
+        _(
+            "Formation de bénévoles, de volontaires en service civique ou de sapeurs-pompiers "
+            "volontaires (art. L6323-6, II ; droits du compte d'engagement citoyen seulement)"
+        ),
+    )
+
+
 class Offer(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
@@ -43,6 +67,33 @@ class Offer(models.Model):
         _("code RNCP ou RS"), max_length=20, blank=True, help_text=_("Par exemple RNCP35185.")
     )
     certifier = models.CharField(_("certificateur de la certification"), max_length=200, blank=True)
+    # Guide de lecture V9, indicator 1, « obligations spécifiques » (as quoted by the certifier
+    # Certifopac): for certifying offers the information names the certification's exact title,
+    # its RNCP/RS code, the certifier and the date the certification was registered.
+    certification_title = models.CharField(
+        _("intitulé exact de la certification"),
+        max_length=300,
+        blank=True,
+        help_text=_("Tel qu'il figure sur la fiche RNCP ou RS de France compétences."),
+    )
+    certification_registered_on = models.DateField(
+        _("date d'enregistrement de la certification"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "La date d'enregistrement au RNCP ou au répertoire spécifique (fiche RNCP/RS)."
+        ),
+    )
+    cpf_other_case = models.CharField(
+        _("autre cas d'éligibilité au CPF"),
+        max_length=20,
+        choices=CpfCase.choices,
+        blank=True,
+        help_text=_(
+            "Pour une offre ni certifiante, ni bilan de compétences, ni VAE : le cas du Code du "
+            "travail, art. L6323-6, II, dont elle relève."
+        ),
+    )
     has_alternance = models.BooleanField(_("en alternance"), default=False)
     has_afest = models.BooleanField(_("AFEST / situations de travail"), default=False)
     prerequisites = models.TextField(_("prérequis"), blank=True)
@@ -121,6 +172,15 @@ class OfferVersion(models.Model):
         return f"{self.offer_id} v{self.number}"
 
 
+class SubcontractorStatus(models.TextChoices):
+    CERTIFIED = "certified", _("Certifié Qualiopi")
+    MICRO_EXEMPT = (
+        "micro_exempt",
+        _("Dispensé : micro-entrepreneur sous le plafond du régime micro-social (art. R6333-6-3)"),
+    )
+    NOT_CERTIFIED = "not_certified", _("Non certifié")
+
+
 class Session(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="sessions")
     starts_on = models.DateField(_("début"))
@@ -128,6 +188,22 @@ class Session(models.Model):
     place = models.CharField(_("lieu"), max_length=200, blank=True)
     is_remote = models.BooleanField(_("à distance"), default=False)
     trainers = models.CharField(_("formateur·rices"), max_length=300, blank=True)
+    # Who delivers a subcontracted session, and whether it is Qualiopi-certified: for CPF
+    # sessions since 1 April 2024 the subcontractor must be (Code du travail art. L6323-9-2;
+    # micro-entrepreneurs under the micro-social ceiling are exempt, art. R6333-6-3, décret
+    # n° 2023-1350 du 28 décembre 2023).
+    subcontractor = models.CharField(
+        _("sous-traitant"),
+        max_length=200,
+        blank=True,
+        help_text=_("L'organisme ou la personne qui réalise la session pour vous ; vide sinon."),
+    )
+    subcontractor_status = models.CharField(
+        _("certification Qualiopi du sous-traitant"),
+        max_length=20,
+        choices=SubcontractorStatus.choices,
+        blank=True,
+    )
     enrolled = models.PositiveIntegerField(_("inscrit·es"), default=0)
     price = models.DecimalField(
         _("prix de la session (€ HT)"),

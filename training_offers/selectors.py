@@ -11,12 +11,17 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from .completeness import Completeness, check
+from .eligibility import CpfEligibility, cpf_eligibility
 from .models import Offer, Session
 from .results import Rate, SessionFigures, rates
 
 
 def completeness(offer: Offer, *, version_code: str) -> Completeness:
     return check(model_to_dict(offer), version_code=version_code)
+
+
+def cpf(offer: Offer) -> CpfEligibility:
+    return cpf_eligibility(model_to_dict(offer))
 
 
 @dataclass(frozen=True)

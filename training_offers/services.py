@@ -106,6 +106,16 @@ def check_session(fields: dict) -> None:
             errors[count] = _("Plus de réponses que d'inscrit·es.")
     if (fields.get("recommend_yes") or 0) > (fields.get("recommend_responses") or 0):
         errors["recommend_yes"] = _("Plus de « oui » que de réponses.")
+    # Whether the subcontractor is certified decides a CPF funding (Code du travail L6323-9-2):
+    # a named subcontractor needs the answer, an answer needs the name.
+    subcontractor = (fields.get("subcontractor") or "").strip()
+    if subcontractor and not fields.get("subcontractor_status"):
+        errors["subcontractor_status"] = _(
+            "Indiquez si le sous-traitant est certifié Qualiopi (exigé pour le CPF depuis le "
+            "1er avril 2024)."
+        )
+    if fields.get("subcontractor_status") and not subcontractor:
+        errors["subcontractor"] = _("Nommez le sous-traitant, ou laissez sa certification vide.")
     if errors:
         raise ValidationError(errors)
 

@@ -102,6 +102,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "offer": offer,
             "completeness": selectors.completeness(offer, version_code=code),
+            "cpf": selectors.cpf(offer),
             "sessions": sessions,
             "results": selectors.period_results(offer=offer),
             "versions": list(offer.versions.select_related("saved_by")[:20]),

@@ -22,7 +22,8 @@ def test_referent_files_documents_and_director_reads_budget_and_risk(page, login
     ).to_be_visible()
 
     page.get_by_role("link", name="Pièces manquantes").click()
-    page.get_by_role("row").filter(has_text="CPF par EDOF").get_by_role("link").click()
+    # France Travail, no longer the CPF: the demo offer leads to no certification (L6323-6).
+    page.get_by_role("row").filter(has_text="France Travail").get_by_role("link").click()
     expect(page.get_by_text("9 pièces manquantes sur 10.")).to_be_visible()
     expect(page.get_by_text("42 h / 35 h (83,3 %)")).to_be_visible()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,7 +24,18 @@ from training_offers import services as offer_services
 pytestmark = pytest.mark.django_db
 
 
-def _session(world, *, starts_on: date, price: str | None = "3920", category: str = "AF"):
+def _session(
+    world,
+    *,
+    starts_on: date,
+    price: str | None = "3920",
+    category: str = "AF",
+    subcontracted: dict | None = None,
+    **offer,
+):
+    # Certifying (RNCP) unless told: the CPF pays only the actions of Code du travail L6323-6,
+    # and most tests fund through the CPF.
+    offer = {"is_certifying": True, "certification_code": "RNCP35185", **offer}
     with schema_context("org_alpha"):
         offer = offer_services.offer_save(
             offer=None,
@@ -32,6 +44,7 @@ def _session(world, *, starts_on: date, price: str | None = "3920", category: st
             category=category,
             duration_hours=Decimal("14"),
             price=Decimal("980"),
+            **offer,
         )
         session = offer_services.session_save(
             offer=offer,
@@ -39,6 +52,7 @@ def _session(world, *, starts_on: date, price: str | None = "3920", category: st
             starts_on=starts_on,
             ends_on=starts_on + timedelta(days=1),
             enrolled=4,
+            **(subcontracted or {}),
         )
         if price is not None:
             session.price = Decimal(price)
@@ -183,9 +197,16 @@ def test_a_referent_sees_the_documents_missing_before_invoicing(client, world):
     page = client.get(base).content.decode()
     assert "8 pièces manquantes sur 8." in page
     assert "Pièces manquantes" in page
-    # 24 / 28 h = 85.7 % ≥ 80 %: the CPF pays in full; the OPCO has no attendance rule.
+    # 24 / 28 h = 85.7 %: the CPF pays 1,960 × 24 / 28 = 1,680 (it used to pay in full under the
+    # « 80 % » threshold, which no text was found for: shown as unsourced, not applied); the OPCO
+    # has no attendance rule.
     assert "24 h (85,7 %)" in page
+    assert "1\xa0680,00 €" in page
     assert "règle rapportée, à vérifier" in page
+    assert (
+        '<span class="badge badge--warn">règle non sourcée</span> CPF par EDOF (Mon Compte '
+        "Formation) : À partir de 80 % de présence, la formation serait payée en entier" in page
+    )
     sheets = _proof(world, "Feuilles d'émargement signées — janvier")
     invoice = _proof(world, "Facture OPCO Atlas n° 2026-014")
     link = base + "pieces/"
@@ -362,3 +383,159 @@ def test_the_overview_reads_the_same_number_of_queries_whatever_the_sessions(cli
     for month in (4, 5, 6):
         fund(date(2026, month, 2))
     assert queries() == one
+
+
+def _errors(response) -> str:
+    return response.content.decode()
+
+
+def test_the_cpf_pays_only_the_actions_of_article_l6323_6(client, world):
+    """Code du travail L6323-6: I. certifications of the RNCP (and their blocks) and of the RS;
+    II. VAE, bilans de compétences, driving licences, support to business creators, volunteers.
+    A CPF line on any other offer is refused with the article named; other routes are not."""
+    client.force_login(world.referent_a)
+    refused = html.escape(
+        "La voie « CPF par EDOF (Mon Compte Formation) » ne peut pas financer cette offre. "
+        "Le CPF ne finance que les actions de l'article L6323-6 du Code du travail : "
+        "certifications enregistrées au RNCP ou au répertoire spécifique (et blocs de "
+        "compétences du RNCP), VAE, bilans de compétences, permis de conduire, accompagnement "
+        "des créateurs ou repreneurs d'entreprise, formation des bénévoles et volontaires. "
+        "Cette offre n'est ni certifiante, ni une VAE, ni un bilan de compétences, et aucun autre "
+        "cas de l'article n'est indiqué sur l'offre."
+    )
+    plain = _session(world, starts_on=date(2026, 9, 14), is_certifying=False, certification_code="")
+    url = f"/o/alpha/financements/sessions/{plain.pk}/lignes/nouvelle/"
+    response = client.post(url, LINE)
+    assert response.status_code == 400
+    assert refused in _errors(response)
+    assert _lines() == []
+    # The same offer through the OPCO is fine.
+    assert client.post(url, {**LINE, "route_code": "opco"}).status_code == 302
+
+    no_code = _session(world, starts_on=date(2026, 9, 14), certification_code="")
+    response = client.post(f"/o/alpha/financements/sessions/{no_code.pk}/lignes/nouvelle/", LINE)
+    assert html.escape(
+        "L'offre est déclarée certifiante, mais son code RNCP ou RS manque ou est mal écrit : "
+        "son éligibilité au CPF (Code du travail, art. L6323-6, I) ne peut pas être vérifiée."
+    ) in _errors(response)
+
+    for fields in (
+        {"category": "BC", "is_certifying": False, "certification_code": ""},
+        {"category": "VAE", "is_certifying": False, "certification_code": ""},
+        {"is_certifying": False, "certification_code": "", "cpf_other_case": "driving_licence"},
+        {"certification_code": "RS5490"},
+    ):
+        eligible = _session(world, starts_on=date(2026, 9, 14), **fields)
+        response = client.post(
+            f"/o/alpha/financements/sessions/{eligible.pk}/lignes/nouvelle/", LINE
+        )
+        assert response.status_code == 302, fields
+
+    # An offer changed after its CPF line was saved: the plan says the CPF will refuse.
+    with schema_context("org_alpha"):
+        offer = eligible.offer
+        offer_services.offer_save(
+            offer=offer, saved_by=world.referent_a, is_certifying=False, certification_code=""
+        )
+    page = client.get(f"/o/alpha/financements/sessions/{eligible.pk}/").content.decode()
+    assert "Financement refusé" in page
+    assert refused in page
+    blocked = client.get("/o/alpha/financements/?etat=blocked").content.decode()
+    assert blocked.count(f"/o/alpha/financements/sessions/{eligible.pk}/") == 1
+
+
+NOT_CERTIFIED = {"subcontractor": "Formateur Dupont", "subcontractor_status": "not_certified"}
+
+
+def test_a_subcontracted_cpf_session_needs_a_certified_subcontractor(client, world):
+    """Code du travail L6323-9-2 and R6333-6-3 (décret n° 2023-1350 du 28 décembre 2023), for
+    subcontracting contracts from 1 April 2024: the subcontractor of an action sold on Mon Compte
+    Formation is Qualiopi-certified, micro-entrepreneurs under the micro-social ceiling excepted.
+    The 80 % cap (arrêté du 3 janvier 2024), the written contract and the ban on cascades
+    (R6333-6-2) are facts the portal does not hold: the page lists them for the referent."""
+    client.force_login(world.referent_a)
+    session = _session(
+        world,
+        starts_on=date(2026, 9, 14),
+        subcontracted={
+            "subcontractor": "Formateur Dupont",
+            "subcontractor_status": "not_certified",
+        },
+    )
+    url = f"/o/alpha/financements/sessions/{session.pk}/lignes/nouvelle/"
+    response = client.post(url, LINE)
+    assert response.status_code == 400
+    assert html.escape(
+        "La session est sous-traitée à « Formateur Dupont », non certifié Qualiopi : depuis le "
+        "1er avril 2024, le sous-traitant d'une action vendue sur Mon Compte Formation doit être "
+        "certifié, sauf micro-entrepreneur sous le plafond du régime micro-social (Code du "
+        "travail, art. L6323-9-2 et R6333-6-3 ; décret n° 2023-1350 du 28 décembre 2023)."
+    ) in _errors(response)
+    # The OPCO has no such rule in the texts found.
+    assert client.post(url, {**LINE, "route_code": "opco", "amount": "980"}).status_code == 302
+    page = client.get(f"/o/alpha/financements/sessions/{session.pk}/").content.decode()
+    assert "Sous-traitance d’une session CPF" not in page
+
+    # Before 1 April 2024 the décret did not apply.
+    old = _session(
+        world,
+        starts_on=date(2024, 3, 18),
+        subcontracted={
+            "subcontractor": "Formateur Dupont",
+            "subcontractor_status": "not_certified",
+        },
+    )
+    assert (
+        client.post(f"/o/alpha/financements/sessions/{old.pk}/lignes/nouvelle/", LINE).status_code
+        == 302
+    )
+
+    with schema_context("org_alpha"):
+        offer_services.session_save(
+            offer=session.offer,
+            session=session,
+            subcontractor="Formateur Dupont",
+            subcontractor_status="micro_exempt",
+            starts_on=session.starts_on,
+            ends_on=session.ends_on,
+        )
+    assert client.post(url, LINE).status_code == 302
+    page = client.get(f"/o/alpha/financements/sessions/{session.pk}/").content.decode()
+    assert "Sous-traitance d’une session CPF : à vérifier par le référent" in page
+    cap = (
+        "Plafond : la sous-traitance ne peut pas dépasser 80 % du chiffre d'affaires réalisé sur "
+        "Mon Compte Formation dans l'année civile (Code du travail, art. R6333-6-2 ; arrêté du "
+        "3 janvier 2024). Le portail ne connaît pas ce chiffre d'affaires : à vérifier par le "
+        "référent."
+    )
+    cascade = (
+        "Pas de sous-traitance en cascade : le sous-traitant ne sous-traite pas à son tour "
+        "l'action qui lui est confiée (Code du travail, art. R6333-6-2)."
+    )
+    assert html.escape(cap) in page
+    assert html.escape(cascade) in page
+    assert "Financement refusé" not in page
+
+    # Recorded later as not certified, the saved CPF line shows as refused.
+    with schema_context("org_alpha"):
+        offer_services.session_save(
+            offer=session.offer,
+            session=session,
+            subcontractor_status="not_certified",
+            subcontractor="Formateur Dupont",
+            starts_on=session.starts_on,
+            ends_on=session.ends_on,
+        )
+    page = client.get(f"/o/alpha/financements/sessions/{session.pk}/").content.decode()
+    assert "Financement refusé" in page
+    assert "non certifié Qualiopi : depuis le 1er avril 2024" in page
+
+
+def test_the_routes_page_shows_the_cpf_rules_with_their_sources(client, world):
+    """The catalogue page states what the CPF pays for (L6323-6), its subcontracting rule
+    (L6323-9-2, R6333-6-3) and the unsourced 80 % rule as such."""
+    client.force_login(world.referent_a)
+    page = client.get("/o/alpha/financements/voies/").content.decode()
+    assert "Seules les actions de l’article L6323-6 du Code du travail" in page
+    assert "règle non sourcée" in page
+    assert "en entier à partir de" not in page  # no threshold applied any more

@@ -55,7 +55,9 @@ def test_a_referent_creates_fixes_publishes_and_records_sessions(client, world):
         offer = Offer.objects.get()
     assert response.url == f"/o/alpha/offres/{offer.pk}/"
     page = client.get(response.url).content.decode()
-    assert "Complétude : 88 %" in page
+    # 2 gaps on 15 checks: the disability referent is no longer a check for an AF offer (only
+    # a CFA must name one: indicator 20, Code du travail L6231-2), it used to make 16 (88 %).
+    assert "Complétude : 87 %" in page
     assert "Le délai d&#x27;accès n&#x27;est pas indiqué." in page
     assert "Objectif non évaluable (« Comprendre l&#x27;entretien »)" in page
     client.post(f"/o/alpha/offres/{offer.pk}/modifier/", COMPLETE)
@@ -327,3 +329,80 @@ def test_the_embed_code_is_for_members_and_escapes_a_hostile_name(client, world)
     # ...and the page shows that snippet, itself escaped, as the field's value.
     assert f'value="{html.escape(snippet)}"' in page
     assert "<script>alert(1)" not in page
+
+
+def test_a_subcontracted_session_says_whether_its_subcontractor_is_certified(client, world):
+    """The CPF asks it since 1 April 2024 (Code du travail L6323-9-2; exemption R6333-6-3): a
+    named subcontractor needs the answer, and an answer needs the name."""
+    client.force_login(world.referent_a)
+    client.post("/o/alpha/offres/nouvelle/", COMPLETE)
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+    url = f"/o/alpha/offres/{offer.pk}/sessions/nouvelle/"
+    dates = {"starts_on": "2026-10-01", "ends_on": "2026-10-02", "enrolled": "4"}
+    unanswered = client.post(url, {**dates, "subcontractor": "Formateur Dupont"})
+    assert unanswered.status_code == 400
+    assert (
+        "Indiquez si le sous-traitant est certifié Qualiopi (exigé pour le CPF depuis le "
+        "1er avril 2024)." in unanswered.content.decode()
+    )
+    nameless = client.post(url, {**dates, "subcontractor_status": "certified"})
+    assert "Nommez le sous-traitant, ou laissez sa certification vide." in (
+        nameless.content.decode()
+    )
+    with schema_context("org_alpha"):
+        assert not Session.objects.exists()
+    saved = client.post(
+        url, {**dates, "subcontractor": "Formateur Dupont", "subcontractor_status": "micro_exempt"}
+    )
+    assert saved.status_code == 302
+    page = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
+    assert (
+        html.escape(
+            "sous-traitée à Formateur Dupont (Dispensé : micro-entrepreneur sous le plafond du "
+            "régime micro-social (art. R6333-6-3))"
+        )
+        in page
+    )
+
+
+def test_the_offer_page_names_its_certification_and_its_cpf_ground(client, world):
+    """Guide de lecture V9, indicator 1 (certifying offers: title, RNCP/RS code, certifier,
+    registration date) and Code du travail L6323-6 (the ground on which the CPF may pay)."""
+    client.force_login(world.referent_a)
+    certifying = {
+        **COMPLETE,
+        "is_certifying": "on",
+        "certification_title": "Titre professionnel de l'exemple",
+        "certification_code": "RNCP35185",
+        "certifier": "Ministère du Travail",
+        "certification_registered_on": "2021-01-27",
+        "programme": "Bloc 1 : préparer ; Bloc 2 : conduire",
+    }
+    client.post("/o/alpha/offres/nouvelle/", certifying)
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+    page = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
+    assert "Complétude : 100 %" in page
+    assert (
+        html.escape(
+            "Titre professionnel de l'exemple — RNCP35185 — certificateur : Ministère du Travail — "
+            "enregistrée le 27/01/2021"
+        )
+        in page
+    )
+    assert "Éligible : certification enregistrée au RNCP (art. L6323-6, I)." in page
+    client.post(f"/o/alpha/offres/{offer.pk}/etat/", {"status": "published"})
+    public = client.get(f"/catalogue/alpha/offres/{offer.pk}/").content.decode()
+    assert (
+        html.escape(
+            "Titre professionnel de l'exemple (RNCP35185) — certificateur : Ministère du Travail — "
+            "enregistrée le 27 janvier 2021"
+        )
+        in public
+    )
+
+    client.post(f"/o/alpha/offres/{offer.pk}/modifier/", COMPLETE)
+    page = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
+    assert "Non éligible :" in page
+    assert html.escape("Le CPF ne finance que les actions de l'article L6323-6") in page

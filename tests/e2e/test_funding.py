@@ -67,8 +67,10 @@ def test_referent_files_documents_and_director_reads_budget_and_risk(page, login
     page.get_by_role("link", name="Budget de certification").click()
     expect(page.get_by_role("heading", name="Financements")).to_be_visible()
     table = page.get_by_role("table", name="Budget sur le cycle de certification")
+    # Each audit at the seed's flat 500 € HT (issue 19), not per audit day: 7 910 + 1 590 +
+    # 2 490.
     expect(table.get_by_role("row").filter(has_text="Total du cycle")).to_contain_text(
-        "12\xa0740,00 €"
+        "11\xa0990,00 €"
     )
     page.get_by_label("Jours de mise en conformité (année 1)").fill("-2")
     page.get_by_role("button", name="Enregistrer les hypothèses").click()
@@ -78,5 +80,5 @@ def test_referent_files_documents_and_director_reads_budget_and_risk(page, login
     expect(page.get_by_text("Les hypothèses du budget ont été enregistrées.")).to_be_visible()
     # 8 more internal days at 280 €.
     expect(table.get_by_role("row").filter(has_text="Total du cycle")).to_contain_text(
-        "14\xa0980,00 €"
+        "14\xa0230,00 €"
     )

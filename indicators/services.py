@@ -23,9 +23,9 @@ from qualiopi_portal.tenancy.selectors import member_user_ids
 from training_offers import selectors as offer_selectors
 
 from .models import Action, AgreedRating, Answer, Campaign, Rating, ReadinessSnapshot, Respondent
-from .readiness import EvidenceFacts, IndicatorFacts, Readiness, compute, effective_ratings
+from .readiness import EvidenceFacts, Readiness, compute, effective_ratings
 from .referential import selectors as referential
-from .referential.applicability import Treatment, evaluate
+from .referential.applicability import evaluate
 from .referential.models import ChangeKind
 
 logger = logging.getLogger("qualiopi.readiness")
@@ -70,23 +70,10 @@ def _compute(
         [referential.rule_from_indicator(row) for row in rows],
         referential.scope_for_organisation(organisation),
     )
-    treatments = {item.number: item.treatments for item in result.applicable}
-    # A former CNEFOP-label holder's reduced audit is its initial audit only (DOMAIN.md): once
-    # certified, the indicators it left out are due at the surveillance audit.
-    reduced = organisation.has_cnefop_label and audit_selectors.certificate_current() is None
-    indicators = [
-        IndicatorFacts(
-            row.number,
-            row.criterion.number,
-            row.is_fundamental,
-            row.number in treatments,
-            row.may_be_not_applicable,
-            is_audited=not (
-                reduced and Treatment.REDUCED_AUDIT_OUT in treatments.get(row.number, ())
-            ),
-        )
-        for row in rows
-    ]
+    # Before any certificate, the next audit is the initial one.
+    indicators = referential.indicator_facts(
+        rows, result, initial_audit=audit_selectors.certificate_current() is None
+    )
     # Proofs filed before this version came into force, for the indicators it rewords, wait for
     # a person's confirmation (V10 since 1 November 2026, décret 2026-728).
     reworded = {row.number for row in rows if row.change_kind == ChangeKind.REWORDED}

@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from .readiness import (
     DEFAULT_MINOR_THRESHOLD,
     EvidenceFacts,
-    IndicatorFacts,
     Rating,
     Severity,
     compute,
     open_ncs_from,
 )
 from .referential import selectors as referential
-from .referential.applicability import CATEGORIES, Scope, Treatment, evaluate
+from .referential.applicability import CATEGORIES, Scope, evaluate
 from .referential.models import ReferentialVersion
 
 AUDIT_TYPES = ("initial", "surveillance", "renewal", "extension")
@@ -112,22 +111,7 @@ def simulate(data: Any) -> dict:
     rows = list(version.indicators.select_related("criterion").order_by("number"))
     numbers = {row.number for row in rows}
     result = evaluate([referential.rule_from_indicator(row) for row in rows], scope)
-    treatments = {item.number: item.treatments for item in result.applicable}
-    # The reduced audit of a former CNEFOP-label holder is the initial audit only.
-    reduced = audit_type == "initial"
-    indicators = [
-        IndicatorFacts(
-            row.number,
-            row.criterion.number,
-            row.is_fundamental,
-            row.number in treatments,
-            row.may_be_not_applicable,
-            is_audited=not (
-                reduced and Treatment.REDUCED_AUDIT_OUT in treatments.get(row.number, ())
-            ),
-        )
-        for row in rows
-    ]
+    indicators = referential.indicator_facts(rows, result, initial_audit=audit_type == "initial")
     evidence = []
     for index, item in enumerate(_list(data.get("evidence", []), "evidence")):
         field = f"evidence[{index}]"

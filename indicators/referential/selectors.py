@@ -9,7 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from .applicability import CATEGORIES, IndicatorRule, Result, Scope, evaluate
+from ..readiness import IndicatorFacts
+from .applicability import CATEGORIES, IndicatorRule, Result, Scope, Treatment, evaluate
 from .models import Indicator, ReferentialVersion
 
 
@@ -60,6 +61,28 @@ def pinned_version_mismatch(
     if in_force.pk == organisation.referential_version_id:
         return None
     return organisation.referential_version, in_force
+
+
+def indicator_facts(rows, result: Result, *, initial_audit: bool) -> list[IndicatorFacts]:
+    """The readiness engine's view of a version's indicators under a scope's applicability.
+
+    A former CNEFOP-label holder's reduced audit is its initial audit only (arrêté du 6 juin
+    2019, art. 10): at any other audit the indicators it left out are audited again.
+    """
+    treatments = {item.number: item.treatments for item in result.applicable}
+    return [
+        IndicatorFacts(
+            row.number,
+            row.criterion.number,
+            row.is_fundamental,
+            row.number in treatments,
+            row.may_be_not_applicable,
+            is_audited=not (
+                initial_audit and Treatment.REDUCED_AUDIT_OUT in treatments.get(row.number, ())
+            ),
+        )
+        for row in rows
+    ]
 
 
 # Engine flag → organisation field.

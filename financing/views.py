@@ -198,7 +198,9 @@ def budget(request: HttpRequest) -> HttpResponse:
     can_manage = request.organisation_access.has(Permission.FUNDING_MANAGE)
     if request.method == "POST" and not can_manage:
         raise Http404
-    initial = {"cycle_start_year": timezone.localdate().year}
+    # A model form's initial values override its instance's: only a budget not yet stored
+    # starts this year (saving the page must not move a stored cycle).
+    initial = None if stored else {"cycle_start_year": timezone.localdate().year}
     form = BudgetForm(request.POST or None, instance=stored, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

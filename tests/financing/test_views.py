@@ -539,3 +539,17 @@ def test_the_routes_page_shows_the_cpf_rules_with_their_sources(client, world):
     assert "Seules les actions de l’article L6323-6 du Code du travail" in page
     assert "règle non sourcée" in page
     assert "en entier à partir de" not in page  # no threshold applied any more
+
+
+def test_the_budget_form_shows_the_stored_cycle_start_not_this_year(client, world):
+    client.force_login(world.director_a)
+    url = "/o/alpha/financements/budget/"
+    blank = client.get(url).content.decode()
+    year = timezone.localdate().year
+    assert f'name="cycle_start_year" value="{year}"' in blank
+    with schema_context("org_alpha"):
+        CertificationBudget.objects.create(cycle_start_year=2024, updated_by=world.director_a)
+    page = client.get(url).content.decode()
+    # The stored cycle, in the form and in the table: saving the page must not move it.
+    assert 'name="cycle_start_year" value="2024"' in page
+    assert "Année 1 (2024)" in page

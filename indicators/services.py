@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -77,18 +77,31 @@ def _compute(
     # Proofs filed before this version came into force, for the indicators it rewords, wait for
     # a person's confirmation (V10 since 1 November 2026, décret 2026-728).
     reworded = {row.number for row in rows if row.change_kind == ChangeKind.REWORDED}
+    items = EvidenceItem.objects.filter(is_archived=False)
+    if reworded and version.in_force_from is not None:
+        since = timezone.make_aware(datetime.combine(version.in_force_from, time.min))
+        filed_before = Q(last_uploaded_at__lt=since) | Q(
+            last_uploaded_at__isnull=True, created_at__lt=since
+        )
+        items = items.annotate(
+            to_review=Case(
+                When(filed_before & Q(v10_confirmed_at__isnull=True), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    else:
+        items = items.annotate(to_review=Value(False, output_field=BooleanField()))
     evidence = [
         EvidenceFacts(
             tuple(numbers),
             status,
             valid_until,
-            to_review_for=_to_review(numbers, reworded, filed_at, confirmed_at, version),
+            to_review_for=tuple(sorted(reworded.intersection(numbers))) if to_review else (),
         )
-        for numbers, status, valid_until, filed_at, confirmed_at in EvidenceItem.objects.filter(
-            is_archived=False
+        for numbers, status, valid_until, to_review in items.values_list(
+            "indicator_numbers", "status", "valid_until", "to_review"
         )
-        .annotate(filed_at=Coalesce("last_uploaded_at", "created_at"))
-        .values_list("indicator_numbers", "status", "valid_until", "filed_at", "v10_confirmed_at")
     ]
     open_ncs, open_count = audit_selectors.open_ncs()
     readiness = compute(
@@ -101,15 +114,6 @@ def _compute(
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
     return readiness, _Extra(evidence, open_count)
-
-
-def _to_review(numbers, reworded: set[int], filed_at, confirmed_at, version) -> tuple[int, ...]:
-    """The reworded indicators a proof filed under the previous version is linked to."""
-    if confirmed_at is not None or not reworded or version.in_force_from is None:
-        return ()
-    if timezone.localdate(filed_at) >= version.in_force_from:
-        return ()
-    return tuple(sorted(set(numbers) & reworded))
 
 
 def self_ratings() -> dict[int, str]:

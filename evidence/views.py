@@ -20,7 +20,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -531,7 +530,7 @@ def evidence_archive(request: HttpRequest, pk: int) -> HttpResponse:
 @organisation_permission_required(Permission.EVIDENCE_REVIEW)
 @require_POST
 def evidence_confirm_v10(request: HttpRequest, pk: int) -> HttpResponse:
-    """One click: this V9 proof covers V10's new wording; back to where the click was made."""
+    """One click on the V9 ↔ V10 page: this V9 proof covers V10's new wording; back to it."""
     item = _item(request, pk)
     try:
         confirmed = services.evidence_confirm_for_v10(
@@ -551,10 +550,7 @@ def evidence_confirm_v10(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"title": item.title},
         )
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = org_reverse(request, "org:evidence_detail", pk=item.pk)
-    return redirect(back)
+    return redirect(org_reverse(request, "org:referential_compare"))
 
 
 @organisation_permission_required(Permission.EVIDENCE_ADD)

@@ -170,9 +170,7 @@ def test_a_v9_proof_for_a_reworded_indicator_counts_again_once_confirmed(client,
     client.force_login(world.referent_a)
     page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
     assert f"/o/alpha/preuves/{item.pk}/confirmer-v10/" in page
-    response = client.post(
-        f"/o/alpha/preuves/{item.pk}/confirmer-v10/", {"next": "/o/alpha/referentiel/v9-v10/"}
-    )
+    response = client.post(f"/o/alpha/preuves/{item.pk}/confirmer-v10/")
     assert (response.status_code, response.url) == (302, "/o/alpha/referentiel/v9-v10/")
     with schema_context("org_alpha"):
         item.refresh_from_db()
@@ -189,11 +187,14 @@ def test_a_v9_proof_for_a_reworded_indicator_counts_again_once_confirmed(client,
         for row in services.readiness_recompute(organisation=world.org_a).result["indicators"]
     }
     assert statuses[2] == "ready"
-    # An outside redirect target is not followed.
-    again = client.post(
-        f"/o/alpha/preuves/{item.pk}/confirmer-v10/", {"next": "https://exemple.org/"}
-    )
-    assert again.url == f"/o/alpha/preuves/{item.pk}/"
+    # A second click changes nothing: the first confirmation stays.
+    confirmed_at = item.v10_confirmed_at
+    again = client.post(f"/o/alpha/preuves/{item.pk}/confirmer-v10/")
+    assert again.url == "/o/alpha/referentiel/v9-v10/"
+    with schema_context("org_alpha"):
+        item.refresh_from_db()
+        assert item.v10_confirmed_at == confirmed_at
+        assert item.events.filter(action="v10_confirmed").count() == 1
 
 
 def test_pinning_a_version_not_in_force_at_the_audit_date_is_warned(client, world, media):

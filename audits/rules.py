@@ -40,7 +40,7 @@ class Cycle:
     still be lifted (3 months) and checked by the certifier (1 month) before `expires_on`.
     """
 
-    issued_on: date  # the start of validity
+    starts_on: date  # the start of validity (as printed, else the issue date)
     expires_on: date
     surveillance_from: date
     surveillance_until: date
@@ -60,7 +60,7 @@ def renewal_start(previous_expires_on: date) -> date:
 def cycle(starts_on: date, expires_on: date | None = None) -> Cycle:
     expires_on = expires_on or default_expiry(starts_on)
     return Cycle(
-        issued_on=starts_on,
+        starts_on=starts_on,
         expires_on=expires_on,
         surveillance_from=add_months(starts_on, SURVEILLANCE_FROM_MONTH),
         surveillance_until=add_months(starts_on, SURVEILLANCE_UNTIL_MONTH),

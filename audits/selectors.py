@@ -38,7 +38,7 @@ def surveillance_done(certificate: Certificate) -> bool:
     """A surveillance audit held inside this certificate's cycle."""
     c = certificate.cycle
     return Audit.objects.filter(
-        kind=Audit.Kind.SURVEILLANCE, starts_on__gte=c.issued_on, starts_on__lte=c.expires_on
+        kind=Audit.Kind.SURVEILLANCE, starts_on__gte=c.starts_on, starts_on__lte=c.expires_on
     ).exists()
 
 

@@ -85,7 +85,7 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
             "number": certificate.number,
             "categories": certificate.categories,
             "issued_on": certificate.issued_on,
-            "valid_from": certificate.cycle.issued_on,
+            "valid_from": certificate.cycle.starts_on,
             "expires_on": certificate.cycle.expires_on,
         }
     form = CertificateForm(request.POST or None, initial=initial, renewable=certificate is not None)

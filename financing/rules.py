@@ -45,13 +45,13 @@ class Coverage(StrEnum):
 
 @dataclass(frozen=True)
 class CertificateSpan:
-    issued_on: datetime.date  # the start of validity
+    starts_on: datetime.date
     categories: tuple[str, ...]
     expires: datetime.date | None = None  # as printed; else three years of validity
 
     @property
     def expires_on(self) -> datetime.date:
-        return cycle(self.issued_on, self.expires).expires_on
+        return cycle(self.starts_on, self.expires).expires_on
 
 
 def coverage(
@@ -65,7 +65,7 @@ def coverage(
     """Whether a session starting on `starts_on` may be funded through `route`."""
     if not route.qualiopi_required or starts_on < required_from:
         return Coverage.NOT_REQUIRED
-    started = [c for c in certificates if c.issued_on <= starts_on]
+    started = [c for c in certificates if c.starts_on <= starts_on]
     if not started:
         return Coverage.NO_CERTIFICATE
     valid = [c for c in started if starts_on <= c.expires_on]

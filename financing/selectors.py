@@ -28,12 +28,10 @@ ZERO = Decimal("0")
 
 
 def certificate_spans() -> list[rules.CertificateSpan]:
-    """Each certificate's validity, as printed on it when recorded (start and end)."""
+    """Each certificate's validity, as its own cycle reads it."""
     return [
-        rules.CertificateSpan(valid_from or issued_on, tuple(categories), expires_on)
-        for issued_on, valid_from, expires_on, categories in Certificate.objects.values_list(
-            "issued_on", "valid_from", "expires_on", "categories"
-        )
+        rules.CertificateSpan(c.cycle.starts_on, tuple(c.categories), c.cycle.expires_on)
+        for c in Certificate.objects.all()
     ]
 
 

@@ -61,7 +61,11 @@ def certificate_save(
     if issued_on > timezone.localdate():
         errors["issued_on"] = _("La date d'émission ne peut pas être future.")
     if renews is not None:
-        start = rules.renewal_start(renews.cycle.expires_on)
+        # The previous certificate's dates (the form shows them) are not the new one's.
+        previous = renews.cycle
+        valid_from = None if valid_from == previous.starts_on else valid_from
+        expires_on = None if expires_on == previous.expires_on else expires_on
+        start = rules.renewal_start(previous.expires_on)
         if valid_from is not None and valid_from != start:
             errors["valid_from"] = _(
                 "Un certificat renouvelé commence le lendemain de l'expiration du précédent : "

@@ -92,13 +92,6 @@ def certificate_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         renewing = data.pop("is_renewal", False)
-        if renewing:
-            # The new certificate's own dates: those shown were the previous one's.
-            data["valid_from"] = (
-                None if data["valid_from"] == initial["valid_from"] else data["valid_from"]
-            )
-            if data["expires_on"] == initial["expires_on"]:
-                data["expires_on"] = None
         try:
             services.certificate_save(
                 certificate=None if renewing else certificate,

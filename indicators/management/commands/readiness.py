@@ -11,6 +11,7 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from indicators.readiness import IndicatorStatus
 from indicators.services import readiness_recompute
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             self._simulate(options["file"])
             return
         if options["file"] is not None:
-            raise CommandError(f"argument en trop : {options['file']}", returncode=2)
+            raise CommandError(
+                _("argument en trop : %(value)s") % {"value": options["file"]}, returncode=2
+            )
         organisation = Organisation.objects.filter(slug=options["slug"]).first()
         if organisation is None:
             raise CommandError(f"organisation inconnue : {options['slug']}")
@@ -71,19 +74,26 @@ class Command(BaseCommand):
 
         if not path:
             raise CommandError(
-                "simulate : indiquez un fichier JSON, ou - pour l'entrée", returncode=2
+                _("simulate : indiquez un fichier JSON, ou - pour l'entrée"), returncode=2
             )
         try:
-            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+            if path == "-":
+                text = sys.stdin.read()
+            else:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
         except OSError as error:
             raise CommandError(
-                f"fichier illisible : {path} ({error.strerror})", returncode=2
+                _("fichier illisible : %(path)s (%(reason)s)")
+                % {"path": path, "reason": error.strerror},
+                returncode=2,
             ) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise CommandError(
-                f"JSON invalide, ligne {error.lineno}, colonne {error.colno} : {error.msg}",
+                _("JSON invalide, ligne %(line)s, colonne %(column)s : %(reason)s")
+                % {"line": error.lineno, "column": error.colno, "reason": error.msg},
                 returncode=2,
             ) from None
         try:

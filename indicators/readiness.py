@@ -27,11 +27,13 @@ wording (reason "v9_to_review").
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
 DEFAULT_MINOR_THRESHOLD = 5
+# How `compute` shows `indicator_status` a validated V9 proof still awaiting V10 confirmation.
+TO_REVIEW = "to_review"
 
 
 class IndicatorStatus(StrEnum):
@@ -192,12 +194,12 @@ def indicator_status(
     rating: str | None = None,
     open_nc: Severity | str | None = None,
     offers_incomplete: bool = False,
-    number: int | None = None,
 ) -> tuple[IndicatorStatus, tuple[str, ...]]:
-    """The status of one applicable indicator and the reasons behind it."""
+    """The status of one applicable indicator and the reasons behind it (its evidence as
+    `compute` sees it for this indicator: "to_review" for a V9 proof awaiting confirmation)."""
     usable_now = expiring = pending = to_review = False
     for item in evidence:
-        if item.status == "validated" and number is not None and number in item.to_review_for:
+        if item.status == TO_REVIEW:
             to_review = True
         elif item.status == "validated":
             if item.valid_until is None or item.valid_until >= target_date:
@@ -268,7 +270,11 @@ def compute(
     by_number: dict[int, list[EvidenceFacts]] = {}
     for item in evidence:
         for number in set(item.indicator_numbers):
-            by_number.setdefault(number, []).append(item)
+            if item.status == "validated" and number in item.to_review_for:
+                seen = replace(item, status=TO_REVIEW)  # for this indicator only
+            else:
+                seen = item
+            by_number.setdefault(number, []).append(seen)
     results = []
     for indicator in sorted(indicators, key=lambda facts: facts.number):
         rating = ratings.get(indicator.number)
@@ -293,7 +299,6 @@ def compute(
                 rating=rating,
                 open_nc=open_nc,
                 offers_incomplete=bool(offer_gaps.get(indicator.number)),
-                number=indicator.number,
             )
             reasons += notes
         results.append(

@@ -199,10 +199,10 @@ def _failures_reason(count: int) -> str:
 
 
 def _abandon(report: Report, reason: str) -> None:
-    """Fail the report for good (inside the claim's transaction); nothing is left of it."""
+    """Fail the report for good, with its reason (inside the caller's transaction)."""
     report.status = Report.Status.FAILED
     report.error = reason
-    report.finished_at = report.started_at
+    report.finished_at = timezone.now()
     report.save(update_fields=["status", "error", "failures", "started_at", "finished_at"])
     logger.warning(
         "report %s abandoned after %s attempts, %s failed",
@@ -226,11 +226,7 @@ def _timed_out(report: Report, attempt: int) -> None:
         claim.failures += 1
         if claim.failures >= settings.REPORT_MAX_FAILURES:
             _discard_attempt_files(claim, up_to=claim.attempts)  # half a ZIP, say
-            claim.status = Report.Status.FAILED
-            claim.error = _failures_reason(claim.failures)
-            claim.finished_at = timezone.now()
-            claim.save(update_fields=["failures", "status", "error", "finished_at"])
-            logger.warning("report %s abandoned: %s time limits", report.pk, claim.failures)
+            _abandon(claim, _failures_reason(claim.failures))
             return
         claim.status = Report.Status.QUEUED
         claim.claimed_by = ""

@@ -406,3 +406,21 @@ def test_the_offer_page_names_its_certification_and_its_cpf_ground(client, world
     page = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
     assert "Non éligible :" in page
     assert html.escape("Le CPF ne finance que les actions de l'article L6323-6") in page
+
+
+def test_the_public_offer_names_the_certifier_only_when_known(client, world):
+    client.force_login(world.referent_a)
+    client.post("/o/alpha/offres/nouvelle/", COMPLETE)
+    with schema_context("org_alpha"):
+        offer = Offer.objects.get()
+        Offer.objects.filter(pk=offer.pk).update(
+            status="published", is_certifying=True, certification_code="RNCP35185", certifier=""
+        )
+    client.logout()
+    page = " ".join(client.get(f"/catalogue/alpha/offres/{offer.pk}/").content.decode().split())
+    assert "certification RNCP35185 ·" in page
+    assert "()" not in page
+    with schema_context("org_alpha"):
+        Offer.objects.filter(pk=offer.pk).update(certifier="France Travail")
+    page = " ".join(client.get(f"/catalogue/alpha/offres/{offer.pk}/").content.decode().split())
+    assert "RNCP35185 — certificateur : France Travail" in page

@@ -151,10 +151,12 @@ READINESS_REASON_LABELS = {
     "rating_not_applicable": gettext_lazy("déclaré non applicable"),
     "offers_incomplete": gettext_lazy("une offre publiée n'affiche pas tout ce qui est exigé"),
     "v9_to_review": gettext_lazy(
-        "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10, puis à confirmer"
+        "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10 (décret "
+        "2026-728, en vigueur le 1er novembre 2026), puis à confirmer"
     ),
     "not_in_reduced_audit": gettext_lazy(
-        "hors de l'audit initial allégé (ancien label CNEFOP) : vérifié à l'audit de surveillance"
+        "hors de l'audit initial allégé (ancien label CNEFOP, arrêté du 6 juin 2019, art. 10) : "
+        "vérifié à l'audit de surveillance"
     ),
     "rating_not_applicable_ignored": gettext_lazy(
         "« non applicable » de l'auto-évaluation ignoré : ce référentiel ne le permet pas pour "

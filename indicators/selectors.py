@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Case, QuerySet, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -50,6 +51,8 @@ class ReadinessPanel:
     gaps: list[Gap]
     chart_height: int
     bar_width: int = BAR_WIDTH
+    # The rule the outcome follows, stated next to it (partials/verdict_rules.html).
+    minor_threshold: int = field(default_factory=lambda: settings.READINESS_MINOR_NC_THRESHOLD)
 
 
 def readiness_panel() -> ReadinessPanel | None:

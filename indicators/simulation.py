@@ -89,7 +89,16 @@ def _scope(data: Any) -> Scope:
         if not isinstance(value, bool):
             raise SimulationError(f"scope.{flag}", _("true ou false est attendu."))
         flags[flag] = value
-    return Scope(categories=frozenset(categories), **flags)
+    # Optional: the categories the provider starts (a new category after its first year).
+    new_in = _list(data.get("new_entrant_categories", []), "scope.new_entrant_categories")
+    for index, category in enumerate(new_in):
+        field = f"scope.new_entrant_categories[{index}]"
+        _choice(category, field, CATEGORIES)
+        if category not in categories:
+            raise SimulationError(field, _("catégorie absente de scope.categories."))
+    return Scope(
+        categories=frozenset(categories), new_entrant_categories=frozenset(new_in), **flags
+    )
 
 
 def _version(code: Any) -> ReferentialVersion:

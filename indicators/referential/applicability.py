@@ -42,7 +42,10 @@ class Scope:
     alternance: bool = False
     afest: bool = False
     subcontracting: bool = False
+    # A new entrant is in its first year of activity (`new_entrant`: every declared category)
+    # or starts a new category (`new_entrant_categories`): AFNOR FAQ, 1 September 2023.
     new_entrant: bool = False
+    new_entrant_categories: frozenset[str] = frozenset()
     cnefop: bool = False
 
     def __post_init__(self) -> None:
@@ -51,6 +54,15 @@ class Scope:
             raise ValueError(f"unknown action categories: {', '.join(sorted(unknown))}")
         if not self.categories:
             raise ValueError("a scope needs at least one action category")
+        undeclared = set(self.new_entrant_categories) - set(self.categories)
+        if undeclared:
+            listed = ", ".join(sorted(undeclared))
+            raise ValueError(f"new entrant in undeclared categories: {listed}")
+
+    @property
+    def new_entrant_in(self) -> frozenset[str]:
+        """The declared categories in which the provider has no activity to show yet."""
+        return self.categories if self.new_entrant else frozenset(self.new_entrant_categories)
 
     def meets(self, condition: Condition | str) -> bool:
         condition = Condition(condition)
@@ -101,9 +113,13 @@ class Result:
         return [item.number for item in self.applicable]
 
 
-def _treatments(rule: IndicatorRule, scope: Scope) -> tuple[Treatment, ...]:
+def _treatments(
+    rule: IndicatorRule, scope: Scope, applying: frozenset[str]
+) -> tuple[Treatment, ...]:
     treatments: list[Treatment] = []
-    if scope.new_entrant and rule.is_new_entrant_deferred:
+    # Deferred only when every category through which the indicator applies is new: where the
+    # provider already runs actions of one of them, the auditor can see the practice there.
+    if rule.is_new_entrant_deferred and applying and applying <= scope.new_entrant_in:
         treatments.append(Treatment.NEW_ENTRANT_DEFERRED)
     if scope.cnefop:
         # The reduced audit covers its list plus every applicable specific indicator.
@@ -118,8 +134,10 @@ def evaluate(rules: Iterable[IndicatorRule], scope: Scope) -> Result:
     excluded: list[Excluded] = []
     for rule in sorted(rules, key=lambda r: r.number):
         conditions = {category: Condition(rule.applicability[category]) for category in CATEGORIES}
-        if any(scope.meets(conditions[category]) for category in scope.categories):
-            applicable.append(Applicable(rule.number, rule.reason, _treatments(rule, scope)))
+        applying = frozenset(c for c in scope.categories if scope.meets(conditions[c]))
+        if applying:
+            treatments = _treatments(rule, scope, applying)
+            applicable.append(Applicable(rule.number, rule.reason, treatments))
             continue
         possible = tuple(
             (category, condition)

@@ -91,7 +91,6 @@ SCOPE_FLAG_FIELDS = {
     "alternance": "has_alternance",
     "afest": "has_work_situation",
     "subcontracting": "has_subcontracting",
-    "new_entrant": "is_new_entrant",
     "cnefop": "has_cnefop_label",
 }
 
@@ -100,12 +99,13 @@ def scope_from_values(values: Mapping[str, Any]) -> Scope:
     """A scope from organisation field values (a model's or a form's cleaned data)."""
     return Scope(
         categories=frozenset(values["categories"]),
+        new_entrant_categories=frozenset(values["new_entrant_categories"] or ()),
         **{flag: bool(values[field]) for flag, field in SCOPE_FLAG_FIELDS.items()},
     )
 
 
 def scope_for_organisation(organisation) -> Scope:
-    fields = ("categories", *SCOPE_FLAG_FIELDS.values())
+    fields = ("categories", "new_entrant_categories", *SCOPE_FLAG_FIELDS.values())
     return scope_from_values({field: getattr(organisation, field) for field in fields})
 
 

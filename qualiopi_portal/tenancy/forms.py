@@ -7,7 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionCategory, ConsultancyFirm, Organisation, Role
-from .services import PROFILE_FIELDS, SCOPE_FIELDS
+from .services import NEW_ENTRANT_OUTSIDE_CATEGORIES, PROFILE_FIELDS, SCOPE_FIELDS
 from .validators import validate_nda, validate_organisation_slug, validate_siret
 
 # Longest text a free-text field takes when its model sets no limit: several pages of prose,
@@ -63,6 +63,17 @@ class OrganisationScopeForm(_OrganisationForm):
         required=True,
         error_messages={"required": _("Choisissez au moins une catégorie d'actions.")},
     )
+    new_entrant_categories = forms.MultipleChoiceField(
+        label=_("Nouvel entrant dans les catégories"),
+        choices=ActionCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Cochez les catégories où l'organisme débute : première année d'activité, ou "
+            "nouvelle catégorie d'actions (FAQ AFNOR, 1er septembre 2023). La mise en œuvre de "
+            "leurs indicateurs sera vérifiée à l'audit de surveillance."
+        ),
+    )
 
     class Meta:
         model = Organisation
@@ -72,6 +83,14 @@ class OrganisationScopeForm(_OrganisationForm):
         super().__init__(*args, **kwargs)
         if "referential_version" in self.fields:
             self.fields["referential_version"].empty_label = _("Selon la date du prochain audit")
+
+    def clean(self) -> dict:
+        # Here as well as in the service, so that the live preview never sees such a scope.
+        cleaned = super().clean()
+        categories = set(cleaned.get("categories") or ())
+        if set(cleaned.get("new_entrant_categories") or ()) - categories:
+            self.add_error("new_entrant_categories", NEW_ENTRANT_OUTSIDE_CATEGORIES)
+        return cleaned
 
 
 class OrganisationProfileForm(_OrganisationForm):

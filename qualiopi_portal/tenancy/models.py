@@ -65,7 +65,14 @@ class Organisation(TenantMixin):
         _("périodes en situation de travail (AFEST)"), default=False
     )
     has_subcontracting = models.BooleanField(_("sous-traitance ou portage salarial"), default=False)
-    is_new_entrant = models.BooleanField(_("nouvel entrant (sans activité)"), default=False)
+    # Per category (AFNOR FAQ, 1 September 2023: a new entrant is in its first year of activity
+    # or starts a new category of actions); every declared category for a first year.
+    new_entrant_categories = ArrayField(
+        models.CharField(max_length=3, choices=ActionCategory.choices),
+        verbose_name=_("catégories où l'organisme est nouvel entrant"),
+        default=list,
+        blank=True,
+    )
     has_cnefop_label = models.BooleanField(_("ancien label inscrit au CNEFOP"), default=False)
     site_count = models.PositiveSmallIntegerField(_("nombre de sites"), default=1)
     turnover_band = models.CharField(
@@ -112,6 +119,15 @@ class Organisation(TenantMixin):
     def get_categories_display(self) -> list[str]:
         labels = dict(ActionCategory.choices)
         return [str(labels[code]) for code in self.categories if code in labels]
+
+    def get_new_entrant_categories_display(self) -> list[str]:
+        labels = dict(ActionCategory.choices)
+        return [str(labels[code]) for code in self.new_entrant_categories if code in labels]
+
+    @property
+    def is_new_entrant(self) -> bool:
+        """New entrant in at least one category: what adds half a day to the surveillance audit."""
+        return bool(self.new_entrant_categories)
 
 
 class Domain(DomainMixin):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_exists
 
 from qualiopi_portal.core.services import audit_event_record
@@ -30,11 +31,14 @@ SCOPE_FIELDS = (
     "has_alternance",
     "has_work_situation",
     "has_subcontracting",
-    "is_new_entrant",
+    "new_entrant_categories",
     "has_cnefop_label",
     "referential_version",
 )
 EDITABLE_FIELDS = PROFILE_FIELDS + SCOPE_FIELDS
+NEW_ENTRANT_OUTSIDE_CATEGORIES = gettext_lazy(
+    "Une catégorie où l'organisme débute doit aussi être cochée dans les catégories d'actions."
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -64,6 +68,9 @@ def organisation_validate(organisation: Organisation) -> None:
         errors.setdefault("categories", []).append(
             _("Choisissez au moins une catégorie d'actions (AF, BC, VAE ou apprentissage).")
         )
+    undeclared = set(organisation.new_entrant_categories or []) - set(organisation.categories or [])
+    if undeclared:
+        errors.setdefault("new_entrant_categories", []).append(str(NEW_ENTRANT_OUTSIDE_CATEGORIES))
     if organisation.site_count is not None and organisation.site_count < 1:
         errors.setdefault("site_count", []).append(_("Une organisation compte au moins un site."))
     if errors:

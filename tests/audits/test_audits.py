@@ -686,7 +686,7 @@ def test_the_audit_page_says_by_when_accumulated_minors_must_be_lifted(client, w
 
 
 def test_the_audit_page_computes_the_duration_of_its_own_type(client, world):
-    Organisation.objects.filter(pk=world.org_a.pk).update(is_new_entrant=True)
+    Organisation.objects.filter(pk=world.org_a.pk).update(new_entrant_categories=["AF"])
     with schema_context("org_alpha"):
         initial = _audit(world, kind="initial")
         surveillance = _audit(

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, Kind
-from indicators import services
+from indicators import selectors, services
 from indicators.models import ReadinessSnapshot
 from indicators.referential import selectors as referential
 from indicators.tasks import readiness_recompute_owed_task
@@ -146,6 +146,9 @@ def test_dashboard_shows_readiness_to_referents_not_contributors(client, world, 
     page = client.get("/o/alpha/").content.decode()
     assert "Préparation à l’audit" in page
     assert "Non certifiable en l&#x27;état" in page
+    assert "Comment la prévision est établie" in page
+    assert "(guide de lecture V9, préambule, « pondération des non-conformités »)" in page
+    assert "À partir de 5 NC mineures non levées" in page
     assert "Critère 1 : 75.0 %" not in page  # the SVG description uses the French number
     client.force_login(world.contributor_a)
     assert "Préparation à l’audit" not in client.get("/o/alpha/").content.decode()
@@ -164,6 +167,12 @@ def test_a_v9_proof_for_a_reworded_indicator_counts_again_once_confirmed(client,
     }
     assert statuses[2] == ("partial", ["v9_to_review"])
     assert statuses[4] == ("ready", ["validated"])
+    with schema_context("org_alpha"):
+        (gap,) = [gap for gap in selectors.readiness_panel().gaps if gap.number == 2]
+    assert gap.reason_text == (
+        "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10 (décret 2026-728, "
+        "en vigueur le 1er novembre 2026), puis à confirmer"
+    )
     # The compare page offers the confirmation to reviewers only.
     client.force_login(world.contributor_a)
     assert client.post(f"/o/alpha/preuves/{item.pk}/confirmer-v10/").status_code == 404

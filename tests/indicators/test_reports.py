@@ -61,6 +61,13 @@ def test_the_readiness_report_tells_what_the_database_says(world, media):
     percent = f"{report.snapshot.overall_percent:.0f} %"
     assert percent in text
     assert "Non certifiable en l'état" in text
+    # The rules behind the verdict, with their sources, next to it.
+    flat = " ".join(text.split())
+    assert "(guide de lecture V9, préambule, « pondération des non-conformités »)" in flat
+    assert (
+        "À partir de 5 NC mineures non levées, l’organisme n’est pas certifiable en l’état "
+        "(FAQ du ministère du Travail sur Qualiopi)." in flat
+    )
     assert "Indicateur 4 — Analyse du besoin du bénéficiaire" in text
     assert "Procédure d'analyse du besoin" in text
     assert "Publier les taux de satisfaction" in text

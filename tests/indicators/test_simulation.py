@@ -193,6 +193,14 @@ def test_the_reduced_audit_leaves_indicators_out_at_the_initial_audit_only(tmp_p
         ),
         ({"scope": {"categories": []}}, "scope.categories : au moins une catégorie d'action."),
         ({"minor_threshold": 0}, "minor_threshold : un entier d'au moins 1 est attendu."),
+        (
+            {"scope": {**PLAIN_AF, "new_entrant_categories": ["APP"]}},
+            "scope.new_entrant_categories[0] : catégorie absente de scope.categories.",
+        ),
+        (
+            {"scope": {**PLAIN_AF, "new_entrant_categories": "AF"}},
+            "scope.new_entrant_categories : une liste est attendue.",
+        ),
     ],
 )
 def test_a_malformed_file_is_refused_with_the_field_named(tmp_path, facts, message):

@@ -118,6 +118,51 @@ def test_new_entrant_treatment():
     assert full == set(result.numbers) - deferred
 
 
+def _deferred(scope: Scope) -> set[int]:
+    result = evaluate(RULES["v10"], scope)
+    return {i.number for i in result.applicable if Treatment.NEW_ENTRANT_DEFERRED in i.treatments}
+
+
+def test_a_new_entrant_in_every_category_is_the_same_as_a_first_year():
+    """AFNOR FAQ (1 September 2023): a new entrant is in its first year of activity or starts
+    a new category of actions."""
+    first_year = Scope(categories=frozenset({"AF", "BC"}), new_entrant=True)
+    both = Scope(categories=frozenset({"AF", "BC"}), new_entrant_categories=frozenset({"AF", "BC"}))
+    assert _deferred(both) == _deferred(first_year) == {2, 11, 19, 22, 24, 25, 26, 32}
+
+
+def test_starting_a_new_category_defers_only_what_that_category_alone_brings():
+    """A training provider that starts apprenticeship shows its practice for every indicator
+    its training actions have; only the deferred indicators that apprenticeship alone brings
+    wait for the surveillance audit."""
+    established = Scope(categories=frozenset({"AF", "APP"}), alternance=True)
+    starting_app = Scope(
+        categories=frozenset({"AF", "APP"}),
+        alternance=True,
+        new_entrant_categories=frozenset({"APP"}),
+    )
+    assert _deferred(established) == set()
+    # 3: AF needs certifying actions (none declared); 14: apprenticeship only. 13 applies to
+    # the provider's alternance training actions too, so its practice can be seen there.
+    assert _deferred(starting_app) == {3, 14}
+    # Without alternance training actions, 13 comes from apprenticeship alone.
+    assert _deferred(
+        Scope(categories=frozenset({"AF", "APP"}), new_entrant_categories=frozenset({"APP"}))
+    ) == {3, 13, 14}
+    # Starting bilans de compétences next to training brings no indicator of its own.
+    assert (
+        _deferred(
+            Scope(categories=frozenset({"AF", "BC"}), new_entrant_categories=frozenset({"BC"}))
+        )
+        == set()
+    )
+
+
+def test_a_new_entrant_category_must_be_declared():
+    with pytest.raises(ValueError, match="new entrant in undeclared categories: BC"):
+        Scope(categories=frozenset({"AF"}), new_entrant_categories=frozenset({"BC"}))
+
+
 def test_cnefop_reduced_audit_keeps_its_list_and_every_specific_indicator():
     scope = Scope(categories=frozenset({"AF"}), certifying=True, subcontracting=True, cnefop=True)
     result = evaluate(RULES["v9"], scope)

@@ -73,6 +73,10 @@ def test_applicable_for_a_plain_training_provider(world):
             ["--version", "v9", "--categories", ""],
             "unknown category (none); expected AF,BC,VAE,APP",
         ),
+        (
+            ["--version", "v10", "--categories", "AF", "--new-entrant-in", "APP"],
+            "--new-entrant-in: every category must be in --categories",
+        ),
     ],
 )
 def test_applicable_refuses_bad_input(world, arguments, message):

@@ -120,6 +120,55 @@ def test_a_scope_without_category_is_refused_in_french(client, world):
     assert "Corrigez le périmètre pour voir les indicateurs applicables." in preview.text
 
 
+DEFERRED_NOTE = (
+    "Nouvel entrant : processus vérifié à l'audit initial, mise en œuvre à l'audit de surveillance"
+)
+
+
+def _deferred_numbers(response) -> list[int]:
+    return [
+        row.indicator.number
+        for row in response.context["applicable_rows"]
+        if DEFERRED_NOTE in row.treatment_labels
+    ]
+
+
+def test_a_provider_starting_apprenticeship_is_a_new_entrant_for_that_category_only(client, world):
+    """AFNOR FAQ (1 September 2023): starting a new category of actions makes a new entrant."""
+    client.force_login(world.referent_a)
+    response = client.post(
+        "/o/alpha/perimetre/",
+        {"categories": ["AF", "APP"], "new_entrant_categories": ["APP"]},
+    )
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(slug="alpha")
+    assert (organisation.new_entrant_categories, organisation.is_new_entrant) == (["APP"], True)
+    event = AuditEvent.objects.get(action="organisation.updated")
+    assert event.details["changes"]["new_entrant_categories"] == [[], ["APP"]]
+    page = client.get("/o/alpha/perimetre/")
+    assert _deferred_numbers(page) == [3, 13, 14]
+    first_year = client.post(
+        "/o/alpha/perimetre/apercu/",
+        {"categories": ["AF", "APP"], "new_entrant_categories": ["AF", "APP"]},
+    )
+    assert _deferred_numbers(first_year) == [2, 3, 11, 13, 14, 19, 22, 24, 25, 26, 32]
+    dashboard = client.get("/o/alpha/")
+    assert "Nouvel entrant (Apprentissage (CFA))" in dashboard.text
+
+
+def test_a_new_entrant_category_outside_the_declared_ones_is_refused(client, world):
+    client.force_login(world.referent_a)
+    form = {"categories": ["AF"], "new_entrant_categories": ["BC"]}
+    response = client.post("/o/alpha/perimetre/", form)
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_entrant_categories"] == [
+        "Une catégorie où l'organisme débute doit aussi être cochée dans les catégories d'actions."
+    ]
+    assert Organisation.objects.get(slug="alpha").new_entrant_categories == []
+    preview = client.post("/o/alpha/perimetre/apercu/", form)
+    assert "Corrigez le périmètre pour voir les indicateurs applicables." in preview.text
+
+
 def test_pinning_a_version(client, world):
     client.force_login(world.director_a)
     v9 = ReferentialVersion.objects.get(code="v9")

@@ -29,6 +29,7 @@ def test_create_organisation_from_the_cli(world):
         "--nda=11755555575",
         "--categories=af,BC",
         "--subcontracting",
+        "--new-entrant-in=bc",
         "--sites=4",
         "--next-audit=2027-02-01",
         "--firm=cabinet-test",
@@ -42,6 +43,7 @@ def test_create_organisation_from_the_cli(world):
         4,
     )
     assert str(organisation.next_audit_date) == "2027-02-01"
+    assert organisation.new_entrant_categories == ["BC"]
     assert world.firm.clients.filter(pk=organisation.pk).exists()
     assert schema_exists("org_zeta")
 
@@ -56,6 +58,11 @@ def test_create_organisation_from_the_cli(world):
         ),
         (["--firm=inconnu"], "cabinet de conseil inconnu : inconnu"),
         (["--next-audit=01/02/2027"], "--next-audit attend une date AAAA-MM-JJ"),
+        (
+            ["--new-entrant-in=APP"],
+            "new_entrant_categories: Une catégorie où l'organisme débute doit aussi être cochée "
+            "dans les catégories d'actions.",
+        ),
     ],
 )
 def test_create_organisation_errors(world, arguments, message):
@@ -116,7 +123,7 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
     cfa = Organisation.objects.get(slug="cfa-metiers-occitanie")
     assert (cfa.categories, cfa.has_alternance) == (["APP", "AF"], True)
     cap = Organisation.objects.get(slug="cap-competences")
-    assert (cap.categories, cap.is_new_entrant) == (["AF", "BC"], True)
+    assert (cap.categories, cap.new_entrant_categories) == (["AF", "BC"], ["AF", "BC"])
     coop = Organisation.objects.get(slug="cooperative-solstice")
     assert (coop.is_certifying, coop.has_subcontracting) == (True, True)
 

@@ -2,7 +2,8 @@
 
 - load [--file PATH]: load fixtures/rnq/*.yaml (or one file); safe to re-run.
 - applicable --version v10 --categories AF,APP [--certifying] [--alternance] [--afest]
-  [--subcontracting] [--new-entrant] [--cnefop]: the applicable numbers, ascending, on one line.
+  [--subcontracting] [--new-entrant | --new-entrant-in BC,APP] [--cnefop]: the applicable
+  numbers, ascending, on one line.
 - export --version v9: a JSON list, one object per indicator.
 """
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             "cnefop",
         ):
             applicable.add_argument(f"--{flag}", action="store_true")
+        applicable.add_argument("--new-entrant-in", default="", help="ex. APP")
         export = actions.add_parser("export", help="export JSON d'une version")
         export.add_argument("--version", required=True)
 
@@ -73,13 +75,21 @@ class Command(BaseCommand):
                 f"({state})"
             )
 
-    def _applicable(self, options) -> None:
-        version = self._version(options["version"])
-        categories = [code.strip().upper() for code in options["categories"].split(",")]
+    @staticmethod
+    def _categories(value: str, *, required: bool) -> list[str]:
+        categories = [code.strip().upper() for code in value.split(",") if code.strip()]
         unknown = [code for code in categories if code not in CATEGORIES]
-        if unknown or not any(categories):
+        if unknown or (required and not categories):
             given = ", ".join(unknown) or "(none)"
             raise CommandError(f"unknown category {given}; expected {','.join(CATEGORIES)}")
+        return categories
+
+    def _applicable(self, options) -> None:
+        version = self._version(options["version"])
+        categories = self._categories(options["categories"], required=True)
+        new_entrant_in = self._categories(options["new_entrant_in"], required=False)
+        if set(new_entrant_in) - set(categories):
+            raise CommandError("--new-entrant-in: every category must be in --categories")
         scope = Scope(
             categories=frozenset(categories),
             certifying=options["certifying"],
@@ -87,6 +97,7 @@ class Command(BaseCommand):
             afest=options["afest"],
             subcontracting=options["subcontracting"],
             new_entrant=options["new_entrant"],
+            new_entrant_categories=frozenset(new_entrant_in),
             cnefop=options["cnefop"],
         )
         result = evaluate(rules_for_version(version), scope)

@@ -29,7 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--alternance", action="store_true")
         parser.add_argument("--afest", action="store_true")
         parser.add_argument("--subcontracting", action="store_true")
-        parser.add_argument("--new-entrant", action="store_true")
+        parser.add_argument(
+            "--new-entrant", action="store_true", help="nouvel entrant dans toutes ses catégories"
+        )
+        parser.add_argument("--new-entrant-in", default="", help="catégories où il débute, ex. APP")
         parser.add_argument("--cnefop", action="store_true")
         parser.add_argument("--sites", type=int, default=1)
         parser.add_argument(
@@ -44,6 +47,10 @@ class Command(BaseCommand):
             firm = ConsultancyFirm.objects.filter(slug=options["firm"]).first()
             if firm is None:
                 raise CommandError(f"cabinet de conseil inconnu : {options['firm']}")
+        categories = _categories(options["categories"])
+        new_entrant_in = (
+            categories if options["new_entrant"] else _categories(options["new_entrant_in"])
+        )
         next_audit = None
         if options["next_audit"]:
             from datetime import date
@@ -59,12 +66,12 @@ class Command(BaseCommand):
                 name=options["name"],
                 siret=options["siret"],
                 nda=options["nda"],
-                categories=_categories(options["categories"]),
+                categories=categories,
                 is_certifying=options["certifying"],
                 has_alternance=options["alternance"],
                 has_work_situation=options["afest"],
                 has_subcontracting=options["subcontracting"],
-                is_new_entrant=options["new_entrant"],
+                new_entrant_categories=new_entrant_in,
                 has_cnefop_label=options["cnefop"],
                 site_count=options["sites"],
                 turnover_band=options["turnover"],

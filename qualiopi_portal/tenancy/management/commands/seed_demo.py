@@ -91,7 +91,7 @@ ORGANISATIONS = [
         "siret": _siret("9104582360001"),
         "nda": "76110982345",
         "categories": [ActionCategory.TRAINING, ActionCategory.SKILLS_ASSESSMENT],
-        "is_new_entrant": True,
+        "new_entrant_categories": [ActionCategory.TRAINING, ActionCategory.SKILLS_ASSESSMENT],
         "turnover_band": TurnoverBand.UNDER_150K,
         "audit_in_days": 60,
         "people": {

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
-from indicators.models import Action
+from improvement.models import Action
 from qualiopi_portal.accounts.models import CalendarToken
 from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.permissions import Permission

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from indicators.models import Action
+from improvement.models import Action
 from qualiopi_portal.tenancy.models import Organisation, Role
 from qualiopi_portal.tenancy.selectors import member_user_ids
 from qualiopi_portal.tenancy.shortcuts import organisation_url

@@ -12,14 +12,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from indicators.models import Action
+from improvement.models import Action
+from improvement.services import action_create, default_due_date, default_owner
 from indicators.referential import selectors as referential
-from indicators.services import (
-    action_create,
-    default_due_date,
-    default_owner,
-    readiness_changed,
-)
+from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.text import fold
 
 from . import imports, rules

@@ -211,7 +211,7 @@ def bench_readiness(items: int = 5000, actions: int = 200, runs: int = 20) -> di
     from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceItem
-    from indicators.models import Action
+    from improvement.models import Action
     from indicators.services import readiness_recompute
     from qualiopi_portal.tenancy.models import Role
 
@@ -384,8 +384,8 @@ REPORT_CHILD = (
     CHILD_SETUP
     + """
 from django_tenants.utils import schema_context
-from indicators.models import Report
-from indicators.reports import report_render
+from reports.models import Report
+from reports.services import report_render
 from qualiopi_portal.tenancy.models import Organisation
 organisation = Organisation.objects.get(schema_name=sys.argv[1])
 with schema_context(organisation.schema_name):
@@ -409,8 +409,8 @@ def bench_report(items: int = 500) -> dict[str, float]:
     from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceItem
-    from indicators.models import Report
     from qualiopi_portal.tenancy import services
+    from reports.models import Report
 
     user = get_user_model().objects.create_user("bench.report@exemple.test", "x")
     organisation = services.organisation_create(
@@ -471,7 +471,7 @@ PACK_CHILD = (
     + """
 from django_tenants.utils import schema_context
 from indicators.models import ReadinessSnapshot
-from indicators.pack import build_pack
+from reports.pack import build_pack
 from indicators.services import readiness_recompute
 from qualiopi_portal.tenancy.models import Organisation
 

@@ -260,3 +260,15 @@ def _line_state(items: list[EvidenceItem], due: date | None, today: date, soon: 
         if status in statuses:
             return state
     return ChecklistState.EXPIRED
+
+
+def evidence_expiring_before(*, target: date, limit: int = 20) -> list[EvidenceItem]:
+    """Validated items that will no longer be valid on the audit date, soonest first."""
+    return list(
+        EvidenceItem.objects.filter(
+            is_archived=False,
+            status=EvidenceItem.Status.VALIDATED,
+            valid_until__isnull=False,
+            valid_until__lt=target,
+        ).order_by("valid_until", "pk")[:limit]
+    )

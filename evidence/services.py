@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.services import readiness_changed
+from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import OrganisationAccess

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import (
     FileResponse,
     Http404,
@@ -25,8 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.referential import selectors as referential
-from indicators.selectors import actions_owned_by
-from indicators.views import referential_missing
+from indicators.referential.views import referential_missing
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
@@ -565,33 +563,7 @@ def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(org_reverse(request, "org:evidence_detail", pk=item.pk))
 
 
-# --- Contributor space and the checklist -----------------------------------------------------
-
-
-@organisation_permission_required(Permission.ORGANISATION_VIEW)
-def my_space(request: HttpRequest) -> HttpResponse:
-    """A trainer's or subcontractor's page (and their landing): what they still owe, what was
-    refused and why, with the dates."""
-    lines = selectors.checklist_for_user(user=request.user)
-    own = EvidenceItem.objects.filter(is_archived=False).filter(
-        Q(concerns=request.user) | Q(created_by=request.user)
-    )
-    return render(
-        request,
-        "evidence/my_space.html",
-        {
-            "lines": lines,
-            "owed": [line for line in lines if line.is_owed],
-            "refused": list(
-                own.filter(status=EvidenceItem.Status.REJECTED)
-                .select_related("reviewed_by")
-                .order_by("-reviewed_at")
-            ),
-            "items": own.select_related("checklist_entry").order_by("-updated_at")[:50],
-            "actions": list(actions_owned_by(user=request.user)),
-            "today": timezone.localdate(),
-        },
-    )
+# --- The checklist ------------------------------------------------------------------------------
 
 
 @organisation_permission_required(Permission.EVIDENCE_VIEW_ALL)

@@ -6,18 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Case, QuerySet, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from evidence.models import EvidenceItem
-from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.selectors import OrganisationAccess
-
-from .models import Action, AgreedRating, Campaign, Outcome, ReadinessSnapshot
+from .models import Outcome, ReadinessSnapshot
 from .presentation import ReadinessLabels
-from .readiness import IndicatorStatus, consolidate
-from .referential.models import Indicator, ReferentialVersion
+from .readiness import IndicatorStatus
+from .referential.models import ReferentialVersion
 
 BAR_WIDTH = 260
 
@@ -94,7 +89,7 @@ def readiness_panel() -> ReadinessPanel | None:
     )
 
 
-# --- Trend, expiring items and overdue actions (dashboard) ---------------------------------
+# --- Trend (dashboard) --------------------------------------------------------------------
 
 TREND_WIDTH, TREND_HEIGHT = 260, 60
 
@@ -129,125 +124,3 @@ def readiness_trend(*, days: int = 90, today: date | None = None) -> list[TrendP
         )
         for index, (day, percent) in enumerate(points)
     ]
-
-
-def evidence_expiring_before(*, target: date, limit: int = 20) -> list[EvidenceItem]:
-    """Validated items that will no longer be valid on the audit date, soonest first."""
-    return list(
-        EvidenceItem.objects.filter(
-            is_archived=False,
-            status=EvidenceItem.Status.VALIDATED,
-            valid_until__isnull=False,
-            valid_until__lt=target,
-        ).order_by("valid_until", "pk")[:limit]
-    )
-
-
-def actions_overdue(*, today: date | None = None) -> QuerySet[Action]:
-    today = today or timezone.localdate()
-    return Action.objects.filter(status__in=Action.OPEN_STATUSES, due_date__lt=today).order_by(
-        "due_date", "pk"
-    )
-
-
-# --- Action plan ---------------------------------------------------------------------------
-
-
-def actions_filtered(
-    *, status: str = "", indicator: int | None = None, owner=None, today: date | None = None
-) -> QuerySet[Action]:
-    today = today or timezone.localdate()
-    actions = Action.objects.select_related("owner", "completion_evidence")
-    if status == "open":
-        actions = actions.filter(status__in=Action.OPEN_STATUSES)
-    elif status == "overdue":
-        actions = actions.filter(status__in=Action.OPEN_STATUSES, due_date__lt=today)
-    elif status:
-        actions = actions.filter(status=status)
-    if indicator:
-        actions = actions.filter(indicator_numbers__contains=[indicator])
-    if owner is not None:
-        actions = actions.filter(owner=owner)
-    # Open ones first (overdue at the top by date), then done and cancelled.
-    return actions.annotate(
-        closed=Case(When(status__in=Action.OPEN_STATUSES, then=0), default=1)
-    ).order_by("closed", "due_date", "pk")
-
-
-def actions_owned_by(*, user) -> QuerySet[Action]:
-    """The open actions someone is responsible for (shown in a contributor's own space)."""
-    return Action.objects.filter(owner=user, status__in=Action.OPEN_STATUSES).order_by(
-        "due_date", "pk"
-    )
-
-
-# --- Self-assessment -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CampaignRow:
-    """One indicator of the consolidated view."""
-
-    indicator: Indicator
-    ratings: list[str]  # per respondent, "" when not answered, in respondent order
-    consolidated: str | None
-    agreed: AgreedRating | None
-    has_actions: bool
-
-    @property
-    def answered(self) -> int:
-        return sum(1 for rating in self.ratings if rating)
-
-    @property
-    def disagreement(self) -> bool:
-        return len({rating for rating in self.ratings if rating}) > 1
-
-
-def campaign_rows(*, campaign: Campaign, indicators: list[Indicator], respondents: list) -> list:
-    """Every applicable indicator with each respondent's rating, agreement and agreed rating."""
-    position = {user.pk: index for index, user in enumerate(respondents)}
-    ratings: dict[int, list[str]] = {i.number: [""] * len(respondents) for i in indicators}
-    with_actions: set[int] = set()
-    for user_id, number, rating, corrective in campaign.answers.filter(
-        respondent_id__in=list(position)
-    ).values_list("respondent_id", "indicator_number", "rating", "corrective_actions"):
-        if number in ratings and user_id in position:
-            ratings[number][position[user_id]] = rating
-        if corrective:
-            with_actions.add(number)
-    agreed = {a.indicator_number: a for a in campaign.agreed.all()}
-    return [
-        CampaignRow(
-            indicator,
-            ratings[indicator.number],
-            consolidate(ratings[indicator.number]),
-            agreed.get(indicator.number),
-            indicator.number in with_actions,
-        )
-        for indicator in indicators
-    ]
-
-
-def campaign_respondents(*, campaign: Campaign) -> list:
-    return [
-        respondent.user for respondent in campaign.respondents.select_related("user").order_by("pk")
-    ]
-
-
-def campaign_answers_all_visible(*, campaign: Campaign, access: OrganisationAccess) -> bool:
-    """Whether the viewer may read every respondent's answers.
-
-    While answers are being collected each respondent answers alone, so that nobody aligns on
-    a colleague's rating (the Cap method's independent self-assessment, seed 004); from the
-    review on, everyone reads them all. Those running the review see them all along.
-    """
-    return campaign.status != Campaign.Status.OPEN or access.has(Permission.SELF_ASSESSMENT_REVIEW)
-
-
-def campaign_visible_respondents(
-    *, campaign: Campaign, respondents: list, user, access: OrganisationAccess
-) -> list:
-    """The respondents whose answers the viewer may read, in campaign order."""
-    if campaign_answers_all_visible(campaign=campaign, access=access):
-        return respondents
-    return [respondent for respondent in respondents if respondent.pk == user.pk]

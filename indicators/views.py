@@ -13,17 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from evidence import selectors as evidence_selectors
 from indicators.referential import selectors as referential
 from indicators.referential.models import ChangeKind, ReferentialVersion
+from indicators.referential.views import referential_missing
 from qualiopi_portal.tenancy import services as tenancy_services
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import OrganisationScopeForm
 from qualiopi_portal.tenancy.permissions import Permission
 
 from .presentation import SEED_COUNT_NOTE, indicator_rows_for
-
-
-def referential_missing(request: HttpRequest) -> HttpResponse:
-    """Every organisation page that needs the referential answers this when none is loaded."""
-    return render(request, "indicators/referential_missing.html", status=503)
 
 
 @organisation_permission_required(Permission.ORGANISATION_VIEW)

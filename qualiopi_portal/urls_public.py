@@ -3,9 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from audits import auditor, calendar
+from audits import calendar
 from qualiopi_portal.core import views as core_views
+from qualiopi_portal.portfolio import views as portfolio_views
 from qualiopi_portal.tenancy import views as tenancy_views
+from reports import auditor
 from training_offers import views as offer_views
 
 urlpatterns = [
@@ -13,9 +15,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("ping", core_views.ping, name="ping"),
     path("accounts/", include("allauth.urls")),
-    path("portefeuille/", tenancy_views.portfolio, name="portfolio"),
-    path("portefeuille/grille/", tenancy_views.portfolio_grid, name="portfolio_grid"),
-    path("portefeuille/a-valider/", tenancy_views.portfolio_review, name="portfolio_review"),
+    path("portefeuille/", portfolio_views.portfolio, name="portfolio"),
+    path("portefeuille/grille/", portfolio_views.portfolio_grid, name="portfolio_grid"),
+    path("portefeuille/a-valider/", portfolio_views.portfolio_review, name="portfolio_review"),
     path("organisations/nouvelle/", tenancy_views.organisation_create, name="organisation_create"),
     path(
         "organisations/<slug:slug>/",

@@ -2,19 +2,22 @@
 
 from django.urls import path
 
+from assessments import views as assessment_views
 from audits import auditor
 from audits import views as audit_views
+from dashboard import views as dashboard_views
 from evidence import views as evidence_views
 from financing import views as funding_views
-from indicators import plan_views, report_views
+from improvement import views as improvement_views
 from indicators import views as indicator_views
 from qualiopi_portal.tenancy import views as tenancy_views
+from reports import views as report_views
 from training_offers import views as offer_views
 
 app_name = "org"
 
 urlpatterns = [
-    path("", tenancy_views.dashboard, name="dashboard"),
+    path("", dashboard_views.dashboard, name="dashboard"),
     path("referentiel/", indicator_views.referential_index, name="referential"),
     path("referentiel/v9-v10/", indicator_views.referential_compare, name="referential_compare"),
     path("perimetre/", indicator_views.scope, name="scope"),
@@ -52,7 +55,7 @@ urlpatterns = [
         evidence_views.evidence_confirm_v10,
         name="evidence_confirm_v10",
     ),
-    path("mon-espace/", evidence_views.my_space, name="my_space"),
+    path("mon-espace/", dashboard_views.my_space, name="my_space"),
     path("pieces-attendues/", evidence_views.checklist, name="checklist"),
     path(
         "pieces-attendues/relancer/<int:user_pk>/",
@@ -69,26 +72,26 @@ urlpatterns = [
         evidence_views.checklist_entry_edit,
         name="checklist_entry_edit",
     ),
-    path("autoevaluation/", plan_views.campaign_list, name="campaign_list"),
-    path("autoevaluation/nouvelle/", plan_views.campaign_create, name="campaign_create"),
-    path("autoevaluation/<int:pk>/", plan_views.campaign_detail, name="campaign_detail"),
-    path("autoevaluation/<int:pk>/etat/", plan_views.campaign_status, name="campaign_status"),
+    path("autoevaluation/", assessment_views.campaign_list, name="campaign_list"),
+    path("autoevaluation/nouvelle/", assessment_views.campaign_create, name="campaign_create"),
+    path("autoevaluation/<int:pk>/", assessment_views.campaign_detail, name="campaign_detail"),
+    path("autoevaluation/<int:pk>/etat/", assessment_views.campaign_status, name="campaign_status"),
     path(
         "autoevaluation/<int:pk>/indicateurs/<int:number>/",
-        plan_views.campaign_indicator,
+        assessment_views.campaign_indicator,
         name="campaign_indicator",
     ),
     path(
         "autoevaluation/<int:pk>/indicateurs/<int:number>/action/",
-        plan_views.campaign_indicator_action,
+        assessment_views.campaign_indicator_action,
         name="campaign_indicator_action",
     ),
-    path("plan-de-progres/", plan_views.action_list, name="action_list"),
-    path("plan-de-progres/nouvelle/", plan_views.action_create, name="action_create"),
-    path("plan-de-progres/<int:pk>/", plan_views.action_edit, name="action_edit"),
+    path("plan-de-progres/", improvement_views.action_list, name="action_list"),
+    path("plan-de-progres/nouvelle/", improvement_views.action_create, name="action_create"),
+    path("plan-de-progres/<int:pk>/", improvement_views.action_edit, name="action_edit"),
     path(
         "plan-de-progres/depuis-ecart/<int:number>/",
-        plan_views.action_from_gap,
+        improvement_views.action_from_gap,
         name="action_from_gap",
     ),
     path("audits/", audit_views.audit_list, name="audit_list"),

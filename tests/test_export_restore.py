@@ -28,18 +28,18 @@ from django_tenants.utils import schema_context
 from evidence import samples
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, Kind
-from indicators.models import Report
-from indicators.reports import report_render
 from indicators.services import readiness_recompute
 from qualiopi_portal.accounts.models import User
-from qualiopi_portal.tenancy.models import Membership, Organisation, Role
-from qualiopi_portal.tenancy.selectors import OrganisationAccess
-from qualiopi_portal.tenancy.transfer import (
+from qualiopi_portal.operations.transfer import (
     LEFT_OUT,
     PUBLIC_MODELS,
     stored_names,
     tenant_models,
 )
+from qualiopi_portal.tenancy.models import Membership, Organisation, Role
+from qualiopi_portal.tenancy.selectors import OrganisationAccess
+from reports.models import Report
+from reports.services import report_render
 
 from .conftest import B_MARKER
 from .stacks import admin_connection, database_url, drop_database, recreate_database

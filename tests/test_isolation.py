@@ -19,6 +19,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import schema_context
 
+from assessments import services as assessment_services
+from assessments.models import Answer, Campaign
 from audits import services as audit_services
 from audits.models import Audit, Certificate, Finding, Slot
 from evidence import services as evidence_services
@@ -32,8 +34,8 @@ from evidence.models import (
 )
 from financing import services as funding_services
 from financing.models import CertificationBudget, FundingLine, SessionDocument
-from indicators import services as indicator_services
-from indicators.models import Action, Answer, Campaign, Report
+from improvement import services as improvement_services
+from improvement.models import Action
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
@@ -44,6 +46,7 @@ from qualiopi_portal.tenancy.models import (
     Role,
 )
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
+from reports.models import Report
 from training_offers import services as offer_services
 from training_offers.models import Offer, Session
 
@@ -260,14 +263,14 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             access=access, actor=world.referent_b, item=evidence, transition="submit"
         )
         checklist_entry = ChecklistEntry.objects.order_by("pk").first()
-        campaign = indicator_services.campaign_create(
+        campaign = assessment_services.campaign_create(
             organisation=world.org_b,
             title=f"Campagne {B_MARKER}",
             version_code="v10",
             respondents=[world.referent_b],
             created_by=world.referent_b,
         )
-        action = indicator_services.action_create(
+        action = improvement_services.action_create(
             organisation=world.org_b,
             title=f"Action {B_MARKER}",
             owner=world.referent_b,

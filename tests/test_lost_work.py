@@ -44,12 +44,14 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from psycopg import sql
 
-from indicators.models import ReadinessSnapshot, Report
-from indicators.reports import report_render
+from indicators.models import ReadinessSnapshot
 from indicators.services import readiness_recompute, readiness_recompute_request
-from indicators.tasks import readiness_recompute_task, report_queued_task
+from indicators.tasks import readiness_recompute_task
 from qualiopi_portal.core.workers import worker_incarnation
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
+from reports.models import Report
+from reports.services import report_render
+from reports.tasks import report_queued_task
 
 from .stacks import admin_connection, database_url, drop_database, free_port, recreate_database
 
@@ -93,8 +95,8 @@ def seed() -> None:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from indicators.reports import report_request
     from qualiopi_portal.tenancy import services as tenancy
+    from reports.services import report_request
 
     def organisation(slug: str) -> Organisation:
         return tenancy.organisation_create(
@@ -663,7 +665,7 @@ def test_lost_workers_alone_end_a_report_only_after_max_attempts(world, alpha, m
 def test_a_rendering_over_its_time_limit_is_tried_again(
     world, alpha, media, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from indicators import reports
+    from reports import services as reports
 
     def too_slow(*args, **kwargs):
         raise SoftTimeLimitExceeded

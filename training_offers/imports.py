@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.csvfiles import csv_rows
 
+from .checks import check_session
+
 COLUMNS = {
     "debut": "starts_on",
     "fin": "ends_on",
@@ -91,8 +93,6 @@ def parse(data: bytes) -> tuple[list[dict], list[str]]:
                     % {"line": line, "value": value[:30], "column": column}
                 )
         if not line_errors:
-            from .services import check_session
-
             try:
                 check_session(fields)
             except ValidationError as error:

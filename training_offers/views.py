@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
 from indicators.referential import selectors as referential
-from indicators.views import referential_missing
+from indicators.referential.views import referential_missing
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.models import Organisation

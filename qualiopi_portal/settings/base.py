@@ -30,6 +30,8 @@ SHARED_APPS = [
     "qualiopi_portal.accounts",
     "qualiopi_portal.core",
     "indicators.referential",
+    "qualiopi_portal.portfolio",
+    "qualiopi_portal.operations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,6 +51,10 @@ TENANT_APPS = [
     "audits",
     "training_offers",
     "financing",
+    "assessments",
+    "improvement",
+    "reports",
+    "dashboard",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

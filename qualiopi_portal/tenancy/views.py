@@ -10,17 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-
-from audits.reminders import reminders_for
-from evidence import views as evidence_views
-from financing import selectors as funding_selectors
-from indicators import cockpit
-from indicators import selectors as indicator_selectors
-from indicators.referential import selectors as referential
-from indicators.selectors import readiness_panel
 
 from . import selectors, services
 from .decorators import organisation_permission_required
@@ -28,16 +19,12 @@ from .forms import (
     InvitationForm,
     OrganisationCreateForm,
     OrganisationProfileForm,
-    PortfolioFilterForm,
     ReferentInvitationForm,
     TwoFactorPolicyForm,
 )
 from .models import Organisation, Role
 from .permissions import Permission
 from .shortcuts import apply_errors
-
-# The review queue shows the oldest submitted items first; beyond this, filter by client.
-REVIEW_QUEUE_LIMIT = 200
 
 
 def _dashboard_url(slug: str) -> str:
@@ -65,86 +52,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "accesses": accesses,
             "can_create": request.user.is_staff,
             "platform_page": platform_page,
-        },
-    )
-
-
-@login_required
-def portfolio(request: HttpRequest) -> HttpResponse:
-    """The consultant cockpit: one row per client, sortable and filterable."""
-    _consultant_or_404(request)
-    form = PortfolioFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    sort = request.GET.get("tri", cockpit.DEFAULT_SORT)
-    if sort.lstrip("-") not in cockpit.SORTS:
-        sort = cockpit.DEFAULT_SORT
-    rows = cockpit.portfolio_rows(
-        user=request.user,
-        sort=sort,
-        outcome=filters.get("issue") or "",
-        query=filters.get("q") or "",
-        within_days=filters.get("audit_sous"),
-    )
-    query = request.GET.copy()
-    query.pop("tri", None)
-    return render(
-        request,
-        "tenancy/portfolio.html",
-        {
-            "rows": rows,
-            "lines": cockpit.cockpit_lines(rows),
-            "form": form,
-            "sort": sort,
-            "query": query.urlencode(),
-            "filtered": bool(filters and any(v not in (None, "") for v in filters.values())),
-            "firms": selectors.firms_for_user(user=request.user),
-        },
-    )
-
-
-def _consultant_or_404(request: HttpRequest) -> None:
-    if not selectors.user_is_consultant(user=request.user):
-        raise Http404
-
-
-@login_required
-def portfolio_grid(request: HttpRequest) -> HttpResponse:
-    """Indicators × clients: which indicators are weak across the portfolio."""
-    _consultant_or_404(request)
-    rows = cockpit.portfolio_rows(user=request.user, sort="nom", with_statuses=True)
-    try:
-        version = referential.version_in_force_on(day=timezone.localdate())
-        indicators = list(version.indicators.order_by("number"))
-    except referential.NoVersionInForce:
-        version, indicators = None, []
-    columns = cockpit.indicator_grid(rows=rows, indicators=indicators)
-    return render(
-        request,
-        "tenancy/portfolio_grid.html",
-        {
-            "rows": cockpit.grid_rows(rows=rows, columns=columns),
-            "columns": columns,
-            "version": version,
-            "weakest": sorted(
-                (c for c in columns if c.weak),
-                key=lambda c: (-c.weak, not c.is_fundamental, c.number),
-            )[:5],
-        },
-    )
-
-
-@login_required
-def portfolio_review(request: HttpRequest) -> HttpResponse:
-    """Every submitted item across the clients, oldest first, each linking to its page."""
-    _consultant_or_404(request)
-    items = cockpit.review_queue(user=request.user, limit=REVIEW_QUEUE_LIMIT + 1)
-    return render(
-        request,
-        "tenancy/portfolio_review.html",
-        {
-            "items": items[:REVIEW_QUEUE_LIMIT],
-            "truncated": len(items) > REVIEW_QUEUE_LIMIT,
-            "limit": REVIEW_QUEUE_LIMIT,
         },
     )
 
@@ -244,90 +151,6 @@ def _invite(request: HttpRequest, organisation: Organisation, form, *, role: str
         request, _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]}
     )
     return True
-
-
-def dashboard(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation
-    access = request.organisation_access
-    if access.role == Role.CONTRIBUTOR:
-        # A trainer's landing is what is expected of them, not the organisation's figures.
-        return evidence_views.my_space(request)
-    today = timezone.localdate()
-    memberships = list(selectors.memberships_for_organisation(organisation=organisation))
-    next_steps = []
-    if organisation.next_audit_date is None and access.has(Permission.ORGANISATION_EDIT):
-        next_steps.append(
-            {
-                "text": _("Renseignez la date de votre prochain audit."),
-                "url": reverse("org:profile", kwargs={"organisation_slug": organisation.slug}),
-            }
-        )
-    if len(memberships) < 2 and access.has(Permission.MEMBERS_MANAGE):
-        next_steps.append(
-            {
-                "text": _("Invitez votre équipe : direction, formateurs et sous-traitants."),
-                "url": reverse("org:members", kwargs={"organisation_slug": organisation.slug}),
-            }
-        )
-    if not organisation.requires_two_factor and access.has(Permission.ORGANISATION_SECURITY):
-        next_steps.append(
-            {
-                "text": _("Protégez l'accès à vos preuves par la double authentification."),
-                "url": reverse("org:security", kwargs={"organisation_slug": organisation.slug}),
-            }
-        )
-    audit_date = organisation.next_audit_date
-    try:
-        version = referential.version_for_organisation(organisation, today=today)
-        applicable_count = len(referential.applicable_numbers(organisation, version))
-    except referential.NoVersionInForce:
-        version, applicable_count = None, None
-    return render(
-        request,
-        "tenancy/dashboard.html",
-        {
-            "days_to_audit": (audit_date - today).days if audit_date else None,
-            "member_count": len(memberships),
-            "next_steps": next_steps,
-            "referential_version": version,
-            "version_mismatch": referential.pinned_version_mismatch(organisation, today=today),
-            "applicable_count": applicable_count,
-            **_dashboard_readiness(access, today),
-            "reminders": list(reminders_for(request.user, limit=8)),
-            "funding_risk": _funding_risk(access, today),
-        },
-    )
-
-
-def _funding_risk(access, today):
-    """Planned revenue a financer will refuse for want of a certificate; None when nothing."""
-    if not access.has(Permission.FUNDING_VIEW):
-        return None
-    risk = funding_selectors.revenue_at_risk(today=today)
-    return risk if risk.sessions else None
-
-
-def _dashboard_readiness(access, today) -> dict:
-    """Readiness, its trend, items expiring before the audit and overdue actions."""
-    if not access.has(Permission.EVIDENCE_VIEW_ALL):
-        return {"readiness": None}
-    panel = readiness_panel()
-    context = {
-        "readiness": panel,
-        "trend": indicator_selectors.readiness_trend(today=today),
-        "trend_width": indicator_selectors.TREND_WIDTH,
-        "trend_height": indicator_selectors.TREND_HEIGHT,
-        "expiring": indicator_selectors.evidence_expiring_before(
-            target=panel.snapshot.target_date if panel else today, limit=8
-        )
-        if panel
-        else [],
-    }
-    if access.has(Permission.ACTIONS_VIEW):
-        overdue = indicator_selectors.actions_overdue(today=today).select_related("owner")
-        context["overdue_actions"] = list(overdue[:8])
-        context["overdue_count"] = overdue.count()
-    return context
 
 
 @organisation_permission_required(Permission.ORGANISATION_EDIT)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from audits import services
-from indicators.models import Report
 from qualiopi_portal.tenancy.models import AuditorAccess, AuditorLink
+from reports.models import Report
 
 pytestmark = pytest.mark.django_db
 

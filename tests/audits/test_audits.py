@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from audits import services
 from audits.models import Audit, Certificate, Finding
-from indicators.models import Action
+from improvement.models import Action
 from indicators.services import readiness_compute
 from qualiopi_portal.tenancy.models import Organisation
 

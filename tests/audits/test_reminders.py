@@ -13,7 +13,7 @@ from audits import services
 from audits.models import Reminder
 from audits.reminders import reminders_send
 from audits.tasks import reminders_send_all_task
-from indicators import services as indicator_services
+from improvement import services as improvement_services
 from qualiopi_portal.tenancy.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def _setup(world):
             description="Pas de trace",
             deadline=TODAY + timedelta(days=7),
         )
-        indicator_services.action_create(
+        improvement_services.action_create(
             organisation=alpha,
             title="Tracer les entretiens",
             owner=world.director_a,

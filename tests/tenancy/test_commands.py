@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from audits.models import Finding
 from financing.models import FundingLine
-from indicators.models import Action
+from improvement.models import Action
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
 from training_offers.models import Offer
 

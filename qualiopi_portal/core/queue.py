@@ -1,0 +1,18 @@
+"""Queue a Celery task by its registered name.
+
+A service that hands work to a worker names the task instead of importing its task module,
+which imports the service: the modules then import one way (docs/decisions/0016). Every app
+that defines tasks imports its `tasks` module in `AppConfig.ready`, so the name is registered
+in web processes too, and `apply_async` keeps Celery's behaviour (eager mode in tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import current_app
+
+
+def queue_task(name: str, *, args: list[Any] | None = None, **options: Any) -> None:
+    """Send the task `name`; raises like `apply_async` when the broker cannot be reached."""
+    current_app.tasks[name].apply_async(args=args or [], **options)

@@ -62,7 +62,7 @@ def campaign_create(
 @transaction.atomic
 def campaign_set_status(*, campaign: Campaign, status: str) -> Campaign:
     """open → review → closed; a review can be reopened for answers, a closed one cannot."""
-    allowed = {
+    allowed: dict[str, set[str]] = {
         Campaign.Status.OPEN: {Campaign.Status.REVIEW},
         Campaign.Status.REVIEW: {Campaign.Status.OPEN, Campaign.Status.CLOSED},
         Campaign.Status.CLOSED: set(),

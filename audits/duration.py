@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.utils.translation import gettext as _
@@ -47,8 +48,12 @@ class Table:
     sources: dict[str, str]
 
 
-def _decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+def _decimal(value: object) -> Decimal:
+    return Decimal(str(value))
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else _decimal(value)
 
 
 def _text(value: str) -> str:
@@ -72,7 +77,7 @@ def table(path: Path = TABLE) -> Table:
             code: Band(
                 base=_decimal(band["base"]),
                 from_euros=_decimal(band["from"]),
-                cnefop_base=_decimal(band.get("cnefop_base")),
+                cnefop_base=_optional_decimal(band.get("cnefop_base")),
             )
             for code, band in data["bands"].items()
         },
@@ -160,9 +165,10 @@ def compute(
     covered = list(added_categories if kind == EXTENSION else categories)
     if kind == EXTENSION and not covered:
         raise ValueError("an extension audit covers added categories: none given")
-    reduced = kind == INITIAL and cnefop and row.cnefop_base is not None
-    if reduced:
-        lines = [Line("base_cnefop", row.cnefop_base, source=sources["cnefop_base"])]
+    cnefop_base = row.cnefop_base if kind == INITIAL and cnefop else None
+    reduced = cnefop_base is not None
+    if cnefop_base is not None:
+        lines = [Line("base_cnefop", cnefop_base, source=sources["cnefop_base"])]
         lines += [
             Line("category", data.cnefop_per_category[code], code, sources["cnefop_category"])
             for code in covered
@@ -196,7 +202,7 @@ def compute(
 
 
 def for_organisation(
-    organisation, kind: str = INITIAL, *, added_categories: Iterable[str] = ()
+    organisation: Any, kind: str = INITIAL, *, added_categories: Iterable[str] = ()
 ) -> Computation:
     """The duration an organisation's declared profile calls for (turnover band, categories,
     sites, former CNEFOP label; a provider declared as a new entrant is taken to be audited as one

@@ -9,16 +9,16 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 
-from indicators.readiness import open_ncs_from
+from indicators.readiness import Severity, open_ncs_from
 
 from . import planning, rules
 from .models import Audit, Certificate, Finding
 
 # Finding kinds → the readiness engine's severities.
-SEVERITY = {Finding.Kind.MINOR: "minor", Finding.Kind.MAJOR: "major"}
+SEVERITY: dict[str, str] = {Finding.Kind.MINOR: "minor", Finding.Kind.MAJOR: "major"}
 
 
-def open_ncs() -> tuple[dict[int, str], int]:
+def open_ncs() -> tuple[dict[int, Severity], int]:
     """Per indicator, the most severe open non-conformity of any audit, and how many are open
     (current schema; one query)."""
     findings = [

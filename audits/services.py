@@ -143,6 +143,8 @@ def _escalate_open_minors(audit: Audit) -> None:
     Called once the audit has happened and reported, never on planning it; an extension or a
     mock audit does not check the earlier corrective plans, so it escalates nothing.
     """
+    if audit.report_date is None:
+        return  # not reported yet: nothing to count the new deadlines from
     earlier = Finding.objects.filter(
         audit__kind__in=OFFICIAL_KINDS,
         audit__starts_on__lt=audit.starts_on,
@@ -210,7 +212,7 @@ def finding_save(
 
 
 # Each status, and what it needs before the finding may reach it.
-TRANSITIONS = {
+TRANSITIONS: dict[str, tuple[str, ...]] = {
     Finding.Status.OPEN: (Finding.Status.PLANNED,),
     Finding.Status.PLANNED: (Finding.Status.OPEN, Finding.Status.PROOF_SUBMITTED),
     Finding.Status.PROOF_SUBMITTED: (Finding.Status.PLANNED, Finding.Status.LIFTED),

@@ -221,7 +221,7 @@ def checklist_for_users(
         .filter(Q(concerns__in=ids) | Q(created_by__in=ids))
         .order_by("-created_at", "-pk")
     )
-    by_person: dict[tuple[int, int], list[EvidenceItem]] = defaultdict(list)
+    by_person: dict[tuple[int | None, int | None], list[EvidenceItem]] = defaultdict(list)
     for item in items:
         # An item counts for whom it concerns and for who filed it (once if the same person).
         for person in {item.concerns_id, item.created_by_id} & set(ids):

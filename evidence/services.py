@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.signals import readiness_changed
+from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
@@ -78,9 +79,9 @@ def uploads_check(uploads: list[UploadedFile]) -> list[CheckedUpload]:
         name = sanitise_filename(upload.name or "")
         try:
             detected = detect_file_type(
-                upload.file,
+                cast(BinaryIO, upload.file),  # Django's uploads always carry their file
                 name=name,
-                size=upload.size,
+                size=upload.size or 0,
                 max_size=settings.EVIDENCE_MAX_UPLOAD_BYTES,
             )
         except FileRefused as refused:
@@ -165,7 +166,7 @@ def _store_version(*, item: EvidenceItem, checked: CheckedUpload, actor: Any) ->
     number = item.version_count + 1
     stored_name = evidence_storage.save(
         version_file_name(
-            schema_name=connection.schema_name,
+            schema_name=current_schema_name(),
             item_pk=item.pk,
             number=number,
             extension=PurePath(checked.name).suffix.lstrip(".").lower() or checked.detected.code,
@@ -178,7 +179,7 @@ def _store_version(*, item: EvidenceItem, checked: CheckedUpload, actor: Any) ->
             number=number,
             file=stored_name,
             original_name=checked.name,
-            size=checked.upload.size,
+            size=checked.upload.size or 0,
             sha256=digest.hexdigest(),
             content_type=checked.detected.mime,
             type_code=checked.detected.code,
@@ -199,7 +200,7 @@ def evidence_create(
     access: OrganisationAccess,
     actor: Any,
     data: dict[str, Any],
-    uploads: list[UploadedFile] = (),
+    uploads: Sequence[UploadedFile] = (),
 ) -> list[EvidenceItem]:
     """Create one item, or one per file when several files are dropped at once."""
     if not access.has(Permission.EVIDENCE_ADD):
@@ -477,9 +478,7 @@ def evidence_expire_due(*, today: date | None = None) -> int:
         previous = item.status
         item.status = Status.EXPIRED
         item.save(update_fields=["status", "updated_at"])
-        _event(
-            item, None, Action.EXPIRED, previous=previous, valid_until=item.valid_until.isoformat()
-        )
+        _event(item, None, Action.EXPIRED, previous=previous, valid_until=str(item.valid_until))
     if due:
         readiness_changed("evidence expired")
     return len(due)
@@ -497,7 +496,7 @@ def checklist_entry_save(
         raise ValidationError(
             {"due_day": [_("Indiquez le jour et le mois de l'échéance, ou aucun des deux.")]}
         )
-    if entry.due_month is not None:
+    if entry.due_month is not None and entry.due_day is not None:
         try:
             date(2024, entry.due_month, entry.due_day)  # a leap year accepts 29 February
         except ValueError:

@@ -125,7 +125,7 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _keys(mapping: Any, allowed: set[str], where: str, required: set[str]) -> dict:
+def _keys(mapping: Any, allowed: set[str], where: str, required: set[str]) -> dict[str, Any]:
     if not isinstance(mapping, dict):
         raise CatalogueError(f"{CATALOGUE.name}: {where}: une table est attendue")
     unknown = set(mapping) - allowed
@@ -141,6 +141,13 @@ def _date(value: Any, where: str) -> datetime.date | None:
     if value is None or isinstance(value, datetime.date):
         return value
     raise CatalogueError(f"{CATALOGUE.name}: {where}: une date AAAA-MM-JJ est attendue")
+
+
+def _required_date(value: Any, where: str) -> datetime.date:
+    day = _date(value, where)
+    if day is None:
+        raise CatalogueError(f"{CATALOGUE.name}: {where}: une date AAAA-MM-JJ est attendue")
+    return day
 
 
 def _rules(data: Any, where: str) -> Rules:
@@ -223,7 +230,9 @@ def parse(data: Any) -> Catalogue:
         raise CatalogueError(f"{CATALOGUE.name}: routes: deux voies ont le même code")
     return Catalogue(
         version=str(data["version"]),
-        qualiopi_required_from=_date(data["qualiopi_required_from"], "qualiopi_required_from"),
+        qualiopi_required_from=_required_date(
+            data["qualiopi_required_from"], "qualiopi_required_from"
+        ),
         qualiopi_source=_text(data["qualiopi_source"]),
         documents=documents,
         routes=tuple(routes),

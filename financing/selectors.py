@@ -260,7 +260,7 @@ def _plan(
             )
         )
     by_key = {link.key: link for link in links}
-    labels = {p.line.pk: _line_label(p.line, p.route) for p in planned}
+    labels: dict[int | None, str] = {p.line.pk: _line_label(p.line, p.route) for p in planned}
     expected = rules.expected_documents(
         starts_on=session.starts_on,
         ends_on=session.ends_on,
@@ -294,7 +294,9 @@ def expected_keys(session: Session) -> set[str]:
 
 def _funded_plans(sessions: QuerySet[Session], *, documents: bool = True) -> list[SessionPlan]:
     """Plans of many sessions in four queries, whatever their number."""
-    prefetch = [Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk"))]
+    prefetch: list[Prefetch] = [
+        Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk"))
+    ]
     if documents:
         prefetch.append(
             Prefetch(

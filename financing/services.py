@@ -82,7 +82,7 @@ def funding_line_errors(
                 "le montant financé ne peut pas le dépasser."
             )
         )
-    elif amount is not None:
+    elif amount is not None and session.price is not None:
         total = _funded_elsewhere(session, line) + amount
         if total > session.price:
             errors.setdefault("amount", []).append(
@@ -116,7 +116,8 @@ def funding_line_errors(
                 + _("La session du %(start)s au %(end)s ne peut pas en relever.")
                 % {"start": _day(session.starts_on), "end": _day(session.ends_on)}
             )
-        if "min_hours" in problems:
+        min_hours = route.rules.min_hours_per_trainee
+        if "min_hours" in problems and min_hours is not None:
             errors.setdefault("hours_planned", []).append(
                 _(
                     "La voie « %(route)s » demande au moins %(hours)s h par stagiaire : "
@@ -124,8 +125,8 @@ def funding_line_errors(
                 )
                 % {
                     "route": route.name,
-                    "hours": number_format(route.rules.min_hours_per_trainee),
-                    "minimum": number_format(route.rules.min_hours_per_trainee * trainees),
+                    "hours": number_format(min_hours),
+                    "minimum": number_format(min_hours * trainees),
                     "trainees": trainees,
                 }
             )

@@ -49,6 +49,7 @@ def action_create(
     finding=None,
 ) -> Action:
     _action_check(organisation=organisation, owner=owner, due_date=due_date, title=title)
+    assert due_date is not None  # refused above with its French message
     action = Action.objects.create(
         title=title.strip(),
         description=description.strip(),

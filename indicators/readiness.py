@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 DEFAULT_MINOR_THRESHOLD = 5
 # How `compute` shows `indicator_status` a validated V9 proof still awaiting V10 confirmation.
@@ -126,7 +127,7 @@ class Readiness:
     outcome: Outcome
     counts: Mapping[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready, for snapshots and `manage.py readiness --json`."""
         return {
             "target_date": self.target_date.isoformat(),
@@ -285,6 +286,7 @@ def compute(
         open_nc = open_ncs.get(indicator.number)
         if open_nc is not None and indicator.is_fundamental:
             open_nc = Severity.MAJOR  # no minor NC on an always-major indicator
+        reasons: tuple[str, ...]
         if not indicator.is_applicable:
             status, reasons = IndicatorStatus.NOT_APPLICABLE, ()
         elif not indicator.is_audited:

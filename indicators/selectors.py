@@ -65,7 +65,7 @@ def readiness_panel() -> ReadinessPanel | None:
         CriterionBar(int(number), criteria.get(int(number), ""), percent, 8 + 30 * index)
         for index, (number, percent) in enumerate(result["criterion_percent"].items())
     ]
-    severity = {IndicatorStatus.MISSING: 0, IndicatorStatus.PARTIAL: 1}
+    severity: dict[str, int] = {IndicatorStatus.MISSING: 0, IndicatorStatus.PARTIAL: 1}
     gaps = sorted(
         (
             Gap(

@@ -16,7 +16,7 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from indicators.presentation import ReadinessLabels, indicator_rows_for
 from indicators.referential import selectors as referential
 from indicators.services import readiness_recompute
 from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.workers import worker_incarnation
 from qualiopi_portal.tenancy.models import Organisation
 
@@ -121,7 +122,7 @@ def audit_prep_context(organisation: Organisation, snapshot: ReadinessSnapshot, 
     return context
 
 
-TEMPLATES = {
+TEMPLATES: dict[str, str] = {
     Report.Kind.READINESS: "reports/readiness.html",
     Report.Kind.AUDIT_PREP: "reports/audit_prep.html",
 }
@@ -130,7 +131,7 @@ TEMPLATES = {
 def report_request(*, kind: str, audit: Audit | None, requested_by) -> Report:
     """Record the request, then queue the rendering once the row is committed."""
     report = Report.objects.create(kind=kind, audit=audit, requested_by=requested_by)
-    schema_name = connection.schema_name
+    schema_name = current_schema_name()
     transaction.on_commit(lambda: _queue(schema_name, report.pk))
     return report
 
@@ -176,13 +177,15 @@ def report_claim(*, report_pk: int) -> int | None:
             report.failures += 1
         report.started_at = timezone.now()
         if report.failures >= settings.REPORT_MAX_FAILURES:
-            return _abandon(report, _failures_reason(report.failures))
+            _abandon(report, _failures_reason(report.failures))
+            return None
         if report.attempts >= settings.REPORT_MAX_ATTEMPTS:
-            return _abandon(
+            _abandon(
                 report,
                 _("La génération a été interrompue %(count)s fois ; demandez un nouveau document.")
                 % {"count": report.attempts},
             )
+            return None
         report.attempts += 1
         report.status = Report.Status.RUNNING
         report.claimed_by = incarnation
@@ -234,7 +237,7 @@ def _timed_out(report: Report, attempt: int) -> None:
         claim.claimed_by = ""
         claim.queued_at = timezone.now()
         claim.save(update_fields=["failures", "status", "claimed_by", "queued_at"])
-        schema_name = connection.schema_name
+        schema_name = current_schema_name()
         transaction.on_commit(lambda: _queue(schema_name, report.pk))
     logger.warning("report %s: attempt %s hit the time limit, queued again", report.pk, attempt)
 
@@ -252,7 +255,7 @@ def _reloaded(report: Report) -> Report:
 def _file_name(report: Report, attempt: int) -> str:
     """One name per attempt (current schema): a retry knows what dead attempts may have left."""
     extension = "zip" if report.kind == Report.Kind.EVIDENCE_PACK else "pdf"
-    return f"{connection.schema_name}/reports/{report.kind}-{report.pk}-{attempt}.{extension}"
+    return f"{current_schema_name()}/reports/{report.kind}-{report.pk}-{attempt}.{extension}"
 
 
 def _discard_attempt_files(report: Report, *, up_to: int) -> None:
@@ -269,7 +272,7 @@ def _snapshot_for(organisation: Organisation, report: Report, attempt: int) -> R
     attempt leaves no snapshot behind.
     """
 
-    if report.snapshot_id is not None:
+    if report.snapshot is not None:  # loaded with the report (_reloaded)
         return report.snapshot
     with transaction.atomic():
         snapshot = readiness_recompute(organisation=organisation)
@@ -348,11 +351,12 @@ def _store_pack(
 
 def download_name(organisation: Organisation, report: Report) -> str:
     day = (report.finished_at or report.created_at).strftime("%Y-%m-%d")
-    prefix, extension = {
+    names: dict[str, tuple[str, str]] = {
         Report.Kind.READINESS: ("preparation-qualiopi", "pdf"),
         Report.Kind.AUDIT_PREP: ("dossier-audit", "pdf"),
         Report.Kind.EVIDENCE_PACK: ("dossier-de-preuves", "zip"),
-    }[report.kind]
+    }
+    prefix, extension = names[report.kind]
     return f"{prefix}-{organisation.slug}-{day}.{extension}"
 
 

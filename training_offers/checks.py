@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
-def check_session(fields: dict) -> None:
+def check_session(fields: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     if fields["ends_on"] < fields["starts_on"]:
         errors["ends_on"] = _("La fin de la session ne peut pas précéder son début.")

@@ -9,8 +9,10 @@ connected in `indicators.apps`).
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.dispatch import Signal
+
+from .tenants import current_schema_name
 
 # Sent after commit with `schema_name` and `reason` (a few words for the log).
 readiness_inputs_changed = Signal()
@@ -19,7 +21,7 @@ readiness_inputs_changed = Signal()
 def readiness_changed(reason: str) -> None:
     """After the current transaction commits, ask for a recomputation of this organisation."""
     # The schema is taken now: the callback may run after the request has left it.
-    schema_name = connection.schema_name
+    schema_name = current_schema_name()
     transaction.on_commit(
         lambda: readiness_inputs_changed.send(sender=None, schema_name=schema_name, reason=reason)
     )

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from audits import calendar
+from learners import public as learner_public
 from qualiopi_portal.core import views as core_views
 from qualiopi_portal.portfolio import views as portfolio_views
 from qualiopi_portal.tenancy import views as tenancy_views
@@ -27,6 +28,7 @@ urlpatterns = [
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("auditeur/<str:token>/", auditor.auditor_home, name="auditor_home"),
     path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),
+    path("emargement/<slug:slug>/<str:token>/", learner_public.sign, name="sign"),
     path("catalogue/<slug:slug>/", offer_views.public_catalogue, name="public_catalogue"),
     path("catalogue/<slug:slug>/offres/<int:pk>/", offer_views.public_offer, name="public_offer"),
     path("agenda/", calendar.calendar_settings, name="calendar_settings"),

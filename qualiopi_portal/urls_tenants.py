@@ -10,6 +10,7 @@ from evidence import views as evidence_views
 from financing import views as funding_views
 from improvement import views as improvement_views
 from indicators import views as indicator_views
+from learners import views as learner_views
 from qualiopi_portal.tenancy import views as tenancy_views
 from reports import views as report_views
 from training_offers import views as offer_views
@@ -189,5 +190,46 @@ urlpatterns = [
         "invitations/<int:pk>/revoquer/",
         tenancy_views.invitation_revoke,
         name="invitation_revoke",
+    ),
+    # Learners and half-day attendance of a session
+    path(
+        "sessions/<int:session_pk>/apprenants/",
+        learner_views.session_learners,
+        name="session_learners",
+    ),
+    path(
+        "sessions/<int:session_pk>/apprenants/importer/",
+        learner_views.learners_import,
+        name="learners_import",
+    ),
+    path(
+        "sessions/<int:session_pk>/apprenants/<int:pk>/",
+        learner_views.enrolment_edit,
+        name="enrolment_edit",
+    ),
+    path(
+        "sessions/<int:session_pk>/apprenants/<int:pk>/lien/",
+        learner_views.enrolment_link,
+        name="enrolment_link",
+    ),
+    path(
+        "sessions/<int:session_pk>/emargement/",
+        learner_views.session_attendance,
+        name="session_attendance",
+    ),
+    path(
+        "sessions/<int:session_pk>/emargement/<int:slot_pk>/cloturer/",
+        learner_views.slot_close,
+        name="slot_close",
+    ),
+    path(
+        "sessions/<int:session_pk>/emargement/corriger/<int:pk>/",
+        learner_views.record_correct,
+        name="record_correct",
+    ),
+    path(
+        "sessions/<int:session_pk>/emargement/feuille.pdf",
+        learner_views.attendance_sheet,
+        name="attendance_sheet",
     ),
 ]

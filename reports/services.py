@@ -30,6 +30,7 @@ from indicators.models import ReadinessSnapshot
 from indicators.presentation import ReadinessLabels, indicator_rows_for
 from indicators.referential import selectors as referential
 from indicators.services import readiness_recompute
+from qualiopi_portal.core.pdf import render_pdf
 from qualiopi_portal.core.queue import queue_task
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.workers import worker_incarnation
@@ -37,7 +38,6 @@ from qualiopi_portal.tenancy.models import Organisation
 
 from .models import Report
 from .pack import build_pack
-from .pdf import render_pdf
 
 logger = logging.getLogger("qualiopi.reports")
 

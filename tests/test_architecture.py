@@ -21,6 +21,7 @@ PACKAGES = (
     "improvement",
     "reports",
     "dashboard",
+    "learners",
 )
 # Bottom first. A module may import from its own layer or a lower one, never a higher one.
 LAYERS = (
@@ -41,7 +42,15 @@ LAYERS = (
     ("referential", ("indicators.referential", "indicators.readiness")),
     (
         "domains",
-        ("evidence", "training_offers", "audits", "financing", "assessments", "improvement"),
+        (
+            "evidence",
+            "training_offers",
+            "audits",
+            "financing",
+            "assessments",
+            "improvement",
+            "learners",
+        ),
     ),
     ("readiness", ("indicators",)),
     (

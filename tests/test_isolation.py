@@ -36,6 +36,16 @@ from financing import services as funding_services
 from financing.models import CertificationBudget, FundingLine, SessionDocument
 from improvement import services as improvement_services
 from improvement.models import Action
+from learners import attendance as learner_attendance
+from learners import services as learner_services
+from learners.models import (
+    AttendanceRecord,
+    Enrolment,
+    Learner,
+    SessionTrainer,
+    SigningLink,
+)
+from learners.models import Slot as AttendanceSlot
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
@@ -152,6 +162,17 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:funding_line_edit": lambda b: {"session_pk": b["session"].pk, "pk": b["line"].pk},
     "org:funding_line_remove": lambda b: {"session_pk": b["session"].pk, "pk": b["line"].pk},
     "org:funding_document_link": lambda b: {"session_pk": b["session"].pk},
+    "org:session_learners": lambda b: {"session_pk": b["session"].pk},
+    "org:learners_import": lambda b: {"session_pk": b["session"].pk},
+    "org:enrolment_edit": lambda b: {"session_pk": b["session"].pk, "pk": b["enrolment"].pk},
+    "org:enrolment_link": lambda b: {"session_pk": b["session"].pk, "pk": b["enrolment"].pk},
+    "org:session_attendance": lambda b: {"session_pk": b["session"].pk},
+    "org:slot_close": lambda b: {
+        "session_pk": b["session"].pk,
+        "slot_pk": b["attendance_slot"].pk,
+    },
+    "org:record_correct": lambda b: {"session_pk": b["session"].pk, "pk": b["record"].pk},
+    "org:attendance_sheet": lambda b: {"session_pk": b["session"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -180,6 +201,8 @@ POST_ONLY = {
     "org:funding_document_link": ({"key": "invoice"}, 302),
     # B's trainer owes the required pieces: one reminder e-mail, back to the checklist.
     "org:checklist_remind": ({}, 302),
+    # A new personal signing link, shown once.
+    "org:enrolment_link": ({}, 200),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -197,6 +220,8 @@ WITHOUT_NAME = {
     "org:catalogue_as_evidence",
     "org:funding_document_link",
     "org:checklist_remind",
+    # A PDF: its text is compressed (tests/learners read it).
+    "org:attendance_sheet",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.
@@ -208,6 +233,8 @@ PUBLIC_WITH_ARGUMENTS = {
     # An auditor's link: the token is the credential (limited in time, revocable).
     "auditor_home": lambda b: {"token": "jeton-devine"},
     "auditor_pack": lambda b: {"token": "jeton-devine"},
+    # A learner's signing link: the token is the credential, looked up in B's schema only.
+    "sign": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # Public by design: B's catalogue shows only B's published offers (B's draft offer, with the
     # marker, must never appear; see test_public_catalogue_shows_no_draft).
     "public_catalogue": lambda b: {"slug": "beta"},
@@ -343,7 +370,26 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
         funding_services.budget_save(
             budget=None, updated_by=world.referent_b, cycle_start_year=2026
         )
+        enrolment = learner_services.enrolment_create(
+            session=session,
+            actor=world.referent_b,
+            first_name="Apprenant",
+            last_name=B_MARKER,
+            status="employee",
+        )
+        (attendance_slot, *_rest) = learner_services.slots_plan(
+            session=session, schedule=learner_attendance.Schedule()
+        )
+        learner_services.slot_close(
+            slot=attendance_slot,
+            actor=world.referent_b,
+            absences={enrolment.pk: "absent_justified"},
+        )
+        record = AttendanceRecord.objects.get(enrolment=enrolment, slot=attendance_slot)
     return {
+        "enrolment": enrolment,
+        "attendance_slot": attendance_slot,
+        "record": record,
         "line": line,
         "offer": offer,
         "session": session,
@@ -386,6 +432,12 @@ def _b_evidence_state() -> tuple:
             list(FundingLine.objects.values_list("pk", "route_code", "amount", "hours_present")),
             list(SessionDocument.objects.values_list("pk", "key", "evidence_id")),
             list(CertificationBudget.objects.values_list("pk", "internal_days", "file_fee")),
+            list(Learner.objects.values_list("pk", "first_name", "last_name", "email")),
+            list(Enrolment.objects.values_list("pk", "status", "dropout_reason")),
+            list(AttendanceSlot.objects.values_list("pk", "day", "half", "closed_at")),
+            list(AttendanceRecord.objects.values_list("pk", "status", "hash")),
+            list(SigningLink.objects.values_list("pk", "revoked_at")),
+            list(SessionTrainer.objects.values_list("pk", "user_id")),
         )
 
 

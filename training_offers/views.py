@@ -108,6 +108,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": list(offer.versions.select_related("saved_by")[:20]),
             "can_manage": request.organisation_access.has(Permission.OFFERS_MANAGE),
             "can_fund": request.organisation_access.has(Permission.FUNDING_VIEW),
+            "can_learners": request.organisation_access.has(Permission.LEARNERS_VIEW),
         },
     )
 

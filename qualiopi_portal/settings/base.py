@@ -55,6 +55,7 @@ TENANT_APPS = [
     "improvement",
     "reports",
     "dashboard",
+    "learners",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -47,6 +47,13 @@ class Permission(StrEnum):
     FUNDING_VIEW = "funding.view"
     # Funding lines, service-fait documents and the budget's assumptions.
     FUNDING_MANAGE = "funding.manage"
+    # Every session's learners (personal data): those who need them, not the direction, which
+    # reads counts. A trainer reads the learners of the sessions they run (learners.selectors).
+    LEARNERS_VIEW = "learners.view"
+    # Enrol, import, change an enrolment's state, plan the half-days, name the trainers.
+    LEARNERS_MANAGE = "learners.manage"
+    # Correct an attendance record after its slot is closed (a new record, with its reason).
+    ATTENDANCE_CORRECT = "attendance.correct"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -74,6 +81,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ACTIONS_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.FUNDING_VIEW: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
     Permission.FUNDING_MANAGE: frozenset({Role.REFERENT, Role.DIRECTOR, Role.CONSULTANT}),
+    Permission.LEARNERS_VIEW: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.LEARNERS_MANAGE: frozenset({Role.REFERENT, Role.CONSULTANT}),
+    Permission.ATTENDANCE_CORRECT: frozenset({Role.REFERENT}),
 }
 
 

@@ -14,9 +14,9 @@ from pypdf import PdfReader
 
 from audits import services as audit_services
 from improvement import services as improvement_services
+from qualiopi_portal.core.pdf import html_to_pdf
 from qualiopi_portal.tenancy.models import Organisation
 from reports.models import Report
-from reports.pdf import html_to_pdf
 from reports.services import report_render
 
 from ..indicators.test_readiness_services import _validated
@@ -314,7 +314,7 @@ def test_the_evidence_pack_holds_validated_files_by_indicator(world, media):
 
 
 def test_the_memory_budget_stops_allocations_and_is_lifted_afterwards():
-    from reports.pdf import memory_budget
+    from qualiopi_portal.core.pdf import memory_budget
 
     with pytest.raises(MemoryError), memory_budget(16):
         bytearray(512 * 1024 * 1024)

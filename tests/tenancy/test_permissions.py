@@ -33,6 +33,9 @@ def test_matrix_is_exactly_as_designed():
             "actions.manage",
             "funding.view",
             "funding.manage",
+            "learners.view",
+            "learners.manage",
+            "attendance.correct",
         },
         Role.DIRECTOR: {
             "organisation.view",
@@ -72,6 +75,8 @@ def test_matrix_is_exactly_as_designed():
             "actions.manage",
             "funding.view",
             "funding.manage",
+            "learners.view",
+            "learners.manage",
         },
         Role.CONTRIBUTOR: {"organisation.view", "evidence.add", "evidence.comment"},
     }

@@ -1,0 +1,151 @@
+"""Forms of learners and attendance: they validate input; services decide."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from evidence.forms import member_queryset
+from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm, PortalModelForm
+from qualiopi_portal.tenancy.models import Organisation, Role
+
+from . import attendance
+from .models import AttendanceRecord, Enrolment, Learner
+
+
+class LearnerForm(PortalModelForm):
+    class Meta:
+        model = Learner
+        fields = ["first_name", "last_name", "email", "phone", "status", "employer"]
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def _post_clean(self) -> None:
+        pass  # the service validates and creates (enrolment_create)
+
+
+class EnrolmentStatusForm(PortalForm):
+    status = forms.ChoiceField(label=_("État"), choices=Enrolment.Status.choices)
+    dropped_out_on = forms.DateField(
+        label=_("Date de l'abandon"), required=False, widget=NativeDateInput()
+    )
+    dropout_reason = forms.CharField(
+        label=_("Motif de l'abandon"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+WEEKDAYS = [
+    (0, _("lundi")),
+    (1, _("mardi")),
+    (2, _("mercredi")),
+    (3, _("jeudi")),
+    (4, _("vendredi")),
+    (5, _("samedi")),
+    (6, _("dimanche")),
+]
+
+
+class SchedulePlanForm(PortalForm):
+    """The session's hours, from which its half-days are cut."""
+
+    morning_start = forms.TimeField(
+        label=_("Matin : début"), initial=time(9, 0), required=False, widget=TimeInput()
+    )
+    morning_end = forms.TimeField(
+        label=_("Matin : fin"), initial=time(12, 30), required=False, widget=TimeInput()
+    )
+    afternoon_start = forms.TimeField(
+        label=_("Après-midi : début"), initial=time(13, 30), required=False, widget=TimeInput()
+    )
+    afternoon_end = forms.TimeField(
+        label=_("Après-midi : fin"), initial=time(17, 0), required=False, widget=TimeInput()
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Jours de formation"),
+        choices=WEEKDAYS,
+        coerce=int,
+        initial=[0, 1, 2, 3, 4],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choisissez au moins un jour de la semaine.")},
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for half, label in (("morning", _("le matin")), ("afternoon", _("l'après-midi"))):
+            start, end = cleaned.get(f"{half}_start"), cleaned.get(f"{half}_end")
+            if (start is None) != (end is None):
+                self.add_error(
+                    f"{half}_end",
+                    _("Indiquez le début et la fin pour %(half)s, ou aucun des deux.")
+                    % {"half": label},
+                )
+            elif start is not None and end <= start:
+                self.add_error(f"{half}_end", _("La fin doit venir après le début."))
+        if (
+            not self.errors
+            and cleaned.get("morning_start") is None
+            and cleaned.get("afternoon_start") is None
+        ):
+            raise forms.ValidationError(_("Indiquez les horaires d'au moins une demi-journée."))
+        return cleaned
+
+    def schedule(self) -> attendance.Schedule:
+        data = self.cleaned_data
+        return attendance.Schedule(
+            morning=(data["morning_start"], data["morning_end"])
+            if data.get("morning_start")
+            else None,
+            afternoon=(data["afternoon_start"], data["afternoon_end"])
+            if data.get("afternoon_start")
+            else None,
+            weekdays=frozenset(data["weekdays"]),
+        )
+
+
+class TrainersForm(PortalForm):
+    trainers = forms.ModelMultipleChoiceField(
+        label=_("Formateur·rices qui font émarger"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trainers"].queryset = member_queryset(organisation, set(Role))
+        self.fields["trainers"].label_from_instance = lambda user: (
+            user.get_full_name() or user.email
+        )
+
+
+class SignForm(PortalForm):
+    signed_name = forms.CharField(
+        label=_("Votre nom, en guise de signature"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Je certifie être présent·e à cette demi-journée et j'accepte que cette signature "
+            "électronique vaille émargement."
+        ),
+        error_messages={"required": _("Cochez la case de consentement pour signer.")},
+    )
+
+
+class CorrectionForm(PortalForm):
+    status = forms.ChoiceField(label=_("Présence retenue"), choices=AttendanceRecord.Status.choices)
+    reason = forms.CharField(
+        label=_("Motif de la correction"), widget=forms.Textarea(attrs={"rows": 2})
+    )

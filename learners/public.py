@@ -1,0 +1,89 @@
+"""The learner's signing page, from their personal link: no account, a phone, French.
+
+The link names the organisation (its slug, public like its catalogue) and carries a token of
+which only the hash is stored in that organisation's schema: a token never opens a slot of
+another organisation, and an unknown one is a plain 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tenants.utils import schema_context
+
+from qualiopi_portal.tenancy.models import Organisation
+
+from . import selectors, services
+from .forms import SignForm
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    with schema_context(organisation.schema_name):
+        try:
+            enrolment = services.link_enrolment(token)
+        except LookupError:
+            raise Http404 from None
+        except services.SigningRefused as refused:
+            return _private(
+                render(
+                    request,
+                    "learners/sign_closed.html",
+                    {"organisation": organisation, "reason": str(refused)},
+                    status=410,
+                )
+            )
+        form = SignForm(request.POST or None)
+        refusal = ""
+        if request.method == "POST" and form.is_valid():
+            try:
+                slot_pk = int(request.POST.get("slot", ""))
+            except ValueError:
+                slot_pk = 0
+            try:
+                services.sign(
+                    token=token,
+                    slot_pk=slot_pk,
+                    signed_name=form.cleaned_data["signed_name"],
+                    consent=form.cleaned_data["consent"],
+                )
+            except services.SigningRefused as refused:
+                refusal = str(refused)
+            else:
+                messages.success(request, _("Votre présence est enregistrée. Merci !"))
+                return redirect(request.path)
+        now = timezone.localtime()
+        slots = selectors.open_slots_for(enrolment)
+        signed = selectors.signed_slot_ids(enrolment)
+        current = [slot for slot in slots if slot.day == now.date() and slot.pk not in signed]
+        response = render(
+            request,
+            "learners/sign.html",
+            {
+                "organisation": organisation,
+                "enrolment": enrolment,
+                "session": enrolment.session,
+                "current": current,
+                "upcoming": [slot for slot in slots if slot.day > now.date()][:6],
+                "signed": signed,
+                "form": form,
+                "refusal": refusal,
+                "now": now,
+            },
+            status=400 if refusal or form.errors else 200,
+        )
+    return _private(response)

@@ -1,0 +1,146 @@
+"""Reads of learners and attendance, and who may see them.
+
+A session's learners are personal data: shown to those holding `learners.view` (referents, the
+firm's consultant) and to the members named trainers of that session, nobody else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.selectors import OrganisationAccess
+from training_offers.models import Session
+
+from . import attendance
+from .models import AttendanceRecord, Enrolment, SessionTrainer, Slot
+
+
+def is_trainer(*, session: Session, user: Any) -> bool:
+    return SessionTrainer.objects.filter(session=session, user=user).exists()
+
+
+def can_view_learners(*, access: OrganisationAccess, user: Any, session: Session) -> bool:
+    return access.has(Permission.LEARNERS_VIEW) or is_trainer(session=session, user=user)
+
+
+def can_run_attendance(*, access: OrganisationAccess, user: Any, session: Session) -> bool:
+    """Close slots (countersign, note absences): the session's trainers and the managers."""
+    return access.has(Permission.LEARNERS_MANAGE) or is_trainer(session=session, user=user)
+
+
+def sessions_run_by(*, user: Any) -> QuerySet[Session]:
+    return (
+        Session.objects.filter(trainer_links__user=user)
+        .select_related("offer")
+        .order_by("-starts_on", "pk")
+    )
+
+
+def enrolments_of(session: Session) -> QuerySet[Enrolment]:
+    return session.enrolments.select_related("learner", "funding_line").order_by(
+        "learner__last_name", "learner__first_name", "pk"
+    )
+
+
+@dataclass
+class Cell:
+    """One learner on one slot: the record that counts now, and whether it was corrected."""
+
+    record: AttendanceRecord | None
+    corrected: bool = False
+    # The learner's own signature, kept when the trainer's countersignature follows it.
+    signature: AttendanceRecord | None = None
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else ""
+
+
+@dataclass
+class GridRow:
+    enrolment: Enrolment
+    cells: list[Cell]
+    attended_minutes: int = 0
+    absences: int = 0
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return Decimal(self.attended_minutes) / 60
+
+
+@dataclass
+class Grid:
+    slots: list[Slot]
+    rows: list[GridRow] = field(default_factory=list)
+
+    @property
+    def signed_count(self) -> dict[int, int]:
+        return {
+            slot.pk: sum(
+                1 for row in self.rows if row.cells[index].status == AttendanceRecord.Status.PRESENT
+            )
+            for index, slot in enumerate(self.slots)
+        }
+
+
+def attendance_grid(session: Session) -> Grid:
+    """Learners × half-days with the record that counts in each cell, in three queries."""
+    slots = list(session.attendance_slots.order_by("day", "half"))
+    enrolments = list(enrolments_of(session))
+    latest: dict[tuple[int, int], AttendanceRecord] = {}
+    corrected: set[tuple[int, int]] = set()
+    signatures: dict[tuple[int, int], AttendanceRecord] = {}
+    for record in AttendanceRecord.objects.filter(slot__session=session).order_by("pk"):
+        key = (record.slot_id, record.enrolment_id)
+        latest[key] = record
+        if record.kind == AttendanceRecord.Kind.CORRECTION:
+            corrected.add(key)
+        elif record.kind == AttendanceRecord.Kind.SIGNATURE:
+            signatures[key] = record
+    grid = Grid(slots=slots)
+    for enrolment in enrolments:
+        cells = [
+            Cell(
+                latest.get((slot.pk, enrolment.pk)),
+                (slot.pk, enrolment.pk) in corrected,
+                signatures.get((slot.pk, enrolment.pk)),
+            )
+            for slot in slots
+        ]
+        present = [
+            (slot.starts_at, slot.ends_at, cell.record.minutes_late, cell.record.minutes_left_early)
+            for slot, cell in zip(slots, cells, strict=True)
+            if cell.record is not None and cell.status == AttendanceRecord.Status.PRESENT
+        ]
+        grid.rows.append(
+            GridRow(
+                enrolment,
+                cells,
+                attendance.attended_minutes(present),
+                sum(
+                    1
+                    for slot, cell in zip(slots, cells, strict=True)
+                    if slot.is_closed and cell.status != AttendanceRecord.Status.PRESENT
+                ),
+            )
+        )
+    return grid
+
+
+def open_slots_for(enrolment: Enrolment) -> list[Slot]:
+    return list(
+        enrolment.session.attendance_slots.filter(closed_at__isnull=True).order_by("day", "half")
+    )
+
+
+def signed_slot_ids(enrolment: Enrolment) -> set[int]:
+    return set(
+        enrolment.records.filter(status=AttendanceRecord.Status.PRESENT).values_list(
+            "slot_id", flat=True
+        )
+    )

@@ -1,0 +1,411 @@
+"""Writes of learners and attendance. Attendance records are only ever added, each chained by
+hash to the previous one of its session (learners.attendance); the session's row is locked
+while a record is added, so that concurrent signers line up in one chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qualiopi_portal.core.services import audit_event_record
+from qualiopi_portal.core.signals import readiness_changed
+from qualiopi_portal.core.tokens import new_token, token_hash
+from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.selectors import member_user_ids
+from training_offers.models import Session
+
+from . import attendance, imports
+from .models import AttendanceRecord, Enrolment, Learner, SessionTrainer, SigningLink, Slot
+
+# A learner may sign from a quarter of an hour before the slot starts until it ends.
+SIGN_EARLY_MINUTES = 15
+SIGNING_LINK_DAYS_AFTER_SESSION = 7
+LEARNER_FIELDS = ("first_name", "last_name", "email", "phone", "status", "employer")
+
+
+# --- Learners and enrolments ---------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(*, session: Session, actor: Any, **fields: Any) -> Enrolment:
+    """Enrol a learner on a session; the same e-mail on the same session is refused."""
+    values = {name: (fields.get(name) or "").strip() for name in LEARNER_FIELDS}
+    if not values["first_name"] or not values["last_name"]:
+        raise ValidationError({"last_name": _("Indiquez le prénom et le nom.")})
+    if (
+        values["email"]
+        and Enrolment.objects.filter(
+            session=session, learner__email__iexact=values["email"]
+        ).exists()
+    ):
+        raise ValidationError(
+            {"email": _("Un·e apprenant·e avec cette adresse est déjà inscrit·e à la session.")}
+        )
+    learner = Learner.objects.create(created_by=actor, **values)
+    enrolment = Enrolment.objects.create(
+        learner=learner, session=session, funding_line=fields.get("funding_line")
+    )
+    readiness_changed("learner enrolled")
+    return enrolment
+
+
+@transaction.atomic
+def enrolments_import(*, session: Session, data: bytes, actor: Any) -> list[Enrolment]:
+    """All the lines or none (see learners.imports for the columns accepted)."""
+    rows, errors = imports.parse(data)
+    seen = {
+        email.lower()
+        for email in Enrolment.objects.filter(session=session)
+        .exclude(learner__email="")
+        .values_list("learner__email", flat=True)
+    }
+    for row in rows:
+        email = row.get("email", "").lower()
+        if not email:
+            continue
+        if email in seen:
+            errors.append(
+                _("%(email)s : déjà inscrit·e à la session (ou deux fois dans le fichier).")
+                % {"email": email}
+            )
+        seen.add(email)
+    if errors:
+        raise ValidationError(errors)
+    created = []
+    for row in rows:
+        learner = Learner.objects.create(
+            first_name=row["prenom"],
+            last_name=row["nom"],
+            email=row.get("email", ""),
+            phone=row.get("telephone", ""),
+            status=row["statut"],
+            employer=row.get("employeur", ""),
+            created_by=actor,
+        )
+        created.append(Enrolment.objects.create(learner=learner, session=session))
+    readiness_changed("learners imported")
+    return created
+
+
+@transaction.atomic
+def enrolment_set_status(
+    *, enrolment: Enrolment, status: str, dropped_out_on: date | None = None, reason: str = ""
+) -> Enrolment:
+    """An abandon needs its date and its reason (indicator 12 asks why people leave)."""
+    if status == Enrolment.Status.DROPPED_OUT:
+        errors = {}
+        if dropped_out_on is None:
+            errors["dropped_out_on"] = _("Indiquez la date de l'abandon.")
+        if not reason.strip():
+            errors["dropout_reason"] = _("Indiquez le motif de l'abandon.")
+        if errors:
+            raise ValidationError(errors)
+    enrolment.status = status
+    enrolment.dropped_out_on = dropped_out_on if status == Enrolment.Status.DROPPED_OUT else None
+    enrolment.dropout_reason = reason.strip() if status == Enrolment.Status.DROPPED_OUT else ""
+    enrolment.save(update_fields=["status", "dropped_out_on", "dropout_reason", "updated_at"])
+    readiness_changed("enrolment status")
+    return enrolment
+
+
+@transaction.atomic
+def session_trainers_set(*, organisation: Organisation, session: Session, users: list) -> None:
+    """Who runs the session's attendance: members of the organisation only."""
+    allowed = member_user_ids(organisation=organisation)
+    if any(user.pk not in allowed for user in users):
+        raise ValidationError(
+            {"trainers": _("Les formateur·rices doivent être membres de l'organisation.")}
+        )
+    SessionTrainer.objects.filter(session=session).exclude(user__in=users).delete()
+    for user in users:
+        SessionTrainer.objects.get_or_create(session=session, user=user)
+
+
+# --- Slots ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def slots_plan(*, session: Session, schedule: attendance.Schedule) -> list[Slot]:
+    """Create the session's half-days from its schedule; existing ones are kept as they are."""
+    try:
+        wanted = attendance.half_days(session.starts_on, session.ends_on, schedule)
+    except ValueError as error:
+        raise ValidationError(_("Horaires impossibles : %(reason)s.") % {"reason": error}) from None
+    if not wanted:
+        raise ValidationError(_("Aucune demi-journée : choisissez au moins un jour de la semaine."))
+    existing = {(slot.day, slot.half) for slot in session.attendance_slots.all()}
+    created = Slot.objects.bulk_create(
+        Slot(
+            session=session,
+            day=half.day,
+            half=half.half,
+            starts_at=half.starts_at,
+            ends_at=half.ends_at,
+        )
+        for half in wanted
+        if (half.day, half.half) not in existing
+    )
+    return created
+
+
+# --- Records and their chain ---------------------------------------------------------------
+
+
+def _content(record: AttendanceRecord) -> dict[str, object]:
+    """What a record's hash covers: every field that says who was present, when, and why."""
+    slot, learner = record.slot, record.enrolment.learner
+    return {
+        "slot": record.slot_id,
+        "day": slot.day.isoformat(),
+        "half": slot.half,
+        "enrolment": record.enrolment_id,
+        "learner": f"{learner.first_name} {learner.last_name}",
+        "kind": record.kind,
+        "status": record.status,
+        "recorded_at": record.recorded_at.astimezone(UTC).isoformat(),
+        "signed_name": record.signed_name,
+        "consent": record.consent,
+        "minutes_late": record.minutes_late,
+        "minutes_left_early": record.minutes_left_early,
+        "recorded_by": record.recorded_by_id,
+        "reason": record.reason,
+        "corrects": record.corrects_id,
+    }
+
+
+def _append(record: AttendanceRecord) -> AttendanceRecord:
+    """Chain and store a record (inside a transaction holding the session's lock)."""
+    last = (
+        AttendanceRecord.objects.filter(slot__session_id=record.slot.session_id)
+        .order_by("-pk")
+        .values_list("hash", flat=True)
+        .first()
+    )
+    record.previous_hash = last or attendance.GENESIS
+    record.hash = attendance.record_hash(_content(record), record.previous_hash)
+    record.save()
+    return record
+
+
+def _lock_session(session_id: int) -> None:
+    Session.objects.select_for_update().filter(pk=session_id).first()
+
+
+def _latest(slot: Slot) -> dict[int, AttendanceRecord]:
+    latest: dict[int, AttendanceRecord] = {}
+    for record in slot.records.order_by("pk"):
+        latest[record.enrolment_id] = record
+    return latest
+
+
+def signing_link_create(*, enrolment: Enrolment, now: datetime | None = None) -> str:
+    """A new personal link (the previous ones stop working); the token is shown only now."""
+    now = now or timezone.now()
+    token, hashed = new_token()
+    last_day = enrolment.session.ends_on + timedelta(days=SIGNING_LINK_DAYS_AFTER_SESSION)
+    expires = timezone.make_aware(datetime.combine(last_day, datetime.max.time()))
+    with transaction.atomic():
+        enrolment.links.filter(revoked_at__isnull=True).update(revoked_at=now)
+        SigningLink.objects.create(enrolment=enrolment, token_hash=hashed, expires_at=expires)
+    return token
+
+
+class SigningRefused(Exception):
+    """Why a signature cannot be taken, in French for the learner."""
+
+
+def link_enrolment(token: str, now: datetime | None = None) -> Enrolment:
+    """The enrolment a personal link opens (current schema), or SigningRefused."""
+    now = now or timezone.now()
+    link = (
+        SigningLink.objects.select_related("enrolment__learner", "enrolment__session__offer")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if link is None:
+        raise LookupError(token)
+    if not link.is_active(now):
+        raise SigningRefused(
+            _("Ce lien d'émargement n'est plus valable : demandez-en un nouveau à l'organisme.")
+        )
+    return link.enrolment
+
+
+def sign(
+    *, token: str, slot_pk: int, signed_name: str, consent: bool, now: datetime | None = None
+) -> AttendanceRecord:
+    """The learner signs a slot of their session from their personal link."""
+    now = now or timezone.now()
+    enrolment = link_enrolment(token, now)
+    if not consent:
+        raise SigningRefused(_("Cochez la case de consentement pour signer."))
+    if not signed_name.strip():
+        raise SigningRefused(_("Saisissez votre nom pour signer."))
+    if enrolment.status not in (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING):
+        raise SigningRefused(_("Votre inscription ne permet plus d'émarger."))
+    with transaction.atomic():
+        _lock_session(enrolment.session_id)
+        slot = Slot.objects.filter(pk=slot_pk, session_id=enrolment.session_id).first()
+        if slot is None:
+            raise SigningRefused(_("Cette demi-journée n'appartient pas à votre session."))
+        if slot.is_closed:
+            raise SigningRefused(
+                _("Cette demi-journée est clôturée : adressez-vous à votre formateur·rice.")
+            )
+        local = timezone.localtime(now)
+        opens = datetime.combine(slot.day, slot.starts_at, tzinfo=local.tzinfo) - timedelta(
+            minutes=SIGN_EARLY_MINUTES
+        )
+        closes = datetime.combine(slot.day, slot.ends_at, tzinfo=local.tzinfo)
+        if not opens <= local <= closes:
+            raise SigningRefused(
+                _("On émarge pendant la demi-journée (%(start)s – %(end)s le %(day)s).")
+                % {
+                    "start": slot.starts_at.strftime("%H:%M"),
+                    "end": slot.ends_at.strftime("%H:%M"),
+                    "day": slot.day.strftime("%d/%m/%Y"),
+                }
+            )
+        if enrolment.pk in _latest(slot):
+            raise SigningRefused(_("Vous avez déjà émargé pour cette demi-journée."))
+        record = _append(
+            AttendanceRecord(
+                slot=slot,
+                enrolment=enrolment,
+                kind=AttendanceRecord.Kind.SIGNATURE,
+                status=AttendanceRecord.Status.PRESENT,
+                recorded_at=now,
+                signed_name=signed_name.strip()[:200],
+                consent=True,
+                minutes_late=attendance.minutes_late(slot.day, slot.starts_at, local),
+            )
+        )
+        if enrolment.status == Enrolment.Status.ENROLLED:
+            enrolment.status = Enrolment.Status.IN_TRAINING
+            enrolment.save(update_fields=["status", "updated_at"])
+    return record
+
+
+def active_enrolments(session: Session):
+    return session.enrolments.filter(
+        status__in=(Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING)
+    ).select_related("learner")
+
+
+@transaction.atomic
+def slot_close(
+    *,
+    slot: Slot,
+    actor: Any,
+    absences: dict[int, str],
+    left_early: dict[int, int] | None = None,
+    now: datetime | None = None,
+) -> Slot:
+    """The trainer countersigns who signed and notes the others absent, then closes the slot.
+
+    `absences` gives, per enrolment that did not sign, whether the absence is justified
+    (AttendanceRecord.Status.ABSENT_*); one without it is refused, so nobody is left unnoted.
+    """
+    now = now or timezone.now()
+    left_early = left_early or {}
+    _lock_session(slot.session_id)
+    slot = Slot.objects.get(pk=slot.pk)
+    if slot.is_closed:
+        raise ValidationError(_("Cette demi-journée est déjà clôturée."))
+    latest = _latest(slot)
+    missing = []
+    for enrolment in active_enrolments(slot.session):
+        signed = latest.get(enrolment.pk)
+        if signed is not None and signed.status == AttendanceRecord.Status.PRESENT:
+            _append(
+                AttendanceRecord(
+                    slot=slot,
+                    enrolment=enrolment,
+                    kind=AttendanceRecord.Kind.COUNTERSIGNATURE,
+                    status=AttendanceRecord.Status.PRESENT,
+                    recorded_at=now,
+                    minutes_late=signed.minutes_late,
+                    minutes_left_early=max(0, int(left_early.get(enrolment.pk, 0))),
+                    recorded_by=actor,
+                )
+            )
+            continue
+        status = absences.get(enrolment.pk)
+        if status not in (
+            AttendanceRecord.Status.ABSENT_JUSTIFIED,
+            AttendanceRecord.Status.ABSENT_UNJUSTIFIED,
+        ):
+            missing.append(str(enrolment.learner))
+            continue
+        _append(
+            AttendanceRecord(
+                slot=slot,
+                enrolment=enrolment,
+                kind=AttendanceRecord.Kind.ABSENCE,
+                status=status,
+                recorded_at=now,
+                recorded_by=actor,
+            )
+        )
+    if missing:
+        raise ValidationError(
+            _("Indiquez si l'absence est justifiée pour : %(names)s.")
+            % {"names": ", ".join(missing)}
+        )
+    slot.closed_at = now
+    slot.closed_by = actor
+    slot.save(update_fields=["closed_at", "closed_by"])
+    readiness_changed("attendance slot closed")
+    return slot
+
+
+@transaction.atomic
+def record_correct(
+    *, record: AttendanceRecord, status: str, reason: str, actor: Any, organisation: Organisation
+) -> AttendanceRecord:
+    """A referent's correction: a new record that names the one it corrects, with its reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Indiquez le motif de la correction.")})
+    if status not in AttendanceRecord.Status.values:
+        raise ValidationError({"status": _("Choisissez la présence retenue.")})
+    _lock_session(record.slot.session_id)
+    correction = _append(
+        AttendanceRecord(
+            slot=record.slot,
+            enrolment=record.enrolment,
+            kind=AttendanceRecord.Kind.CORRECTION,
+            status=status,
+            recorded_by=actor,
+            reason=reason.strip(),
+            corrects=record,
+            minutes_late=record.minutes_late if status == AttendanceRecord.Status.PRESENT else 0,
+        )
+    )
+    audit_event_record(
+        action="attendance.corrected",
+        organisation=organisation,
+        actor=actor,
+        record=record.pk,
+        correction=correction.pk,
+        status=status,
+    )
+    readiness_changed("attendance corrected")
+    return correction
+
+
+def chain_check(session: Session) -> AttendanceRecord | None:
+    """The first record of the session whose chain does not hold, or None."""
+    records = list(
+        AttendanceRecord.objects.filter(slot__session=session)
+        .select_related("slot", "enrolment__learner")
+        .order_by("pk")
+    )
+    broken = attendance.first_broken(
+        [attendance.Stored(_content(r), r.previous_hash, r.hash) for r in records]
+    )
+    return None if broken is None else records[broken]

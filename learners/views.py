@@ -1,0 +1,363 @@
+"""Learners of a session and its half-day attendance: thin views over services.
+
+Every page answers 404 to whoever may not see the session's learners (personal data): they
+are shown to `learners.view` holders and to the session's own trainers only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qualiopi_portal.core.pdf import render_pdf
+from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.forms import CsvFileForm
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
+from training_offers.models import Session
+
+from . import imports, selectors, services
+from .forms import (
+    CorrectionForm,
+    EnrolmentStatusForm,
+    LearnerForm,
+    SchedulePlanForm,
+    TrainersForm,
+)
+from .models import AttendanceRecord, Enrolment, Slot
+
+
+def _session(request: HttpRequest, session_pk: int) -> Session:
+    session = get_object_or_404(Session.objects.select_related("offer"), pk=session_pk)
+    if not selectors.can_view_learners(
+        access=request.organisation_access, user=request.user, session=session
+    ):
+        raise Http404
+    return session
+
+
+def _manager(request: HttpRequest) -> None:
+    if not request.organisation_access.has(Permission.LEARNERS_MANAGE):
+        raise Http404
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+@require_http_methods(["GET", "POST"])
+def session_learners(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """The session's learners and their state; a referent enrols one more below."""
+    session = _session(request, session_pk)
+    can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
+    form = LearnerForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        _manager(request)
+        if form.is_valid():
+            try:
+                services.enrolment_create(session=session, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("L'apprenant·e est inscrit·e à la session."))
+                return redirect(org_reverse(request, "org:session_learners", session_pk=session.pk))
+    return render(
+        request,
+        "learners/session_learners.html",
+        {
+            "session": session,
+            "enrolments": list(selectors.enrolments_of(session)),
+            "form": form,
+            "can_manage": can_manage,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def learners_import(request: HttpRequest, session_pk: int) -> HttpResponse:
+    session = _session(request, session_pk)
+    form = CsvFileForm(request.POST or None, request.FILES or None)
+    return csv_import_response(
+        request,
+        form,
+        lambda data: services.enrolments_import(session=session, data=data, actor=request.user),
+        done=lambda created: (
+            ngettext(
+                "%(count)s apprenant·e importé·e.",
+                "%(count)s apprenant·es importé·es.",
+                len(created),
+            )
+            % {"count": len(created)}
+        ),
+        success_url=org_reverse(request, "org:session_learners", session_pk=session.pk),
+        template="learners/import.html",
+        context={
+            "session": session,
+            "columns": imports.COLUMNS,
+            "aliases": sorted(imports.ALIASES),
+        },
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
+    session = _session(request, session_pk)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("learner"), pk=pk, session=session
+    )
+    form = EnrolmentStatusForm(
+        request.POST or None,
+        initial={
+            "status": enrolment.status,
+            "dropped_out_on": enrolment.dropped_out_on,
+            "dropout_reason": enrolment.dropout_reason,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.enrolment_set_status(
+                enrolment=enrolment,
+                status=data["status"],
+                dropped_out_on=data["dropped_out_on"],
+                reason=data["dropout_reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("L'inscription a été mise à jour."))
+            return redirect(org_reverse(request, "org:session_learners", session_pk=session.pk))
+    return render(
+        request,
+        "learners/enrolment_form.html",
+        {"session": session, "enrolment": enrolment, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_POST
+def enrolment_link(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
+    """A new personal signing link, shown once (the previous one stops working)."""
+    session = _session(request, session_pk)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("learner"), pk=pk, session=session
+    )
+    token = services.signing_link_create(enrolment=enrolment)
+    url = request.build_absolute_uri(
+        reverse("sign", kwargs={"slug": request.organisation.slug, "token": token})
+    )
+    return render(
+        request,
+        "learners/link.html",
+        {"session": session, "enrolment": enrolment, "url": url},
+    )
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+@require_http_methods(["GET", "POST"])
+def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """Learners × half-days; the managers plan the half-days and name the trainers here."""
+    session = _session(request, session_pk)
+    access = request.organisation_access
+    can_manage = access.has(Permission.LEARNERS_MANAGE)
+    action = request.POST.get("action") if request.method == "POST" else None
+    plan_form = SchedulePlanForm(request.POST if action == "plan" else None)
+    trainers_form = TrainersForm(
+        request.POST if action == "trainers" else None,
+        organisation=request.organisation,
+        initial={"trainers": [link.user_id for link in session.trainer_links.all()]},
+    )
+    if request.method == "POST":
+        _manager(request)
+        if action == "plan" and plan_form.is_valid():
+            try:
+                created = services.slots_plan(session=session, schedule=plan_form.schedule())
+            except ValidationError as error:
+                apply_errors(plan_form, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s demi-journée ajoutée.",
+                        "%(count)s demi-journées ajoutées.",
+                        len(created),
+                    )
+                    % {"count": len(created)},
+                )
+                return redirect(
+                    org_reverse(request, "org:session_attendance", session_pk=session.pk)
+                )
+        elif action == "trainers" and trainers_form.is_valid():
+            try:
+                services.session_trainers_set(
+                    organisation=request.organisation,
+                    session=session,
+                    users=list(trainers_form.cleaned_data["trainers"]),
+                )
+            except ValidationError as error:
+                apply_errors(trainers_form, error)
+            else:
+                messages.success(
+                    request, _("Les formateur·rices de la session sont enregistré·es.")
+                )
+                return redirect(
+                    org_reverse(request, "org:session_attendance", session_pk=session.pk)
+                )
+    grid = selectors.attendance_grid(session)
+    broken = services.chain_check(session)
+    return render(
+        request,
+        "learners/attendance.html",
+        {
+            "session": session,
+            "grid": grid,
+            "signed_count": grid.signed_count,
+            "broken": broken,
+            "can_manage": can_manage,
+            "can_run": selectors.can_run_attendance(
+                access=access, user=request.user, session=session
+            ),
+            "can_correct": access.has(Permission.ATTENDANCE_CORRECT),
+            "plan_form": plan_form,
+            "trainers_form": trainers_form,
+            "today": timezone.localdate(),
+        },
+        status=400 if plan_form.errors or trainers_form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+@require_http_methods(["GET", "POST"])
+def slot_close(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpResponse:
+    """The trainer countersigns, notes each absence (justified or not) and closes the slot."""
+    session = _session(request, session_pk)
+    if not selectors.can_run_attendance(
+        access=request.organisation_access, user=request.user, session=session
+    ):
+        raise Http404
+    slot = get_object_or_404(Slot, pk=slot_pk, session=session)
+    enrolments = list(services.active_enrolments(session))
+    signed = {
+        record.enrolment_id
+        for record in slot.records.filter(status=AttendanceRecord.Status.PRESENT)
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        absences = {
+            enrolment.pk: request.POST.get(f"absence-{enrolment.pk}", "")
+            for enrolment in enrolments
+            if enrolment.pk not in signed
+        }
+        left_early = {}
+        for enrolment in enrolments:
+            raw = request.POST.get(f"early-{enrolment.pk}", "").strip()
+            if raw:
+                try:
+                    left_early[enrolment.pk] = max(0, int(raw))
+                except ValueError:
+                    errors.append(
+                        _("%(name)s : le départ anticipé se compte en minutes.")
+                        % {"name": enrolment.learner}
+                    )
+        if not errors:
+            try:
+                services.slot_close(
+                    slot=slot, actor=request.user, absences=absences, left_early=left_early
+                )
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(request, _("La demi-journée est clôturée et contresignée."))
+                return redirect(
+                    org_reverse(request, "org:session_attendance", session_pk=session.pk)
+                )
+    return render(
+        request,
+        "learners/slot_close.html",
+        {
+            "session": session,
+            "slot": slot,
+            "rows": [
+                {
+                    "enrolment": enrolment,
+                    "signed": enrolment.pk in signed,
+                }
+                for enrolment in enrolments
+            ],
+            "errors": errors,
+            "posted": request.POST,
+            "justified": AttendanceRecord.Status.ABSENT_JUSTIFIED,
+            "unjustified": AttendanceRecord.Status.ABSENT_UNJUSTIFIED,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.ATTENDANCE_CORRECT)
+@require_http_methods(["GET", "POST"])
+def record_correct(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
+    session = _session(request, session_pk)
+    record = get_object_or_404(
+        AttendanceRecord.objects.select_related("slot", "enrolment__learner"),
+        pk=pk,
+        slot__session=session,
+    )
+    form = CorrectionForm(request.POST or None, initial={"status": record.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_correct(
+                record=record,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                organisation=request.organisation,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("La correction est enregistrée, avec son motif."))
+            return redirect(org_reverse(request, "org:session_attendance", session_pk=session.pk))
+    return render(
+        request,
+        "learners/correct.html",
+        {"session": session, "record": record, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+def attendance_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """The feuille d'émargement as a PDF: one page per half-day, with the signatures."""
+    session = _session(request, session_pk)
+    grid = selectors.attendance_grid(session)
+    pdf, _refused = render_pdf(
+        "learners/sheet_pdf.html",
+        {
+            "organisation": request.organisation,
+            "session": session,
+            "grid": grid,
+            "pages": [
+                {
+                    "slot": slot,
+                    "lines": [(row.enrolment, row.cells[index]) for row in grid.rows],
+                }
+                for index, slot in enumerate(grid.slots)
+            ],
+            "broken": services.chain_check(session),
+            "generated_at": timezone.now(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="emargement-{request.organisation.slug}-session-{session.pk}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

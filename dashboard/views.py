@@ -16,6 +16,7 @@ from financing import selectors as funding_selectors
 from improvement import selectors as improvement_selectors
 from indicators import selectors as indicator_selectors
 from indicators.referential import selectors as referential
+from learners import selectors as learner_selectors
 from qualiopi_portal.tenancy import selectors
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Role
@@ -127,6 +128,9 @@ def my_space(request: HttpRequest) -> HttpResponse:
             ),
             "items": own.select_related("checklist_entry").order_by("-updated_at")[:50],
             "actions": list(improvement_selectors.actions_owned_by(user=request.user)),
+            "sessions": learner_selectors.trainer_sessions(
+                user=request.user, today=timezone.localdate()
+            ),
             "today": timezone.localdate(),
         },
     )

@@ -24,7 +24,9 @@ from .forms import SignForm
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the path: never sent to another site (no-referrer would make the
+    # browser post with `Origin: null`, which the CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

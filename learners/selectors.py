@@ -7,6 +7,7 @@ firm's consultant) and to the members named trainers of that session, nobody els
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -144,3 +145,30 @@ def signed_slot_ids(enrolment: Enrolment) -> set[int]:
             "slot_id", flat=True
         )
     )
+
+
+@dataclass
+class TrainerSession:
+    session: Session
+    today_slots: list[Slot]
+    to_close: int
+
+
+def trainer_sessions(*, user: Any, today: date, days_back: int = 30) -> list[TrainerSession]:
+    """A trainer's current and coming sessions, today's half-days and what is left to close."""
+    sessions = list(
+        sessions_run_by(user=user).filter(ends_on__gte=today - timedelta(days=days_back))[:20]
+    )
+    slots: dict[int, list[Slot]] = {}
+    open_before: dict[int, int] = {}
+    for slot in Slot.objects.filter(session__in=sessions, closed_at__isnull=True).order_by(
+        "day", "half"
+    ):
+        if slot.day == today:
+            slots.setdefault(slot.session_id, []).append(slot)
+        elif slot.day < today:
+            open_before[slot.session_id] = open_before.get(slot.session_id, 0) + 1
+    return [
+        TrainerSession(session, slots.get(session.pk, []), open_before.get(session.pk, 0))
+        for session in sessions
+    ]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from qualiopi_portal.core.pdf import render_pdf
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
@@ -143,21 +143,28 @@ def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
 
 
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enrolment_link(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
-    """A new personal signing link, shown once (the previous one stops working)."""
+    """A new personal signing link, shown once; asked for first, since it ends the previous one."""
     session = _session(request, session_pk)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("learner"), pk=pk, session=session
     )
-    token = services.signing_link_create(enrolment=enrolment)
-    url = request.build_absolute_uri(
-        reverse("sign", kwargs={"slug": request.organisation.slug, "token": token})
-    )
+    url = None
+    if request.method == "POST":
+        token = services.signing_link_create(enrolment=enrolment)
+        url = request.build_absolute_uri(
+            reverse("sign", kwargs={"slug": request.organisation.slug, "token": token})
+        )
     return render(
         request,
         "learners/link.html",
-        {"session": session, "enrolment": enrolment, "url": url},
+        {
+            "session": session,
+            "enrolment": enrolment,
+            "url": url,
+            "has_link": enrolment.links.filter(revoked_at__isnull=True).exists(),
+        },
     )
 
 

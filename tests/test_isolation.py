@@ -201,8 +201,6 @@ POST_ONLY = {
     "org:funding_document_link": ({"key": "invoice"}, 302),
     # B's trainer owes the required pieces: one reminder e-mail, back to the checklist.
     "org:checklist_remind": ({}, 302),
-    # A new personal signing link, shown once.
-    "org:enrolment_link": ({}, 200),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).

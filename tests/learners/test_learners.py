@@ -4,6 +4,7 @@ link, closing by the trainer, corrections, the tamper-evident chain and the shee
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -483,3 +484,41 @@ def test_planning_cuts_the_session_into_half_days_once(client, world):
     assert refused.context["trainers_form"].errors["trainers"] == [
         f"Sélectionnez un choix valide. {outsider.pk} n’en fait pas partie."
     ]
+
+
+def test_a_trainer_finds_today_s_half_days_in_their_own_space(client, world):
+    session = _session(world)
+    _enrol(world, session, "Léa", "Martin")
+    (slot,) = _planned(world, session)
+    earlier = _session(world, starts_on=timezone.localdate() - timedelta(days=3))
+    _planned(world, earlier)
+    with schema_context("org_alpha"):
+        for each in (session, earlier):
+            services.session_trainers_set(
+                organisation=world.org_a, session=each, users=[world.contributor_a]
+            )
+    client.force_login(world.contributor_a)
+    page = client.get("/o/alpha/").content.decode()
+    assert "Mes sessions" in page
+    assert f"/o/alpha/sessions/{session.pk}/emargement/{slot.pk}/cloturer/" in page
+    assert "1 demi-journée passée à clôturer" in page
+    client.force_login(world.referent_a)
+    assert "Mes sessions" not in client.get("/o/alpha/mon-espace/").content.decode()
+
+
+def test_a_new_link_is_asked_for_then_shown_once_and_ends_the_previous_one(client, world):
+    session = _session(world)
+    enrolment = _enrol(world, session, "Léa", "Martin")
+    client.force_login(world.referent_a)
+    url = _url(session, f"apprenants/{enrolment.pk}/lien/")
+    first_visit = client.get(url).content.decode()
+    assert "Créer le lien" in first_visit
+    assert "Un lien a déjà été créé" not in first_visit
+    shown = client.post(url).content.decode()
+    (link,) = re.findall(r'value="(http://testserver/emargement/alpha/[\w-]+/)"', shown)
+    assert "Un lien a déjà été créé" in client.get(url).content.decode()
+    client.post(url)
+    with schema_context("org_alpha"):
+        revoked = [each.revoked_at is not None for each in SigningLink.objects.order_by("pk")]
+    assert revoked == [True, False]
+    assert client.get(link.removeprefix("http://testserver")).status_code == 410

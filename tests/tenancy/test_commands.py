@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from audits.models import Finding
 from financing.models import FundingLine
 from improvement.models import Action
+from learners import services as learner_services
+from learners.models import AttendanceRecord, Enrolment
+from learners.models import Slot as LearnerSlot
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
-from training_offers.models import Offer
+from training_offers.models import Offer, Session
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +141,9 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
     with schema_context(cfa.schema_name):
         offer = Offer.objects.get(category="APP")
         assert offer.title == "CAP Cuisine en apprentissage"
-        assert sorted(offer.sessions.values_list("enrolled", flat=True)) == [14, 16]
+        # Two past sessions, and the current one, with its five apprentices enrolled by name.
+        assert sorted(offer.sessions.values_list("enrolled", flat=True)) == [5, 14, 16]
+        assert set(Enrolment.objects.values_list("learner__status", flat=True)) == {"apprentice"}
         assert sorted(
             Finding.objects.filter(kind__in=Finding.NC_KINDS).values_list(
                 "indicator_number", "kind"
@@ -147,6 +153,19 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
         assert FundingLine.objects.filter(route_code="apprenticeship_opco").count() == 2
     with schema_context(coop.schema_name):
         assert not Offer.objects.filter(category="APP").exists()
+        # The current session: the days gone by are signed and closed, one learner absent
+        # with a justified absence each half-day, and the chain of records holds.
+        session = Session.objects.filter(enrolments__isnull=False).distinct().get()
+        past = LearnerSlot.objects.filter(session=session, day__lt=timezone.localdate())
+        assert past.count() >= 4  # at least two working days gone by, two half-days each
+        assert not past.filter(closed_at__isnull=True).exists()
+        assert AttendanceRecord.objects.filter(kind="absence").count() == past.count()
+        assert (
+            AttendanceRecord.objects.filter(kind="absence", status="absent_justified").count()
+            == past.count()
+        )
+        assert learner_services.chain_check(session) is None
+        assert session.trainer_links.get().user.email == "formateur.solstice@demo.test"
         assert not Finding.objects.filter(indicator_number__in=[13, 14, 20]).exists()
 
     counts = (Organisation.objects.count(), Membership.objects.count())

@@ -19,6 +19,7 @@ from audits.demo import seed_audits
 from evidence.demo import seed_evidence
 from financing.demo import seed_funding
 from indicators.services import readiness_recompute
+from learners.demo import seed_learners
 from qualiopi_portal.operations.demo_plan import seed_history, seed_plan
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
@@ -184,6 +185,8 @@ class Command(BaseCommand):
                     changed = True
                 if seed_funding(organisation=organisation, people=users):
                     self.stdout.write(f"financements de {slug} remplis")
+                if seed_learners(organisation=organisation, people=users):
+                    self.stdout.write(f"apprenant·es et émargements de {slug} remplis")
             if changed:
                 readiness_recompute(organisation=organisation)
             if seed_history(organisation=organisation):

@@ -560,6 +560,133 @@ def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:
     }
 
 
+SHEET_CHILD = (
+    CHILD_SETUP
+    + """
+from django_tenants.utils import schema_context
+from learners.services import attendance_sheet_pdf
+from qualiopi_portal.tenancy.models import Organisation
+from training_offers.models import Session
+organisation = Organisation.objects.get(schema_name=sys.argv[1])
+with schema_context(organisation.schema_name):
+    session = Session.objects.get(pk=int(sys.argv[2]))
+    started = time.perf_counter()
+    pdf = attendance_sheet_pdf(organisation=organisation, session=session)
+    elapsed = time.perf_counter() - started
+assert pdf.startswith(b"%PDF"), pdf[:20]
+with open(sys.argv[3], "w") as out:
+    out.write(str(elapsed))
+"""
+)
+
+
+def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
+    """The attendance sheet of a 20-learner, 10-working-day session (20 half-days), rendered
+    in a separate process whose peak memory wait4 reads; and the learners × half-days grid's
+    queries, which must not grow with the number of learners."""
+    import tempfile
+    from datetime import datetime, timedelta
+    from datetime import time as clock
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from learners import selectors as learner_selectors
+    from learners import services as learner_services
+    from learners.attendance import Schedule
+    from qualiopi_portal.tenancy import services
+    from training_offers import services as offer_services
+
+    user = get_user_model().objects.create_user("bench.attendance@exemple.test", "x")
+    organisation = services.organisation_create(
+        slug="bench-attendance",
+        name="Organisme de l'émargement",
+        siret="73282932000074",
+        nda="11755555575",
+        categories=["AF"],
+    )
+    services.membership_add(organisation=organisation, user=user, role="referent")
+    zone = timezone.get_current_timezone()
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 21)
+    with schema_context(organisation.schema_name):
+        offer = offer_services.offer_save(
+            offer=None, saved_by=user, title="Prendre la parole en public", category="AF"
+        )
+
+        def session_with(count: int):
+            session = offer_services.session_save(
+                offer=offer,
+                session=None,
+                starts_on=monday,
+                ends_on=monday + timedelta(days=days - 1),
+                enrolled=count,
+            )
+            enrolments = [
+                learner_services.enrolment_create(
+                    session=session,
+                    actor=user,
+                    first_name=f"Prénom{index:03d}",
+                    last_name=f"Nom{index:03d}",
+                    status="employee",
+                )
+                for index in range(count)
+            ]
+            learner_services.slots_plan(session=session, schedule=Schedule())
+            return session, enrolments
+
+        session, enrolments = session_with(learners)
+        tokens = {e.pk: learner_services.signing_link_create(enrolment=e) for e in enrolments}
+        for slot in session.attendance_slots.order_by("day", "half"):
+            start = datetime.combine(slot.day, slot.starts_at, tzinfo=zone)
+            for index, enrolment in enumerate(enrolments[1:], start=1):
+                learner_services.sign(
+                    token=tokens[enrolment.pk],
+                    slot_pk=slot.pk,
+                    signed_name=str(enrolment.learner),
+                    consent=True,
+                    now=start + timedelta(minutes=index % 7),
+                )
+            learner_services.slot_close(
+                slot=slot,
+                actor=user,
+                absences={enrolments[0].pk: "absent_justified"},
+                now=datetime.combine(slot.day, clock(17, 0), tzinfo=zone),
+            )
+        slots = session.attendance_slots.count()
+        queries = {}
+        for count in (learners, 200):
+            measured, _enrolments = (session, None) if count == learners else session_with(count)
+            with CaptureQueriesContext(connection) as captured:
+                learner_selectors.attendance_grid(measured)
+            queries[count] = len(captured)
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SHEET_CHILD,
+                organisation.schema_name,
+                str(session.pk),
+                out.name,
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        elapsed = float(out.read())
+    return {
+        "attendance_sheet_s": round(elapsed, 2),
+        "attendance_sheet_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "attendance_sheet_half_days": slots,
+        "attendance_grid_queries": queries[learners],
+        "attendance_grid_queries_200_learners": queries[200],
+    }
+
+
 def _session_cookie(user) -> str:
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -805,6 +932,7 @@ def main() -> int:
     results.update(bench_cockpit())
     results.update(bench_report())
     results.update(bench_evidence_pack())
+    results.update(bench_attendance())
     results.update(bench_load())
     results.update(bench_upload())
     connection.close()

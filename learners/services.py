@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qualiopi_portal.core.pdf import render_pdf
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tokens import new_token, token_hash
@@ -19,7 +20,7 @@ from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import member_user_ids
 from training_offers.models import Session
 
-from . import attendance, imports
+from . import attendance, imports, selectors
 from .models import AttendanceRecord, Enrolment, Learner, SessionTrainer, SigningLink, Slot
 
 # A learner may sign from a quarter of an hour before the slot starts until it ends.
@@ -409,3 +410,23 @@ def chain_check(session: Session) -> AttendanceRecord | None:
         [attendance.Stored(_content(r), r.previous_hash, r.hash) for r in records]
     )
     return None if broken is None else records[broken]
+
+
+def attendance_sheet_pdf(*, organisation: Organisation, session: Session) -> bytes:
+    """The feuille d'émargement: one page per half-day, with the signatures (current schema)."""
+    grid = selectors.attendance_grid(session)
+    pdf, _refused = render_pdf(
+        "learners/sheet_pdf.html",
+        {
+            "organisation": organisation,
+            "session": session,
+            "grid": grid,
+            "pages": [
+                {"slot": slot, "lines": [(row.enrolment, row.cells[index]) for row in grid.rows]}
+                for index, slot in enumerate(grid.slots)
+            ],
+            "broken": chain_check(session),
+            "generated_at": timezone.now(),
+        },
+    )
+    return pdf

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from qualiopi_portal.core.pdf import render_pdf
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.permissions import Permission
@@ -344,24 +343,7 @@ def record_correct(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
 def attendance_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
     """The feuille d'émargement as a PDF: one page per half-day, with the signatures."""
     session = _session(request, session_pk)
-    grid = selectors.attendance_grid(session)
-    pdf, _refused = render_pdf(
-        "learners/sheet_pdf.html",
-        {
-            "organisation": request.organisation,
-            "session": session,
-            "grid": grid,
-            "pages": [
-                {
-                    "slot": slot,
-                    "lines": [(row.enrolment, row.cells[index]) for row in grid.rows],
-                }
-                for index, slot in enumerate(grid.slots)
-            ],
-            "broken": services.chain_check(session),
-            "generated_at": timezone.now(),
-        },
-    )
+    pdf = services.attendance_sheet_pdf(organisation=request.organisation, session=session)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="emargement-{request.organisation.slug}-session-{session.pk}.pdf"'

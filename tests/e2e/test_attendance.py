@@ -35,10 +35,10 @@ def test_a_day_of_attendance_from_phones_to_the_sheet(page, login, browser, port
     page.get_by_role("link", name="Ajouter une session").click()
     page.get_by_label("Début").fill(today.isoformat())
     page.get_by_label("Fin").fill(today.isoformat())
-    page.get_by_label("Lieu").fill("Salle Garonne")
+    page.get_by_label("Lieu").fill("Salle du Tarn")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("La session a été enregistrée.")).to_be_visible()
-    page.get_by_role("row").filter(has_text="Salle Garonne").get_by_role(
+    page.get_by_role("row").filter(has_text="Salle du Tarn").get_by_role(
         "link", name="Apprenant·es"
     ).click()
 

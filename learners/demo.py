@@ -23,7 +23,7 @@ from .models import AttendanceRecord, Enrolment, Learner
 
 LEARNERS = {
     "training": [
-        ("Camille", "Roux", "employee", "Boulangerie Roux"),
+        ("Clara", "Roussel", "employee", "Boulangerie Roussel"),
         ("Yanis", "Lefebvre", "employee", "Transports Lefebvre"),
         ("Sarah", "Moreau", "jobseeker", ""),
         ("Julien", "Fournier", "employee", "Mairie de Castres"),

@@ -24,6 +24,10 @@ class LearnerForm(PortalModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].initial = Learner.Status.EMPLOYEE
+
     def _post_clean(self) -> None:
         pass  # the service validates and creates (enrolment_create)
 

@@ -71,7 +71,14 @@ def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         now = timezone.localtime()
         slots = selectors.open_slots_for(enrolment)
         signed = selectors.signed_slot_ids(enrolment)
-        current = [slot for slot in slots if slot.day == now.date() and slot.pk not in signed]
+        windows = {slot.pk: services.signing_window(slot, now) for slot in slots}
+        # What can be signed now (one half-day at a time), then what comes next.
+        current = [
+            slot
+            for slot in slots
+            if slot.pk not in signed and windows[slot.pk][0] <= now <= windows[slot.pk][1]
+        ]
+        upcoming = [slot for slot in slots if windows[slot.pk][0] > now][:6]
         response = render(
             request,
             "learners/sign.html",
@@ -80,7 +87,7 @@ def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 "enrolment": enrolment,
                 "session": enrolment.session,
                 "current": current,
-                "upcoming": [slot for slot in slots if slot.day > now.date()][:6],
+                "upcoming": upcoming,
                 "signed": signed,
                 "form": form,
                 "refusal": refusal,

@@ -216,6 +216,14 @@ def signing_link_create(*, enrolment: Enrolment, now: datetime | None = None) ->
     return token
 
 
+def signing_window(slot: Slot, now: datetime) -> tuple[datetime, datetime]:
+    """When a half-day can be signed: from a quarter of an hour before it starts to its end."""
+    zone = timezone.localtime(now).tzinfo
+    opens = datetime.combine(slot.day, slot.starts_at, tzinfo=zone)
+    closes = datetime.combine(slot.day, slot.ends_at, tzinfo=zone)
+    return opens - timedelta(minutes=SIGN_EARLY_MINUTES), closes
+
+
 class SigningRefused(Exception):
     """Why a signature cannot be taken, in French for the learner."""
 
@@ -259,10 +267,7 @@ def sign(
                 _("Cette demi-journée est clôturée : adressez-vous à votre formateur·rice.")
             )
         local = timezone.localtime(now)
-        opens = datetime.combine(slot.day, slot.starts_at, tzinfo=local.tzinfo) - timedelta(
-            minutes=SIGN_EARLY_MINUTES
-        )
-        closes = datetime.combine(slot.day, slot.ends_at, tzinfo=local.tzinfo)
+        opens, closes = signing_window(slot, local)
         if not opens <= local <= closes:
             raise SigningRefused(
                 _("On émarge pendant la demi-journée (%(start)s – %(end)s le %(day)s).")

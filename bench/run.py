@@ -824,6 +824,127 @@ def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
     return results
 
 
+def bench_signing(signers: int = 50) -> dict[str, float]:
+    """50 learners sign the same half-day at once from their personal links (GET the page,
+    then POST the signature with its CSRF token), against gunicorn with 2 workers; the bare
+    view (/ping) is hit by as many concurrent clients in the same run. Every answer other than
+    the redirect after signing counts as an error; the chain must hold afterwards."""
+    import re
+    import threading
+    from datetime import time as clock
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from learners import services as learner_services
+    from learners.attendance import Schedule
+    from qualiopi_portal.tenancy.models import Organisation
+    from training_offers import services as offer_services
+
+    organisation = Organisation.objects.get(slug="bench-attendance")
+    user = get_user_model().objects.get(email="bench.attendance@exemple.test")
+    today = timezone.localdate()
+    with schema_context(organisation.schema_name):
+        offer = offer_services.offer_save(
+            offer=None, saved_by=user, title="Accueil des nouveaux arrivants", category="AF"
+        )
+        session = offer_services.session_save(
+            offer=offer, session=None, starts_on=today, ends_on=today, enrolled=signers
+        )
+        tokens = []
+        for index in range(signers):
+            enrolment = learner_services.enrolment_create(
+                session=session,
+                actor=user,
+                first_name=f"Signataire{index:02d}",
+                last_name="Banc",
+                status="employee",
+            )
+            tokens.append(learner_services.signing_link_create(enrolment=enrolment))
+        everyday = Schedule(
+            morning=(clock(0, 0), clock(23, 59)), afternoon=None, weekdays=frozenset(range(7))
+        )
+        (slot,) = learner_services.slots_plan(session=session, schedule=everyday)
+    port, server = _gunicorn(workers=2, timeout=60)
+    csrf_field = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+    def request(method: str, path: str, body: str = "", cookie: str = ""):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Cookie": cookie} if cookie else {}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        content = response.read().decode(errors="replace")
+        cookies = [
+            value.split(";", 1)[0]
+            for header, value in response.getheaders()
+            if header.lower() == "set-cookie"
+        ]
+        connection.close()
+        return response.status, content, "; ".join(cookies)
+
+    timings: dict[str, list[float]] = {"sign": [], "ping": []}
+    errors = [0]
+    lock = threading.Lock()
+    try:
+        forms = []
+        for token in tokens:  # each learner opens their page first, as on a phone
+            path = f"/emargement/bench-attendance/{token}/"
+            status, content, cookie = request("GET", path)
+            assert status == 200, status
+            forms.append((path, csrf_field.search(content).group(1), cookie))
+        start = threading.Barrier(signers * 2)
+
+        def signer(path: str, csrf: str, cookie: str) -> None:
+            body = f"csrfmiddlewaretoken={csrf}&slot={slot.pk}&signed_name=Signataire&consent=on"
+            start.wait()
+            began = time.perf_counter()
+            try:
+                status = request("POST", path, body, cookie)[0]
+            except OSError:
+                status = 0
+            with lock:
+                if status == 302:
+                    timings["sign"].append(time.perf_counter() - began)
+                else:
+                    errors[0] += 1
+
+        def pinger() -> None:
+            start.wait()
+            began = time.perf_counter()
+            status = request("GET", "/ping")[0]
+            with lock:
+                timings["ping"].append(time.perf_counter() - began)
+                errors[0] += status != 200
+
+        threads = [threading.Thread(target=signer, args=form) for form in forms]
+        threads += [threading.Thread(target=pinger) for _ in range(signers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with schema_context(organisation.schema_name):
+        assert learner_services.chain_check(session) is None
+        signed = slot.records.count()
+
+    def p95(values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+
+    return {
+        "signing_signers": signers,
+        "signing_errors": errors[0] + (signers - signed),
+        "signing_p95_ms": round(p95(timings["sign"]), 1),
+        "signing_baseline_p95_ms": round(p95(timings["ping"]), 1),
+        "signing_p95_ratio": round(p95(timings["sign"]) / p95(timings["ping"]), 1),
+    }
+
+
 def bench_upload(size_mb: int = 50) -> dict[str, float]:
     """Peak memory growth of a real gunicorn worker while it receives a 50 MB upload.
 
@@ -933,6 +1054,7 @@ def main() -> int:
     results.update(bench_report())
     results.update(bench_evidence_pack())
     results.update(bench_attendance())
+    results.update(bench_signing())
     results.update(bench_load())
     results.update(bench_upload())
     connection.close()

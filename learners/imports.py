@@ -15,6 +15,8 @@ from qualiopi_portal.core.text import fold
 from .models import Learner
 
 COLUMNS = ("prenom", "nom", "email", "telephone", "statut", "employeur")
+# The longest value each column's field keeps (learners.models.Learner).
+MAX_LENGTHS = {"prenom": 100, "nom": 100, "email": 254, "telephone": 30, "employeur": 200}
 REQUIRED = ("prenom", "nom")
 # Column names of other tools' exports, folded (lower case, no accents), → ours.
 ALIASES = {
@@ -104,6 +106,12 @@ def parse(data: bytes) -> tuple[list[dict[str, str]], list[str]]:
                 line_errors.append(
                     _("Ligne %(line)s : « %(column)s » est vide.")
                     % {"line": line, "column": column}
+                )
+        for column, limit in MAX_LENGTHS.items():
+            if len(row.get(column, "")) > limit:
+                line_errors.append(
+                    _("Ligne %(line)s : « %(column)s » dépasse %(limit)s caractères.")
+                    % {"line": line, "column": column, "limit": limit}
                 )
         if row.get("email"):
             try:

@@ -200,6 +200,10 @@ def test_a_digiforma_export_is_imported_as_it_is(client, world):
             ],
         ),
         ("prenom\nLéa\n", ["Ligne 1 : colonne(s) obligatoire(s) absente(s) : nom."]),
+        (
+            "prenom;nom\nLéa;" + "M" * 101 + "\n",
+            ["Ligne 2 : « nom » dépasse 100 caractères."],
+        ),
     ],
 )
 def test_a_bad_file_imports_nothing_and_names_its_lines(world, content, errors):

@@ -56,6 +56,8 @@ class Cell:
     corrected: bool = False
     # The learner's own signature, kept when the trainer's countersignature follows it.
     signature: AttendanceRecord | None = None
+    # Corrections are for closed half-days: an open one is still being signed.
+    closed: bool = False
 
     @property
     def status(self) -> str:
@@ -110,6 +112,7 @@ def attendance_grid(session: Session) -> Grid:
                 latest.get((slot.pk, enrolment.pk)),
                 (slot.pk, enrolment.pk) in corrected,
                 signatures.get((slot.pk, enrolment.pk)),
+                slot.is_closed,
             )
             for slot in slots
         ]

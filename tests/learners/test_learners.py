@@ -351,6 +351,9 @@ def test_the_trainer_countersigns_notes_each_absence_and_closes(client, world):
         services.session_trainers_set(
             organisation=world.org_a, session=session, users=[world.contributor_a]
         )
+    # An open half-day is still being signed: nothing to correct yet, even for a referent.
+    client.force_login(world.referent_a)
+    assert "/emargement/corriger/" not in client.get(_url(session, "emargement/")).content.decode()
     client.force_login(world.contributor_a)
     url = _url(session, f"emargement/{slot.pk}/cloturer/")
     assert client.get(url).status_code == 200

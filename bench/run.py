@@ -400,10 +400,22 @@ with open(sys.argv[3], "w") as out:
 )
 
 
+def _timed_child(script: str, *args: str) -> tuple[float, float]:
+    """Run a worker-like child process; its measured seconds and its peak memory in MB (wait4)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-c", script, *args, out.name], cwd=ROOT, env=os.environ.copy()
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+        return float(out.read()), usage.ru_maxrss / 1024
+
+
 def bench_report(items: int = 500) -> dict[str, float]:
     """The readiness PDF of an organisation with all 33 indicators and 500 evidence rows,
     rendered in a separate process like a worker's, whose peak memory is read by wait4."""
-    import tempfile
 
     from django.contrib.auth import get_user_model
     from django_tenants.utils import schema_context
@@ -440,28 +452,12 @@ def bench_report(items: int = 500) -> dict[str, float]:
             for index in range(items)
         )
         report = Report.objects.create(kind="readiness", requested_by=user)
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                REPORT_CHILD,
-                organisation.schema_name,
-                str(report.pk),
-                out.name,
-            ],
-            cwd=ROOT,
-            env=os.environ.copy(),
-        )
-        _pid, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        assert child.returncode == 0, child.returncode
-        elapsed = float(out.read())
+    elapsed, peak_mb = _timed_child(REPORT_CHILD, organisation.schema_name, str(report.pk))
     with schema_context(organisation.schema_name):
         report.refresh_from_db()
     return {
         "report_pdf_s": round(elapsed, 2),
-        "report_pdf_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "report_pdf_peak_rss_mb": round(peak_mb, 1),
         "report_pdf_kb": round(report.size / 1024, 1),
     }
 
@@ -584,7 +580,6 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
     """The attendance sheet of a 20-learner, 10-working-day session (20 half-days), rendered
     in a separate process whose peak memory wait4 reads; and the learners × half-days grid's
     queries, which must not grow with the number of learners."""
-    import tempfile
     from datetime import datetime, timedelta
     from datetime import time as clock
 
@@ -662,25 +657,10 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
             with CaptureQueriesContext(connection) as captured:
                 learner_selectors.attendance_grid(measured)
             queries[count] = len(captured)
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                SHEET_CHILD,
-                organisation.schema_name,
-                str(session.pk),
-                out.name,
-            ],
-            cwd=ROOT,
-            env=os.environ.copy(),
-        )
-        _pid, status, usage = os.wait4(child.pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-        elapsed = float(out.read())
+    elapsed, peak_mb = _timed_child(SHEET_CHILD, organisation.schema_name, str(session.pk))
     return {
         "attendance_sheet_s": round(elapsed, 2),
-        "attendance_sheet_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "attendance_sheet_peak_rss_mb": round(peak_mb, 1),
         "attendance_sheet_half_days": slots,
         "attendance_grid_queries": queries[learners],
         "attendance_grid_queries_200_learners": queries[200],

@@ -158,14 +158,17 @@ def slots_plan(*, session: Session, schedule: attendance.Schedule) -> list[Slot]
 
 
 def _content(record: AttendanceRecord) -> dict[str, object]:
-    """What a record's hash covers: every field that says who was present, when, and why."""
-    slot, learner = record.slot, record.enrolment.learner
+    """What a record's hash covers: every field that says who was present, when, and why.
+
+    The learner is named by their enrolment, not by their name: anonymising a learner after
+    the retention period must leave the chain of the proofs already produced intact.
+    """
+    slot = record.slot
     return {
         "slot": record.slot_id,
         "day": slot.day.isoformat(),
         "half": slot.half,
         "enrolment": record.enrolment_id,
-        "learner": f"{learner.first_name} {learner.last_name}",
         "kind": record.kind,
         "status": record.status,
         "recorded_at": record.recorded_at.astimezone(UTC).isoformat(),

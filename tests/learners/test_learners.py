@@ -450,6 +450,11 @@ def test_a_record_changed_in_the_database_breaks_the_chain_and_the_sheet_says_so
     assert "Bernard Hugo" in text
     assert "Absent·e (absence non justifiée)" in text
     assert "la chaîne de cette session est intacte" in text
+    # A learner's identity may be anonymised later: the chain names the enrolment, not the
+    # person, so it still holds.
+    with schema_context("org_alpha"):
+        Learner.objects.filter(pk=lea.learner_id).update(first_name="Anonyme", last_name="1")
+        assert services.chain_check(session) is None
     # Someone turns Hugo's absence into a presence behind the portal's back.
     with schema_context("org_alpha"):
         AttendanceRecord.objects.filter(enrolment=hugo).update(status="present")

@@ -160,6 +160,22 @@ def funding_line_save(
     return line
 
 
+def funding_line_hours_present_set(*, line: FundingLine, hours: Decimal) -> FundingLine:
+    """The hours present from the attendance, checked by the same rules as the typed ones."""
+    fields = {
+        name: getattr(line, name)
+        for name in (
+            "route_code",
+            "financer",
+            "reference",
+            "trainees",
+            "hours_planned",
+            "amount",
+        )
+    }
+    return funding_line_save(session=line.session, line=line, **fields, hours_present=hours)
+
+
 @transaction.atomic
 def funding_line_remove(*, line: FundingLine) -> None:
     """Remove a financer from the plan; the proofs filed for it stay in the library."""

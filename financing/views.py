@@ -10,10 +10,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evidence.models import EvidenceItem
+from learners import selectors as learner_selectors
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
@@ -97,6 +99,7 @@ def session_funding(request: HttpRequest, session_pk: int) -> HttpResponse:
             "price_form": price_form,
             "can_manage": can_manage,
             "evidence_choices": selectors.evidence_choices() if plan.missing else [],
+            "attendance": learner_selectors.attendance_by_funding_line(session),
             "catalogue": catalogue(),
         },
         status=400 if price_form.errors else 200,
@@ -153,6 +156,37 @@ def line_remove(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
         "financing/line_remove.html",
         {"session": session, "line": line, "route": catalogue().route(line.route_code)},
     )
+
+
+@organisation_permission_required(Permission.FUNDING_MANAGE)
+@require_POST
+def line_hours_from_attendance(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
+    """The hours present of a line, taken from its learners' attendance instead of typed."""
+    session = _session(session_pk)
+    line = get_object_or_404(FundingLine, pk=pk, session=session)
+    back = redirect(org_reverse(request, "org:funding_session", session_pk=session.pk))
+    attendance = learner_selectors.attendance_by_funding_line(session).get(line.pk)
+    if attendance is None:
+        messages.error(
+            request,
+            _(
+                "Aucun·e apprenant·e n'est rattaché·e à ce financement : choisissez sa ligne "
+                "dans l'inscription de chaque apprenant·e."
+            ),
+        )
+        return back
+    try:
+        services.funding_line_hours_present_set(line=line, hours=attendance.hours)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return back
+    messages.success(
+        request,
+        _("Heures présentes reprises de l'émargement : %(hours)s h.")
+        % {"hours": number_format(attendance.hours, 1)},
+    )
+    return back
 
 
 @organisation_permission_required(Permission.FUNDING_MANAGE)

@@ -34,12 +34,29 @@ class LearnerForm(PortalModelForm):
 
 class EnrolmentStatusForm(PortalForm):
     status = forms.ChoiceField(label=_("État"), choices=Enrolment.Status.choices)
+    funding_line = forms.ModelChoiceField(
+        label=_("Ligne de financement"),
+        queryset=None,
+        required=False,
+        empty_label=_("— aucune —"),
+        help_text=_(
+            "Le financeur qui paie pour cet·te apprenant·e : ses heures d'émargement "
+            "comptent pour cette ligne."
+        ),
+    )
     dropped_out_on = forms.DateField(
         label=_("Date de l'abandon"), required=False, widget=NativeDateInput()
     )
     dropout_reason = forms.CharField(
         label=_("Motif de l'abandon"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funding_line"].queryset = session.funding_lines.order_by("pk")
+        self.fields["funding_line"].label_from_instance = lambda line: (
+            f"{line.financer or line.route_code} — {line.trainees} " + str(_("stagiaire(s)"))
+        )
 
 
 class TimeInput(forms.TimeInput):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -175,3 +175,30 @@ def trainer_sessions(*, user: Any, today: date, days_back: int = 30) -> list[Tra
         TrainerSession(session, slots.get(session.pk, []), open_before.get(session.pk, 0))
         for session in sessions
     ]
+
+
+@dataclass(frozen=True)
+class LineAttendance:
+    """What the attendance says of the learners a funding line pays for."""
+
+    learners: int
+    minutes: int
+
+    @property
+    def hours(self) -> Decimal:
+        # To the tenth, as the funding line keeps its hours.
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def attendance_by_funding_line(session: Session) -> dict[int, LineAttendance]:
+    """Per funding line of the session, its learners and their minutes present (closed
+    half-days and open ones alike: what has been signed so far)."""
+    grid = attendance_grid(session)
+    by_line: dict[int, list[GridRow]] = {}
+    for row in grid.rows:
+        if row.enrolment.funding_line_id is not None:
+            by_line.setdefault(row.enrolment.funding_line_id, []).append(row)
+    return {
+        line_id: LineAttendance(len(rows), sum(row.attended_minutes for row in rows))
+        for line_id, rows in by_line.items()
+    }

@@ -95,9 +95,17 @@ def enrolments_import(*, session: Session, data: bytes, actor: Any) -> list[Enro
 
 @transaction.atomic
 def enrolment_set_status(
-    *, enrolment: Enrolment, status: str, dropped_out_on: date | None = None, reason: str = ""
+    *,
+    enrolment: Enrolment,
+    status: str,
+    dropped_out_on: date | None = None,
+    reason: str = "",
+    funding_line: Any = None,
 ) -> Enrolment:
-    """An abandon needs its date and its reason (indicator 12 asks why people leave)."""
+    """An abandon needs its date and its reason (indicator 12 asks why people leave); the
+    funding line, when given, is one of the session's."""
+    if funding_line is not None and funding_line.session_id != enrolment.session_id:
+        raise ValidationError({"funding_line": _("Cette ligne ne finance pas cette session.")})
     if status == Enrolment.Status.DROPPED_OUT:
         errors = {}
         if dropped_out_on is None:
@@ -107,9 +115,12 @@ def enrolment_set_status(
         if errors:
             raise ValidationError(errors)
     enrolment.status = status
+    enrolment.funding_line = funding_line
     enrolment.dropped_out_on = dropped_out_on if status == Enrolment.Status.DROPPED_OUT else None
     enrolment.dropout_reason = reason.strip() if status == Enrolment.Status.DROPPED_OUT else ""
-    enrolment.save(update_fields=["status", "dropped_out_on", "dropout_reason", "updated_at"])
+    enrolment.save(
+        update_fields=["status", "funding_line", "dropped_out_on", "dropout_reason", "updated_at"]
+    )
     readiness_changed("enrolment status")
     return enrolment
 

@@ -113,7 +113,9 @@ def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
     )
     form = EnrolmentStatusForm(
         request.POST or None,
+        session=session,
         initial={
+            "funding_line": enrolment.funding_line_id,
             "status": enrolment.status,
             "dropped_out_on": enrolment.dropped_out_on,
             "dropout_reason": enrolment.dropout_reason,
@@ -127,6 +129,7 @@ def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
                 status=data["status"],
                 dropped_out_on=data["dropped_out_on"],
                 reason=data["dropout_reason"],
+                funding_line=data["funding_line"],
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -175,6 +175,11 @@ urlpatterns = [
         name="funding_line_remove",
     ),
     path(
+        "financements/sessions/<int:session_pk>/lignes/<int:pk>/heures-emargement/",
+        funding_views.line_hours_from_attendance,
+        name="funding_line_hours_from_attendance",
+    ),
+    path(
         "financements/sessions/<int:session_pk>/pieces/",
         funding_views.document_link,
         name="funding_document_link",

@@ -161,6 +161,10 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:funding_line_create": lambda b: {"session_pk": b["session"].pk},
     "org:funding_line_edit": lambda b: {"session_pk": b["session"].pk, "pk": b["line"].pk},
     "org:funding_line_remove": lambda b: {"session_pk": b["session"].pk, "pk": b["line"].pk},
+    "org:funding_line_hours_from_attendance": lambda b: {
+        "session_pk": b["session"].pk,
+        "pk": b["line"].pk,
+    },
     "org:funding_document_link": lambda b: {"session_pk": b["session"].pk},
     "org:session_learners": lambda b: {"session_pk": b["session"].pk},
     "org:learners_import": lambda b: {"session_pk": b["session"].pk},
@@ -201,6 +205,8 @@ POST_ONLY = {
     "org:funding_document_link": ({"key": "invoice"}, 302),
     # B's trainer owes the required pieces: one reminder e-mail, back to the checklist.
     "org:checklist_remind": ({}, 302),
+    # No learner is tied to B's funding line: a message, back to the session's plan.
+    "org:funding_line_hours_from_attendance": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -218,6 +224,7 @@ WITHOUT_NAME = {
     "org:catalogue_as_evidence",
     "org:funding_document_link",
     "org:checklist_remind",
+    "org:funding_line_hours_from_attendance",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
 }

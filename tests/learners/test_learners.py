@@ -534,3 +534,73 @@ def test_a_new_link_is_asked_for_then_shown_once_and_ends_the_previous_one(clien
         revoked = [each.revoked_at is not None for each in SigningLink.objects.order_by("pk")]
     assert revoked == [True, False]
     assert client.get(link.removeprefix("http://testserver")).status_code == 410
+
+
+def test_the_hours_signed_by_a_line_s_learners_become_its_hours_present(client, world):
+    """A financer paying by attendance pays the hours signed: the funding plan takes them from
+    the sheets instead of a figure typed from paper."""
+    from financing import services as funding_services
+
+    session = _session(world, starts_on=date(2026, 12, 7))  # a Monday
+    lea = _enrol(world, session, "Léa", "Martin")
+    hugo = _enrol(world, session, "Hugo", "Bernard")
+    morning, _afternoon = _planned(world, session, Schedule())
+    paris = timezone.get_current_timezone()
+    with schema_context("org_alpha"):
+        funding_services.session_price_set(session=session, price=Decimal("1400"))
+        line = funding_services.funding_line_save(
+            session=session,
+            line=None,
+            created_by=world.referent_a,
+            route_code="opco",
+            financer="OPCO Atlas",
+            reference="",
+            trainees=2,
+            hours_planned=Decimal("14"),
+            hours_present=None,
+            amount=Decimal("1400"),
+        )
+        token = services.signing_link_create(enrolment=lea)
+        services.sign(
+            token=token,
+            slot_pk=morning.pk,
+            signed_name="Léa Martin",
+            consent=True,
+            now=datetime(2026, 12, 7, 9, 30, tzinfo=paris),
+        )
+        services.slot_close(
+            slot=morning,
+            actor=world.referent_a,
+            absences={hugo.pk: "absent_justified"},
+            left_early={lea.pk: 15},
+            now=datetime(2026, 12, 7, 12, 30, tzinfo=paris),
+        )
+    client.force_login(world.referent_a)
+    # Léa's line is chosen in her enrolment; Hugo's is not.
+    response = client.post(
+        _url(session, f"apprenants/{lea.pk}/"),
+        {"status": "in_training", "funding_line": line.pk},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/o/alpha/financements/sessions/{session.pk}/").content.decode()
+    # 3 h 30 of morning, 30 min late, 15 min left early: 2 h 45, kept to the tenth (2.8 h)
+    # as the funding line keeps its hours.
+    assert "émargement : 2,8 h (1 apprenant·e)" in page
+    url = f"/o/alpha/financements/sessions/{session.pk}/lignes/{line.pk}/heures-emargement/"
+    assert client.post(url).status_code == 302
+    with schema_context("org_alpha"):
+        line.refresh_from_db()
+    assert line.hours_present == Decimal("2.8")
+    followed = client.get(f"/o/alpha/financements/sessions/{session.pk}/").content.decode()
+    assert "Heures présentes reprises de l&#x27;émargement : 2,8 h." in followed
+    # A learner's line must be one of the session's own.
+    other = _session(world)
+    with schema_context("org_alpha"), pytest.raises(ValidationError) as refused:
+        services.enrolment_set_status(
+            enrolment=_enrol(world, other, "Inès", "Durand"),
+            status="enrolled",
+            funding_line=line,
+        )
+    assert refused.value.message_dict == {
+        "funding_line": ["Cette ligne ne finance pas cette session."]
+    }

@@ -23,3 +23,9 @@ def hours_minutes(hours: Decimal | float | None) -> str:
     minutes = round(Decimal(str(hours)) * 60)
     whole, rest = divmod(int(minutes), 60)
     return f"{whole} h {rest:02d}" if rest else f"{whole} h"
+
+
+@register.filter
+def lookup(mapping: dict | None, key: object) -> object:
+    """`{{ by_line|lookup:line.pk }}`: a dictionary's value for a key known only in the loop."""
+    return mapping.get(key) if mapping else None

@@ -31,6 +31,8 @@ class Learner(models.Model):
     employer = models.CharField(_("employeur"), max_length=200, blank=True)
     created_by = user_fk(_("ajouté·e par"))
     created_at = models.DateTimeField(_("ajouté·e le"), auto_now_add=True)
+    # Set when the person's identity was erased on request or after the retention period.
+    anonymised_at = models.DateTimeField(_("anonymisé·e le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("apprenant·e")
@@ -161,6 +163,9 @@ class AttendanceRecord(models.Model):
     recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
     # The learner's own act: the name typed as a signature and the consent given with it.
     signed_name = models.CharField(_("signature (nom saisi)"), max_length=200, blank=True)
+    # SHA-256 of the typed name: the chain covers it, so the name itself can be erased with the
+    # learner's identity while the chain still holds.
+    signed_name_digest = models.CharField(max_length=64, blank=True)
     consent = models.BooleanField(default=False)
     minutes_late = models.PositiveSmallIntegerField(_("retard (min)"), default=0)
     minutes_left_early = models.PositiveSmallIntegerField(_("départ anticipé (min)"), default=0)

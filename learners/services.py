@@ -4,6 +4,7 @@ while a record is added, so that concurrent signers line up in one chain."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -183,7 +184,7 @@ def _content(record: AttendanceRecord) -> dict[str, object]:
         "kind": record.kind,
         "status": record.status,
         "recorded_at": record.recorded_at.astimezone(UTC).isoformat(),
-        "signed_name": record.signed_name,
+        "signed_name": record.signed_name_digest,
         "consent": record.consent,
         "minutes_late": record.minutes_late,
         "minutes_left_early": record.minutes_left_early,
@@ -191,6 +192,10 @@ def _content(record: AttendanceRecord) -> dict[str, object]:
         "reason": record.reason,
         "corrects": record.corrects_id,
     }
+
+
+def name_digest(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def _append(record: AttendanceRecord) -> AttendanceRecord:
@@ -201,6 +206,7 @@ def _append(record: AttendanceRecord) -> AttendanceRecord:
         .values_list("hash", flat=True)
         .first()
     )
+    record.signed_name_digest = name_digest(record.signed_name) if record.signed_name else ""
     record.previous_hash = last or attendance.GENESIS
     record.hash = attendance.record_hash(_content(record), record.previous_hash)
     record.save()
@@ -428,7 +434,17 @@ def chain_check(session: Session) -> AttendanceRecord | None:
     broken = attendance.first_broken(
         [attendance.Stored(_content(r), r.previous_hash, r.hash) for r in records]
     )
-    return None if broken is None else records[broken]
+    # The typed name itself, where it is still kept, must match the digest the chain covers.
+    renamed = next(
+        (
+            index
+            for index, record in enumerate(records)
+            if record.signed_name and name_digest(record.signed_name) != record.signed_name_digest
+        ),
+        None,
+    )
+    first = min((i for i in (broken, renamed) if i is not None), default=None)
+    return None if first is None else records[first]
 
 
 def attendance_sheet_pdf(*, organisation: Organisation, session: Session) -> bytes:
@@ -449,3 +465,79 @@ def attendance_sheet_pdf(*, organisation: Organisation, session: Session) -> byt
         },
     )
     return pdf
+
+
+# --- Personal data -------------------------------------------------------------------------
+
+
+def learner_export(*, learner: Learner) -> dict[str, Any]:
+    """Everything the portal keeps about one learner, for a request under the GDPR (art. 15)."""
+    enrolments = learner.enrolments.select_related("session__offer", "funding_line")
+    records = (
+        AttendanceRecord.objects.filter(enrolment__learner=learner)
+        .select_related("slot")
+        .order_by("pk")
+    )
+    return {
+        "learner": {
+            "first_name": learner.first_name,
+            "last_name": learner.last_name,
+            "email": learner.email,
+            "phone": learner.phone,
+            "status": learner.status,
+            "employer": learner.employer,
+            "created_at": learner.created_at.isoformat(),
+            "anonymised_at": learner.anonymised_at.isoformat() if learner.anonymised_at else None,
+        },
+        "enrolments": [
+            {
+                "offer": enrolment.session.offer.title,
+                "session": [
+                    enrolment.session.starts_on.isoformat(),
+                    enrolment.session.ends_on.isoformat(),
+                ],
+                "status": enrolment.status,
+                "dropped_out_on": (
+                    enrolment.dropped_out_on.isoformat() if enrolment.dropped_out_on else None
+                ),
+                "dropout_reason": enrolment.dropout_reason,
+                "financer": enrolment.funding_line.financer if enrolment.funding_line else None,
+            }
+            for enrolment in enrolments
+        ],
+        "attendance": [
+            {
+                "day": record.slot.day.isoformat(),
+                "half": record.slot.half,
+                "kind": record.kind,
+                "status": record.status,
+                "recorded_at": record.recorded_at.isoformat(),
+                "signed_name": record.signed_name,
+                "minutes_late": record.minutes_late,
+                "minutes_left_early": record.minutes_left_early,
+                "reason": record.reason,
+            }
+            for record in records
+        ],
+    }
+
+
+@transaction.atomic
+def learner_anonymise(*, learner: Learner, actor: Any, organisation: Organisation) -> Learner:
+    """Erase a learner's identity (GDPR art. 17) and keep the proofs: enrolments, half-days,
+    presence and times stay, the chain still holds (it covers the typed name's digest)."""
+    if learner.anonymised_at is not None:
+        raise ValidationError(_("Cet·te apprenant·e est déjà anonymisé·e."))
+    learner.first_name = _("Apprenant·e")
+    learner.last_name = _("anonymisé·e n° %(number)s") % {"number": learner.pk}
+    learner.email = learner.phone = learner.employer = ""
+    learner.anonymised_at = timezone.now()
+    learner.save()
+    AttendanceRecord.objects.filter(enrolment__learner=learner).update(signed_name="")
+    SigningLink.objects.filter(enrolment__learner=learner, revoked_at__isnull=True).update(
+        revoked_at=learner.anonymised_at
+    )
+    audit_event_record(
+        action="learner.anonymised", organisation=organisation, actor=actor, learner=learner.pk
+    )
+    return learner

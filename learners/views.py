@@ -6,6 +6,8 @@ are shown to `learners.view` holders and to the session's own trainers only.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.permissions import Permission
@@ -141,6 +144,60 @@ def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
         "learners/enrolment_form.html",
         {"session": session, "enrolment": enrolment, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+def learner_export(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
+    """Everything kept about the learner, as JSON: the answer to an access request."""
+    session = _session(request, session_pk)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("learner"), pk=pk, session=session
+    )
+    data = services.learner_export(learner=enrolment.learner)
+    audit_event_record(
+        action="learner.exported",
+        organisation=request.organisation,
+        actor=request.user,
+        learner=enrolment.learner_id,
+    )
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="apprenant-{enrolment.learner_id}-{request.organisation.slug}.json"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def learner_anonymise(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
+    """Erase the learner's identity after confirmation; the attendance proofs stay."""
+    session = _session(request, session_pk)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("learner"), pk=pk, session=session
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            services.learner_anonymise(
+                learner=enrolment.learner, actor=request.user, organisation=request.organisation
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(
+                request,
+                _("L'apprenant·e est anonymisé·e ; ses présences restent dans les feuilles."),
+            )
+            return redirect(org_reverse(request, "org:session_learners", session_pk=session.pk))
+    return render(
+        request,
+        "learners/anonymise.html",
+        {"session": session, "enrolment": enrolment, "error": error},
+        status=400 if error else 200,
     )
 
 

@@ -213,6 +213,16 @@ urlpatterns = [
         name="enrolment_edit",
     ),
     path(
+        "sessions/<int:session_pk>/apprenants/<int:pk>/donnees.json",
+        learner_views.learner_export,
+        name="learner_export",
+    ),
+    path(
+        "sessions/<int:session_pk>/apprenants/<int:pk>/anonymiser/",
+        learner_views.learner_anonymise,
+        name="learner_anonymise",
+    ),
+    path(
         "sessions/<int:session_pk>/apprenants/<int:pk>/lien/",
         learner_views.enrolment_link,
         name="enrolment_link",

@@ -170,6 +170,8 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:learners_import": lambda b: {"session_pk": b["session"].pk},
     "org:enrolment_edit": lambda b: {"session_pk": b["session"].pk, "pk": b["enrolment"].pk},
     "org:enrolment_link": lambda b: {"session_pk": b["session"].pk, "pk": b["enrolment"].pk},
+    "org:learner_export": lambda b: {"session_pk": b["session"].pk, "pk": b["enrolment"].pk},
+    "org:learner_anonymise": lambda b: {"session_pk": b["session"].pk, "pk": b["enrolment"].pk},
     "org:session_attendance": lambda b: {"session_pk": b["session"].pk},
     "org:slot_close": lambda b: {
         "session_pk": b["session"].pk,

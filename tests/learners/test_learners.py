@@ -4,6 +4,7 @@ link, closing by the trainer, corrections, the tamper-evident chain and the shee
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 from learners import services
 from learners.attendance import Schedule
 from learners.models import AttendanceRecord, Enrolment, Learner, SigningLink, Slot
+from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy.models import Membership
 from training_offers import services as offer_services
 
@@ -604,3 +606,71 @@ def test_the_hours_signed_by_a_line_s_learners_become_its_hours_present(client, 
     assert refused.value.message_dict == {
         "funding_line": ["Cette ligne ne finance pas cette session."]
     }
+
+
+def test_a_learner_s_data_is_exported_then_erased_and_the_sheets_keep_their_proof(client, world):
+    """GDPR access (art. 15) and erasure (art. 17) without breaking the attendance proofs."""
+    session = _session(world)
+    lea = _enrol(world, session, "Léa", "Martin", "lea@example.fr")
+    (slot,) = _planned(world, session)
+    with schema_context("org_alpha"):
+        services.sign(
+            token=services.signing_link_create(enrolment=lea),
+            slot_pk=slot.pk,
+            signed_name="Léa Martin",
+            consent=True,
+        )
+        services.slot_close(slot=slot, actor=world.referent_a, absences={})
+    client.force_login(world.referent_a)
+    exported = client.get(_url(session, f"apprenants/{lea.pk}/donnees.json"))
+    assert exported["Content-Type"] == "application/json"
+    data = json.loads(exported.content)
+    assert data["learner"]["email"] == "lea@example.fr"
+    assert [(r["kind"], r["status"], r["signed_name"]) for r in data["attendance"]] == [
+        ("signature", "present", "Léa Martin"),
+        ("countersignature", "present", ""),
+    ]
+    assert AuditEvent.objects.filter(action="learner.exported").count() == 1
+    # Erasure is asked for first, then done once.
+    url = _url(session, f"apprenants/{lea.pk}/anonymiser/")
+    assert "Anonymiser définitivement" in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    with schema_context("org_alpha"):
+        learner = Learner.objects.get(pk=lea.learner_id)
+        assert (learner.first_name, learner.last_name, learner.email) == (
+            "Apprenant·e",
+            f"anonymisé·e n° {learner.pk}",
+            "",
+        )
+        assert not AttendanceRecord.objects.exclude(signed_name="").exists()
+        assert list(AttendanceRecord.objects.values_list("status", flat=True)) == [
+            "present",
+            "present",
+        ]
+        assert services.chain_check(session) is None
+    assert client.post(url).status_code == 400  # already anonymised
+    page = client.get(_url(session)).content.decode()
+    assert "Martin" not in page
+    assert "lea@example.fr" not in page
+    sheet = client.get(_url(session, "emargement/feuille.pdf"))
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(sheet.content)).pages
+    )
+    assert "Léa" not in text
+    assert "la chaîne de cette session est intacte" in text
+
+
+def test_a_typed_signature_changed_in_the_database_is_found(world):
+    session = _session(world)
+    lea = _enrol(world, session, "Léa", "Martin")
+    (slot,) = _planned(world, session)
+    with schema_context("org_alpha"):
+        services.sign(
+            token=services.signing_link_create(enrolment=lea),
+            slot_pk=slot.pk,
+            signed_name="Léa Martin",
+            consent=True,
+        )
+        AttendanceRecord.objects.update(signed_name="Quelqu'un d'autre")
+        broken = services.chain_check(session)
+        assert (broken.kind, broken.enrolment_id) == ("signature", lea.pk)

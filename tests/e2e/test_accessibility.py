@@ -61,6 +61,25 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
         ):
             page.goto(listing)
             urls += _first_links(page, pattern)
+        # A session's learners and attendance (the demo's current session, with learners),
+        # reached from its offer, and the pages of one learner.
+        page.goto(f"{ORG}/offres/")
+        sessions = []
+        for offer in _first_links(page, rf"{ORG}/offres/\d+/", limit=10):
+            page.goto(offer)
+            sessions += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/", limit=10)
+        enrolment: list[str] = []
+        for learners in sessions:
+            page.goto(learners)
+            enrolment = _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/")
+            if enrolment:
+                break
+        assert enrolment, "no session with learners in the demo data"
+        urls += [learners, learners.replace("/apprenants/", "/emargement/")]
+        urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/importer/") + enrolment
+        urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/lien/")
+        page.goto(enrolment[0])
+        urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/anonymiser/")
     problems = []
     for url in urls:
         page.goto(url)

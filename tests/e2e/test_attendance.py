@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from ..stacks import database_url
-from .a11y import axe_violations
+from .a11y import axe_violations, sideways_overflow
 
 ORG = "/o/cooperative-solstice"
 
@@ -73,7 +73,7 @@ def test_a_day_of_attendance_from_phones_to_the_sheet(page, login, browser, port
     assert re.fullmatch(rf"{re.escape(portal)}/emargement/cooperative-solstice/[\w-]+/", link)
 
     # The learner, on a phone, without an account.
-    phone = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 667})
+    phone = browser.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
     learner = phone.new_page()
     learner.goto(link)
     expect(learner.get_by_role("heading", name="Bonjour Léa")).to_be_visible()
@@ -87,6 +87,7 @@ def test_a_day_of_attendance_from_phones_to_the_sheet(page, login, browser, port
     expect(learner.get_by_text("Votre présence est enregistrée. Merci !")).to_be_visible()
     expect(learner.get_by_text("Aucune demi-journée à signer pour le moment.")).to_be_visible()
     assert axe_violations(learner) == []
+    assert sideways_overflow(learner) == []
     phone.close()
 
     # The referent closes the half-day (a trainer would do the same from their space).

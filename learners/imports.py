@@ -14,9 +14,15 @@ from qualiopi_portal.core.text import fold
 
 from .models import Learner
 
-COLUMNS = ("prenom", "nom", "email", "telephone", "statut", "employeur")
-# The longest value each column's field keeps (learners.models.Learner).
-MAX_LENGTHS = {"prenom": 100, "nom": 100, "email": 254, "telephone": 30, "employeur": 200}
+# The file's columns → the learner's fields.
+COLUMNS = {
+    "prenom": "first_name",
+    "nom": "last_name",
+    "email": "email",
+    "telephone": "phone",
+    "statut": "status",
+    "employeur": "employer",
+}
 REQUIRED = ("prenom", "nom")
 # Column names of other tools' exports, folded (lower case, no accents), → ours.
 ALIASES = {
@@ -34,14 +40,11 @@ ALIASES = {
     # Edusign (export des apprenants)
     "firstname": "prenom",
     "lastname": "nom",
-    "email": "email",
     "phone": "telephone",
     "company": "employeur",
-    # Common spellings
-    "prénom": "prenom",
+    # Common spellings ("Prénom", "Téléphone" fold to the portal's own names)
     "e-mail": "email",
     "mail": "email",
-    "téléphone": "telephone",
     "tel": "telephone",
     "societe": "employeur",
 }
@@ -60,14 +63,13 @@ STATUSES = {
 
 
 def _column(name: str) -> str | None:
-    folded = fold(name.strip())
-    if folded in COLUMNS:
-        return folded
-    return ALIASES.get(folded) or ALIASES.get(name.strip().lower())
+    folded = fold(name)
+    return folded if folded in COLUMNS else ALIASES.get(folded)
 
 
 def parse(data: bytes) -> tuple[list[dict[str, str]], list[str]]:
-    """The learners of the file, or the French errors that refuse it."""
+    """The learners of the file (keyed by the learner's field names), or the French errors
+    that refuse it."""
     try:
         reader = csv_rows(data)
     except ValidationError as error:
@@ -107,7 +109,8 @@ def parse(data: bytes) -> tuple[list[dict[str, str]], list[str]]:
                     _("Ligne %(line)s : « %(column)s » est vide.")
                     % {"line": line, "column": column}
                 )
-        for column, limit in MAX_LENGTHS.items():
+        for column, field in COLUMNS.items():
+            limit = Learner._meta.get_field(field).max_length
             if len(row.get(column, "")) > limit:
                 line_errors.append(
                     _("Ligne %(line)s : « %(column)s » dépasse %(limit)s caractères.")
@@ -134,7 +137,7 @@ def parse(data: bytes) -> tuple[list[dict[str, str]], list[str]]:
             row["statut"] = STATUSES[status]
         errors += line_errors
         if not line_errors:
-            rows.append(row)
+            rows.append({field: row.get(column, "") for column, field in COLUMNS.items()})
     if not rows and not errors:
         errors.append(_("Le fichier ne contient aucun apprenant."))
     return rows, errors

@@ -69,7 +69,6 @@ class GridRow:
     enrolment: Enrolment
     cells: list[Cell]
     attended_minutes: int = 0
-    absences: int = 0
 
     @property
     def attended_hours(self) -> Decimal:
@@ -80,32 +79,29 @@ class GridRow:
 class Grid:
     slots: list[Slot]
     rows: list[GridRow] = field(default_factory=list)
-
-    @property
-    def signed_count(self) -> dict[int, int]:
-        return {
-            slot.pk: sum(
-                1 for row in self.rows if row.cells[index].status == AttendanceRecord.Status.PRESENT
-            )
-            for index, slot in enumerate(self.slots)
-        }
+    # Every record of the session in order, each holding its slot: the chain check reads them
+    # without loading them again (services.chain_check).
+    records: list[AttendanceRecord] = field(default_factory=list)
 
 
 def attendance_grid(session: Session) -> Grid:
     """Learners × half-days with the record that counts in each cell, in three queries."""
     slots = list(session.attendance_slots.order_by("day", "half"))
+    by_pk = {slot.pk: slot for slot in slots}
     enrolments = list(enrolments_of(session))
     latest: dict[tuple[int, int], AttendanceRecord] = {}
     corrected: set[tuple[int, int]] = set()
     signatures: dict[tuple[int, int], AttendanceRecord] = {}
+    grid = Grid(slots=slots)
     for record in AttendanceRecord.objects.filter(slot__session=session).order_by("pk"):
+        record.slot = by_pk[record.slot_id]
+        grid.records.append(record)
         key = (record.slot_id, record.enrolment_id)
         latest[key] = record
         if record.kind == AttendanceRecord.Kind.CORRECTION:
             corrected.add(key)
         elif record.kind == AttendanceRecord.Kind.SIGNATURE:
             signatures[key] = record
-    grid = Grid(slots=slots)
     for enrolment in enrolments:
         cells = [
             Cell(
@@ -121,18 +117,7 @@ def attendance_grid(session: Session) -> Grid:
             for slot, cell in zip(slots, cells, strict=True)
             if cell.record is not None and cell.status == AttendanceRecord.Status.PRESENT
         ]
-        grid.rows.append(
-            GridRow(
-                enrolment,
-                cells,
-                attendance.attended_minutes(present),
-                sum(
-                    1
-                    for slot, cell in zip(slots, cells, strict=True)
-                    if slot.is_closed and cell.status != AttendanceRecord.Status.PRESENT
-                ),
-            )
-        )
+        grid.rows.append(GridRow(enrolment, cells, attendance.attended_minutes(present)))
     return grid
 
 
@@ -193,6 +178,8 @@ class LineAttendance:
 def attendance_by_funding_line(session: Session) -> dict[int, LineAttendance]:
     """Per funding line of the session, its learners and their minutes present (closed
     half-days and open ones alike: what has been signed so far)."""
+    if not session.enrolments.filter(funding_line__isnull=False).exists():
+        return {}  # the funding page of a session without learners tied to a line: one query
     grid = attendance_grid(session)
     by_line: dict[int, list[GridRow]] = {}
     for row in grid.rows:

@@ -8,9 +8,10 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.pdf import render_pdf
@@ -67,7 +68,7 @@ def enrolments_import(*, session: Session, data: bytes, actor: Any) -> list[Enro
         .values_list("learner__email", flat=True)
     }
     for row in rows:
-        email = row.get("email", "").lower()
+        email = row["email"].lower()
         if not email:
             continue
         if email in seen:
@@ -78,18 +79,10 @@ def enrolments_import(*, session: Session, data: bytes, actor: Any) -> list[Enro
         seen.add(email)
     if errors:
         raise ValidationError(errors)
-    created = []
-    for row in rows:
-        learner = Learner.objects.create(
-            first_name=row["prenom"],
-            last_name=row["nom"],
-            email=row.get("email", ""),
-            phone=row.get("telephone", ""),
-            status=row["statut"],
-            employer=row.get("employeur", ""),
-            created_by=actor,
-        )
-        created.append(Enrolment.objects.create(learner=learner, session=session))
+    learners = Learner.objects.bulk_create(Learner(created_by=actor, **row) for row in rows)
+    created = Enrolment.objects.bulk_create(
+        Enrolment(learner=learner, session=session) for learner in learners
+    )
     readiness_changed("learners imported")
     return created
 
@@ -101,10 +94,11 @@ def enrolment_set_status(
     status: str,
     dropped_out_on: date | None = None,
     reason: str = "",
-    funding_line: Any = None,
+    funding_line: Any,
 ) -> Enrolment:
     """An abandon needs its date and its reason (indicator 12 asks why people leave); the
-    funding line, when given, is one of the session's."""
+    funding line (None for none) is one of the session's: always given, so that changing the
+    state never drops it by omission."""
     if funding_line is not None and funding_line.session_id != enrolment.session_id:
         raise ValidationError({"funding_line": _("Cette ligne ne finance pas cette session.")})
     if status == Enrolment.Status.DROPPED_OUT:
@@ -297,7 +291,7 @@ def sign(
                     "day": slot.day.strftime("%d/%m/%Y"),
                 }
             )
-        if enrolment.pk in _latest(slot):
+        if slot.records.filter(enrolment=enrolment).exists():
             raise SigningRefused(_("Vous avez déjà émargé pour cette demi-journée."))
         record = _append(
             AttendanceRecord(
@@ -424,13 +418,19 @@ def record_correct(
     return correction
 
 
-def chain_check(session: Session) -> AttendanceRecord | None:
-    """The first record of the session whose chain does not hold, or None."""
-    records = list(
-        AttendanceRecord.objects.filter(slot__session=session)
-        .select_related("slot", "enrolment__learner")
-        .order_by("pk")
-    )
+def chain_check(
+    session: Session, records: list[AttendanceRecord] | None = None
+) -> AttendanceRecord | None:
+    """The first record of the session whose chain does not hold, or None.
+
+    `records`: all of the session's, in order, each with its slot (the attendance grid's),
+    when the caller already has them."""
+    if records is None:
+        records = list(
+            AttendanceRecord.objects.filter(slot__session=session)
+            .select_related("slot")
+            .order_by("pk")
+        )
     broken = attendance.first_broken(
         [attendance.Stored(_content(r), r.previous_hash, r.hash) for r in records]
     )
@@ -460,7 +460,7 @@ def attendance_sheet_pdf(*, organisation: Organisation, session: Session) -> byt
                 {"slot": slot, "lines": [(row.enrolment, row.cells[index]) for row in grid.rows]}
                 for index, slot in enumerate(grid.slots)
             ],
-            "broken": chain_check(session),
+            "broken": chain_check(session, grid.records),
             "generated_at": timezone.now(),
         },
     )
@@ -528,8 +528,10 @@ def learner_anonymise(*, learner: Learner, actor: Any, organisation: Organisatio
     presence and times stay, the chain still holds (it covers the typed name's digest)."""
     if learner.anonymised_at is not None:
         raise ValidationError(_("Cet·te apprenant·e est déjà anonymisé·e."))
-    learner.first_name = _("Apprenant·e")
-    learner.last_name = _("anonymisé·e n° %(number)s") % {"number": learner.pk}
+    # Stored data: in the portal's language, not in the language of whoever clicks.
+    with translation.override(settings.LANGUAGE_CODE):
+        learner.first_name = _("Apprenant·e")
+        learner.last_name = _("anonymisé·e n° %(number)s") % {"number": learner.pk}
     learner.email = learner.phone = learner.employer = ""
     learner.anonymised_at = timezone.now()
     learner.save()

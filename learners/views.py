@@ -278,14 +278,13 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
                     org_reverse(request, "org:session_attendance", session_pk=session.pk)
                 )
     grid = selectors.attendance_grid(session)
-    broken = services.chain_check(session)
+    broken = services.chain_check(session, grid.records)
     return render(
         request,
         "learners/attendance.html",
         {
             "session": session,
             "grid": grid,
-            "signed_count": grid.signed_count,
             "broken": broken,
             "can_manage": can_manage,
             "can_run": selectors.can_run_attendance(

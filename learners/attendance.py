@@ -1,6 +1,11 @@
 """The rules of half-day e-attendance, on plain data (no database).
 
-- `half_days`: a session's days cut into morning and afternoon slots from its schedule.
+- `half_days`: a session's days cut into morning and afternoon slots from its schedule. The
+  sheet is signed per half-day by the trainees and the trainer: Transitions Pro Occitanie's
+  toolbox (seed 002, « Elle doit être signée par demi-journée par les stagiaires et le
+  formateur », model from DREETS Hauts-de-France), and Solstice's pieces list (seed 001,
+  « signature des stagiaires pour chaque séquence d'une demi-journée »). The hours of a
+  half-day and the 15 minutes' early signing are the portal's defaults, no rule.
 - `record_hash` / `first_broken`: every attendance record carries the SHA-256 of its content
   and of the previous record of the same session, so that changing, inserting or removing a
   stored record breaks the chain from that point on, where `first_broken` finds it.

@@ -383,6 +383,12 @@ def test_the_trainer_countersigns_notes_each_absence_and_closes(client, world):
     text = grid.content.decode()
     assert "Absence non justifiée" in text
     assert "Chaîne vérifiée, intacte." in text
+    # The rule it follows, with its source, and what is only the portal's setting.
+    assert (
+        "« doit être signée par demi-journée par les stagiaires et le formateur » (boîte à "
+        "outils de Transitions Pro Occitanie, modèle de la DREETS Hauts-de-France)"
+    ) in text
+    assert "sont des réglages du portail, pas une règle." in text
     # 23 h 59 min of slot, less the minutes after midnight at which Léa signed, less the 30
     # she left early.
     with schema_context("org_alpha"):

@@ -225,6 +225,12 @@ def _planned(world, session, schedule=ALL_DAY) -> list[Slot]:
         return services.slots_plan(session=session, schedule=schedule)
 
 
+def _sign(enrolment, slot, name: str) -> AttendanceRecord:
+    """The learner signs now from a fresh personal link (inside the organisation's schema)."""
+    token = services.signing_link_create(enrolment=enrolment)
+    return services.sign(token=token, slot_pk=slot.pk, signed_name=name, consent=True)
+
+
 def _link(world, enrolment) -> str:
     with schema_context("org_alpha"):
         return services.signing_link_create(enrolment=enrolment)
@@ -344,12 +350,7 @@ def test_the_trainer_countersigns_notes_each_absence_and_closes(client, world):
     hugo = _enrol(world, session, "Hugo", "Bernard")
     (slot,) = _planned(world, session)
     with schema_context("org_alpha"):
-        services.sign(
-            token=services.signing_link_create(enrolment=lea),
-            slot_pk=slot.pk,
-            signed_name="Léa Martin",
-            consent=True,
-        )
+        _sign(lea, slot, "Léa Martin")
         services.session_trainers_set(
             organisation=world.org_a, session=session, users=[world.contributor_a]
         )
@@ -435,12 +436,7 @@ def test_a_record_changed_in_the_database_breaks_the_chain_and_the_sheet_says_so
     hugo = _enrol(world, session, "Hugo", "Bernard")
     (slot,) = _planned(world, session)
     with schema_context("org_alpha"):
-        services.sign(
-            token=services.signing_link_create(enrolment=lea),
-            slot_pk=slot.pk,
-            signed_name="Léa Martin",
-            consent=True,
-        )
+        _sign(lea, slot, "Léa Martin")
         services.slot_close(
             slot=slot, actor=world.referent_a, absences={hugo.pk: "absent_unjustified"}
         )
@@ -620,12 +616,7 @@ def test_a_learner_s_data_is_exported_then_erased_and_the_sheets_keep_their_proo
     lea = _enrol(world, session, "Léa", "Martin", "lea@example.fr")
     (slot,) = _planned(world, session)
     with schema_context("org_alpha"):
-        services.sign(
-            token=services.signing_link_create(enrolment=lea),
-            slot_pk=slot.pk,
-            signed_name="Léa Martin",
-            consent=True,
-        )
+        _sign(lea, slot, "Léa Martin")
         services.slot_close(slot=slot, actor=world.referent_a, absences={})
     client.force_login(world.referent_a)
     exported = client.get(_url(session, f"apprenants/{lea.pk}/donnees.json"))
@@ -672,12 +663,7 @@ def test_a_typed_signature_changed_in_the_database_is_found(world):
     lea = _enrol(world, session, "Léa", "Martin")
     (slot,) = _planned(world, session)
     with schema_context("org_alpha"):
-        services.sign(
-            token=services.signing_link_create(enrolment=lea),
-            slot_pk=slot.pk,
-            signed_name="Léa Martin",
-            consent=True,
-        )
+        _sign(lea, slot, "Léa Martin")
         AttendanceRecord.objects.update(signed_name="Quelqu'un d'autre")
         broken = services.chain_check(session)
         assert (broken.kind, broken.enrolment_id) == ("signature", lea.pk)

@@ -192,19 +192,20 @@ def name_digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def _append(record: AttendanceRecord) -> AttendanceRecord:
-    """Chain and store a record (inside a transaction holding the session's lock)."""
-    last = (
-        AttendanceRecord.objects.filter(slot__session_id=record.slot.session_id)
+def _append(*records: AttendanceRecord) -> list[AttendanceRecord]:
+    """Chain and store records of one session, in order (inside a transaction holding the
+    session's lock): the last stored hash is read once, the rows are inserted together."""
+    previous = (
+        AttendanceRecord.objects.filter(slot__session_id=records[0].slot.session_id)
         .order_by("-pk")
         .values_list("hash", flat=True)
         .first()
-    )
-    record.signed_name_digest = name_digest(record.signed_name) if record.signed_name else ""
-    record.previous_hash = last or attendance.GENESIS
-    record.hash = attendance.record_hash(_content(record), record.previous_hash)
-    record.save()
-    return record
+    ) or attendance.GENESIS
+    for record in records:
+        record.signed_name_digest = name_digest(record.signed_name) if record.signed_name else ""
+        record.previous_hash = previous
+        record.hash = previous = attendance.record_hash(_content(record), previous)
+    return AttendanceRecord.objects.bulk_create(records)
 
 
 def _lock_session(session_id: int) -> None:
@@ -293,7 +294,7 @@ def sign(
             )
         if slot.records.filter(enrolment=enrolment).exists():
             raise SigningRefused(_("Vous avez déjà émargé pour cette demi-journée."))
-        record = _append(
+        (record,) = _append(
             AttendanceRecord(
                 slot=slot,
                 enrolment=enrolment,
@@ -338,11 +339,11 @@ def slot_close(
     if slot.is_closed:
         raise ValidationError(_("Cette demi-journée est déjà clôturée."))
     latest = _latest(slot)
-    missing = []
+    missing, records = [], []
     for enrolment in active_enrolments(slot.session):
         signed = latest.get(enrolment.pk)
         if signed is not None and signed.status == AttendanceRecord.Status.PRESENT:
-            _append(
+            records.append(
                 AttendanceRecord(
                     slot=slot,
                     enrolment=enrolment,
@@ -362,7 +363,7 @@ def slot_close(
         ):
             missing.append(str(enrolment.learner))
             continue
-        _append(
+        records.append(
             AttendanceRecord(
                 slot=slot,
                 enrolment=enrolment,
@@ -377,6 +378,8 @@ def slot_close(
             _("Indiquez si l'absence est justifiée pour : %(names)s.")
             % {"names": ", ".join(missing)}
         )
+    if records:
+        _append(*records)
     slot.closed_at = now
     slot.closed_by = actor
     slot.save(update_fields=["closed_at", "closed_by"])
@@ -394,7 +397,7 @@ def record_correct(
     if status not in AttendanceRecord.Status.values:
         raise ValidationError({"status": _("Choisissez la présence retenue.")})
     _lock_session(record.slot.session_id)
-    correction = _append(
+    (correction,) = _append(
         AttendanceRecord(
             slot=record.slot,
             enrolment=record.enrolment,

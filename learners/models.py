@@ -120,6 +120,10 @@ class Slot(models.Model):
     ends_at = models.TimeField(_("fin"))
     closed_at = models.DateTimeField(_("clôturé le"), null=True, blank=True)
     closed_by = user_fk(_("clôturé par"))
+    # The code shown as a QR code on the trainer's screen (only its hash), valid until
+    # `room_code_expires_at`: learners scan it in the room instead of opening their own link.
+    room_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    room_code_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("demi-journée")
@@ -167,6 +171,10 @@ class AttendanceRecord(models.Model):
     # learner's identity while the chain still holds.
     signed_name_digest = models.CharField(max_length=64, blank=True)
     consent = models.BooleanField(default=False)
+    # A signature drawn on the screen (PNG as a data URL), with its SHA-256 covered by the
+    # chain; the drawing is erased with the learner's identity, the digest stays.
+    drawing = models.TextField(_("signature dessinée"), blank=True)
+    drawing_digest = models.CharField(max_length=64, blank=True)
     minutes_late = models.PositiveSmallIntegerField(_("retard (min)"), default=0)
     minutes_left_early = models.PositiveSmallIntegerField(_("départ anticipé (min)"), default=0)
     # A member's act (countersignature, absence, correction); empty for a learner's signature.
@@ -206,3 +214,64 @@ class SigningLink(models.Model):
 
     def is_active(self, now) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+class Milestone(models.Model):
+    """One step of an enrolment's journey, dated and backed by a proof (learners.journey).
+
+    Attendance is not stored here: it is read from the half-days themselves.
+    """
+
+    class Kind(models.TextChoices):
+        POSITIONING = "positioning", _("Analyse du besoin et positionnement")
+        AGREEMENT = "agreement", _("Convention ou contrat signé")
+        CONVOCATION = "convocation", _("Convocation envoyée")
+        EVALUATION = "evaluation", _("Évaluation des objectifs")
+        CERTIFICATE = "certificate", _("Certificat de réalisation")
+        ATTESTATION = "attestation", _("Attestation de fin de formation")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="milestones")
+    kind = models.CharField(_("étape"), max_length=20, choices=Kind.choices)
+    done_on = models.DateField(_("fait le"))
+    evidence = models.ForeignKey(
+        "evidence.EvidenceItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preuve"),
+    )
+    note = models.CharField(_("précision"), max_length=300, blank=True)
+    recorded_by = user_fk(_("noté par"))
+    recorded_at = models.DateTimeField(_("noté le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("étape du parcours")
+        verbose_name_plural = _("étapes du parcours")
+        ordering = ["enrolment", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "kind"], name="unique_milestone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.kind} {self.done_on}"
+
+
+class MilestoneChase(models.Model):
+    """A reminder sent about a session's missing milestones: when, by whom, to whom."""
+
+    session = models.ForeignKey(
+        "training_offers.Session", on_delete=models.CASCADE, related_name="milestone_chases"
+    )
+    sent_by = user_fk(_("relancé par"))
+    sent_at = models.DateTimeField(_("relancé le"), auto_now_add=True)
+    recipients = models.JSONField(_("destinataires"), default=list)
+    missing = models.PositiveIntegerField(_("étapes manquantes"), default=0)
+
+    class Meta:
+        verbose_name = _("relance des étapes")
+        verbose_name_plural = _("relances des étapes")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.sent_at:%Y-%m-%d}"

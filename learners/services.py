@@ -185,6 +185,8 @@ def _content(record: AttendanceRecord) -> dict[str, object]:
         "recorded_by": record.recorded_by_id,
         "reason": record.reason,
         "corrects": record.corrects_id,
+        # Only a drawn signature adds a key: the records stored before drawings keep their hash.
+        **({"drawing": record.drawing_digest} if record.drawing_digest else {}),
     }
 
 
@@ -203,6 +205,7 @@ def _append(*records: AttendanceRecord) -> list[AttendanceRecord]:
     ) or attendance.GENESIS
     for record in records:
         record.signed_name_digest = name_digest(record.signed_name) if record.signed_name else ""
+        record.drawing_digest = name_digest(record.drawing) if record.drawing else ""
         record.previous_hash = previous
         record.hash = previous = attendance.record_hash(_content(record), previous)
     return AttendanceRecord.objects.bulk_create(records)
@@ -442,7 +445,8 @@ def chain_check(
         (
             index
             for index, record in enumerate(records)
-            if record.signed_name and name_digest(record.signed_name) != record.signed_name_digest
+            if (record.signed_name and name_digest(record.signed_name) != record.signed_name_digest)
+            or (record.drawing and name_digest(record.drawing) != record.drawing_digest)
         ),
         None,
     )
@@ -538,7 +542,7 @@ def learner_anonymise(*, learner: Learner, actor: Any, organisation: Organisatio
     learner.email = learner.phone = learner.employer = ""
     learner.anonymised_at = timezone.now()
     learner.save()
-    AttendanceRecord.objects.filter(enrolment__learner=learner).update(signed_name="")
+    AttendanceRecord.objects.filter(enrolment__learner=learner).update(signed_name="", drawing="")
     SigningLink.objects.filter(enrolment__learner=learner, revoked_at__isnull=True).update(
         revoked_at=learner.anonymised_at
     )

@@ -7,3 +7,6 @@ class LearnersConfig(AppConfig):
 
     name = "learners"
     verbose_name = _("Apprenant·es et émargement")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the task names queued by the services)

@@ -12,7 +12,7 @@ from qualiopi_portal.tenancy.forms import NativeDateInput, PortalForm, PortalMod
 from qualiopi_portal.tenancy.models import Organisation, Role
 
 from . import attendance
-from .models import AttendanceRecord, Enrolment, Learner
+from .models import AttendanceRecord, Enrolment, Learner, Milestone
 
 
 class LearnerForm(PortalModelForm):
@@ -170,3 +170,27 @@ class CorrectionForm(PortalForm):
     reason = forms.CharField(
         label=_("Motif de la correction"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class MilestoneForm(PortalForm):
+    """Date one step of the journey for the learners ticked in the grid."""
+
+    kind = forms.ChoiceField(label=_("Étape"), choices=Milestone.Kind.choices)
+    done_on = forms.DateField(label=_("Faite le"), widget=NativeDateInput())
+    evidence = forms.ModelChoiceField(
+        label=_("Preuve dans la bibliothèque"),
+        queryset=None,
+        required=False,
+        empty_label=_("— aucune pour l'instant —"),
+        help_text=_("Le document qui le prouve (grille de positionnement, convention signée…)."),
+    )
+    note = forms.CharField(label=_("Précision"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        from evidence.models import EvidenceItem
+
+        super().__init__(*args, **kwargs)
+        # The most recent proofs first; an older one is found by its title in the library.
+        self.fields["evidence"].queryset = EvidenceItem.objects.filter(is_archived=False).order_by(
+            "-updated_at", "-pk"
+        )

@@ -267,6 +267,8 @@ class MilestoneChase(models.Model):
     sent_at = models.DateTimeField(_("relancé le"), auto_now_add=True)
     recipients = models.JSONField(_("destinataires"), default=list)
     missing = models.PositiveIntegerField(_("étapes manquantes"), default=0)
+    # Set by the worker once the messages are out: a redelivered task sends nothing again.
+    delivered_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("relance des étapes")

@@ -7,18 +7,19 @@ firm's consultant) and to the members named trainers of that session, nobody els
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from training_offers.models import Session
 
-from . import attendance
-from .models import AttendanceRecord, Enrolment, SessionTrainer, Slot
+from . import attendance, journey
+from .models import AttendanceRecord, Enrolment, Milestone, MilestoneChase, SessionTrainer, Slot
 
 
 def is_trainer(*, session: Session, user: Any) -> bool:
@@ -189,3 +190,110 @@ def attendance_by_funding_line(session: Session) -> dict[int, LineAttendance]:
         line_id: LineAttendance(len(rows), sum(row.attended_minutes for row in rows))
         for line_id, rows in by_line.items()
     }
+
+
+# --- Journeys ------------------------------------------------------------------------------
+
+
+@dataclass
+class JourneyCell:
+    step: str
+    state: journey.State
+    milestone: Milestone | None = None
+    # For attendance: half-days recorded out of those owed so far, and the planned total.
+    recorded: int = 0
+    owed: int = 0
+
+
+@dataclass
+class JourneyRow:
+    enrolment: Enrolment
+    cells: list[JourneyCell]
+
+    @property
+    def missing(self) -> list[str]:
+        return [cell.step for cell in self.cells if cell.state == journey.State.MISSING]
+
+
+@dataclass
+class JourneyGrid:
+    steps: tuple[str, ...]
+    rows: list[JourneyRow]
+
+    def missing_count(self) -> int:
+        return sum(len(row.missing) for row in self.rows)
+
+    def missing_by_step(self) -> dict[str, int]:
+        counts = dict.fromkeys(self.steps, 0)
+        for row in self.rows:
+            for step in row.missing:
+                counts[step] += 1
+        return counts
+
+
+def enrolment_facts(enrolment: Enrolment, session: Session) -> journey.EnrolmentFacts:
+    return journey.EnrolmentFacts(
+        status=enrolment.status,
+        funded=enrolment.funding_line_id is not None,
+        starts_on=session.starts_on,
+        ends_on=session.ends_on,
+    )
+
+
+def _attendance_facts(
+    enrolment: Enrolment, slots: list[Slot], recorded: set[int], now: datetime
+) -> journey.AttendanceFacts:
+    """Half-days owed by one learner: all of the session's, or, after an abandon, those up to
+    its date; `recorded` holds the closed slots with a record for this learner."""
+    if enrolment.status == Enrolment.Status.DROPPED_OUT and enrolment.dropped_out_on:
+        slots = [slot for slot in slots if slot.day <= enrolment.dropped_out_on]
+    zone = timezone.localtime(now).tzinfo
+    ended = [slot for slot in slots if datetime.combine(slot.day, slot.ends_at, tzinfo=zone) <= now]
+    planned = len(ended) if enrolment.status == Enrolment.Status.DROPPED_OUT else len(slots)
+    done = sum(1 for slot in slots if slot.pk in recorded)
+    return journey.AttendanceFacts(planned=planned, ended=len(ended), recorded=done)
+
+
+def journey_grid(session: Session, *, now: datetime | None = None) -> JourneyGrid:
+    """Learners × steps of the journey, with what is missing, in four queries whatever the
+    number of learners."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    enrolments = list(enrolments_of(session))
+    milestones: dict[tuple[int, str], Milestone] = {
+        (m.enrolment_id, m.kind): m
+        for m in Milestone.objects.filter(enrolment__session=session).select_related("evidence")
+    }
+    slots = list(session.attendance_slots.order_by("day", "half"))
+    recorded: dict[int, set[int]] = {}
+    for slot_id, enrolment_id in (
+        AttendanceRecord.objects.filter(slot__session=session, slot__closed_at__isnull=False)
+        .values_list("slot_id", "enrolment_id")
+        .distinct()
+    ):
+        recorded.setdefault(enrolment_id, set()).add(slot_id)
+    rows = []
+    for enrolment in enrolments:
+        facts = enrolment_facts(enrolment, session)
+        cells = []
+        for step in journey.STEPS:
+            if step == journey.ATTENDANCE:
+                seen = _attendance_facts(enrolment, slots, recorded.get(enrolment.pk, set()), now)
+                cells.append(
+                    JourneyCell(
+                        step,
+                        journey.step_state(step, facts, today=today, done=False, attendance=seen),
+                        recorded=seen.recorded,
+                        owed=seen.planned,
+                    )
+                )
+                continue
+            milestone = milestones.get((enrolment.pk, step))
+            state = journey.step_state(step, facts, today=today, done=milestone is not None)
+            cells.append(JourneyCell(step, state, milestone))
+        rows.append(JourneyRow(enrolment, cells))
+    return JourneyGrid(journey.STEPS, rows)
+
+
+def last_chase(session: Session) -> MilestoneChase | None:
+    return session.milestone_chases.select_related("sent_by").first()

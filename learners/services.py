@@ -10,20 +10,33 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.pdf import render_pdf
+from qualiopi_portal.core.queue import queue_task
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.signals import readiness_changed
+from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import member_user_ids
+from qualiopi_portal.tenancy.shortcuts import organisation_url
 from training_offers.models import Session
 
-from . import attendance, imports, selectors
-from .models import AttendanceRecord, Enrolment, Learner, SessionTrainer, SigningLink, Slot
+from . import attendance, imports, journey, selectors
+from .models import (
+    AttendanceRecord,
+    Enrolment,
+    Learner,
+    Milestone,
+    MilestoneChase,
+    SessionTrainer,
+    SigningLink,
+    Slot,
+)
 
 # A learner may sign from a quarter of an hour before the slot starts until it ends.
 SIGN_EARLY_MINUTES = 15
@@ -550,3 +563,152 @@ def learner_anonymise(*, learner: Learner, actor: Any, organisation: Organisatio
         action="learner.anonymised", organisation=organisation, actor=actor, learner=learner.pk
     )
     return learner
+
+
+# --- Journeys ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestones_record(
+    *,
+    enrolments: list[Enrolment],
+    kind: str,
+    done_on: date,
+    actor: Any,
+    organisation: Organisation,
+    evidence: Any = None,
+    note: str = "",
+    today: date | None = None,
+) -> list[Milestone]:
+    """Date a step of the journey for several learners of one session, with its proof.
+
+    A step noted again takes the new date and proof; the previous ones stay in the audit log."""
+    today = today or timezone.localdate()
+    if kind not in journey.STORED_STEPS:
+        raise ValidationError({"kind": _("Choisissez une étape du parcours.")})
+    if not enrolments:
+        raise ValidationError({"enrolments": _("Cochez au moins un·e apprenant·e.")})
+    if len({enrolment.session_id for enrolment in enrolments}) != 1:
+        raise ValidationError({"enrolments": _("Les apprenant·es doivent suivre la même session.")})
+    if done_on > today:
+        raise ValidationError({"done_on": _("La date ne peut pas être dans le futur.")})
+    if evidence is not None and evidence.is_archived:
+        raise ValidationError({"evidence": _("Cette preuve est archivée.")})
+    session = enrolments[0].session
+    refused = [
+        str(enrolment.learner)
+        for enrolment in enrolments
+        if not journey.applies(kind, selectors.enrolment_facts(enrolment, session))
+    ]
+    if refused:
+        raise ValidationError(
+            {
+                "enrolments": _("Cette étape ne s'applique pas à : %(names)s.")
+                % {"names": ", ".join(refused)}
+            }
+        )
+    existing = {
+        m.enrolment_id: m for m in Milestone.objects.filter(enrolment__in=enrolments, kind=kind)
+    }
+    saved = []
+    for enrolment in enrolments:
+        milestone = existing.get(enrolment.pk) or Milestone(enrolment=enrolment, kind=kind)
+        milestone.done_on = done_on
+        milestone.evidence = evidence
+        milestone.note = note.strip()[:300]
+        milestone.recorded_by = actor
+        saved.append(milestone)
+    Milestone.objects.bulk_create([m for m in saved if m.pk is None])
+    Milestone.objects.bulk_update(
+        [m for m in saved if m.enrolment_id in existing],
+        ["done_on", "evidence", "note", "recorded_by", "recorded_at"],
+    )
+    audit_event_record(
+        action="milestone.recorded",
+        organisation=organisation,
+        actor=actor,
+        session=session.pk,
+        kind=kind,
+        done_on=done_on.isoformat(),
+        enrolments=[enrolment.pk for enrolment in enrolments],
+        evidence=evidence.pk if evidence is not None else None,
+    )
+    readiness_changed("milestones recorded")
+    return saved
+
+
+def milestone_chase(*, session: Session, actor: Any, now: datetime | None = None) -> MilestoneChase:
+    """Remind the session's trainers of what their learners' journeys miss (by e-mail, from
+    the worker); refused when nothing is missing or nobody runs the session."""
+    grid = selectors.journey_grid(session, now=now)
+    missing = grid.missing_count()
+    if not missing:
+        raise ValidationError(_("Rien ne manque aux parcours de cette session."))
+    recipients = sorted(
+        set(
+            SessionTrainer.objects.filter(session=session)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+    if not recipients:
+        raise ValidationError(
+            _(
+                "Aucun·e formateur·rice n'est rattaché·e à la session : désignez-en un·e "
+                "dans l'émargement avant de relancer."
+            )
+        )
+    chase = MilestoneChase.objects.create(
+        session=session, sent_by=actor, recipients=recipients, missing=missing
+    )
+    schema = current_schema_name()
+    transaction.on_commit(
+        lambda: queue_task("learners.milestone_chase_send", args=[schema, chase.pk])
+    )
+    return chase
+
+
+def milestone_chase_send(*, chase_pk: int, organisation: Organisation) -> int:
+    """Send a chase's messages once (current schema): one per trainer, listing per learner
+    the steps that are missing now."""
+    with transaction.atomic():
+        chase = (
+            MilestoneChase.objects.select_for_update()
+            .select_related("session__offer")
+            .filter(pk=chase_pk, delivered_at__isnull=True)
+            .first()
+        )
+        if chase is None:
+            return 0  # already sent (a redelivered task) or gone
+        session = chase.session
+        grid = selectors.journey_grid(session)
+        labels = dict(Milestone.Kind.choices) | {journey.ATTENDANCE: _("Émargement")}
+        with translation.override(settings.LANGUAGE_CODE):
+            lines = [
+                f"- {row.enrolment.learner} : "
+                + ", ".join(str(labels[step]) for step in row.missing)
+                for row in grid.rows
+                if row.missing
+            ]
+            url = settings.PORTAL_URL.rstrip("/") + organisation_url(
+                organisation, "org:session_journeys", session_pk=session.pk
+            )
+            subject = _("[%(organisation)s] Parcours à compléter : %(offer)s") % {
+                "organisation": organisation.name,
+                "offer": session.offer.title,
+            }
+            body = _(
+                "Bonjour,\n\nDans la session « %(offer)s » du %(start)s au %(end)s, il manque "
+                "encore :\n%(lines)s\n\nÀ compléter dans le portail : %(url)s\n"
+            ) % {
+                "offer": session.offer.title,
+                "start": session.starts_on.strftime("%d/%m/%Y"),
+                "end": session.ends_on.strftime("%d/%m/%Y"),
+                "lines": "\n".join(lines) or "-",
+                "url": url,
+            }
+        for email in chase.recipients:
+            send_mail(subject, body, None, [email], fail_silently=False)
+        chase.delivered_at = timezone.now()
+        chase.save(update_fields=["delivered_at"])
+    return len(chase.recipients)

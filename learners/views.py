@@ -25,15 +25,16 @@ from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 from training_offers.models import Session
 
-from . import imports, selectors, services
+from . import imports, journey, selectors, services
 from .forms import (
     CorrectionForm,
     EnrolmentStatusForm,
     LearnerForm,
+    MilestoneForm,
     SchedulePlanForm,
     TrainersForm,
 )
-from .models import AttendanceRecord, Enrolment, Slot
+from .models import AttendanceRecord, Enrolment, Milestone, Slot
 
 
 def _session(request: HttpRequest, session_pk: int) -> Session:
@@ -409,3 +410,89 @@ def attendance_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+@require_http_methods(["GET", "POST"])
+def session_journeys(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """Learners × steps of the journey: what is done (with its proof), what is missing; a
+    manager dates a step for the learners ticked."""
+    session = _session(request, session_pk)
+    can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
+    form = (
+        MilestoneForm(request.POST or None, initial={"done_on": timezone.localdate()})
+        if can_manage
+        else None
+    )
+    if request.method == "POST":
+        _manager(request)
+        wanted = set(request.POST.getlist("enrolments"))
+        enrolments = [e for e in selectors.enrolments_of(session) if str(e.pk) in wanted]
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.milestones_record(
+                    enrolments=enrolments,
+                    kind=data["kind"],
+                    done_on=data["done_on"],
+                    evidence=data["evidence"],
+                    note=data["note"],
+                    actor=request.user,
+                    organisation=request.organisation,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "L'étape est notée pour %(count)s apprenant·e.",
+                        "L'étape est notée pour %(count)s apprenant·es.",
+                        len(enrolments),
+                    )
+                    % {"count": len(enrolments)},
+                )
+                return redirect(org_reverse(request, "org:session_journeys", session_pk=session.pk))
+    grid = selectors.journey_grid(session)
+    return render(
+        request,
+        "learners/journeys.html",
+        {
+            "session": session,
+            "grid": grid,
+            "labels": _step_labels(),
+            "sources": journey.SOURCES,
+            "indicators": journey.INDICATORS,
+            "missing_by_step": grid.missing_by_step(),
+            "form": form,
+            "can_manage": can_manage,
+            "ticked": set(request.POST.getlist("enrolments")),
+            "last_chase": selectors.last_chase(session),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _step_labels() -> dict[str, str]:
+    return dict(Milestone.Kind.choices) | {journey.ATTENDANCE: _("Émargement")}
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["POST"])
+def journeys_chase(request: HttpRequest, session_pk: int) -> HttpResponse:
+    session = _session(request, session_pk)
+    try:
+        chase = services.milestone_chase(session=session, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Relance envoyée à %(count)s formateur·rice.",
+                "Relance envoyée à %(count)s formateur·rices.",
+                len(chase.recipients),
+            )
+            % {"count": len(chase.recipients)},
+        )
+    return redirect(org_reverse(request, "org:session_journeys", session_pk=session.pk))

@@ -247,4 +247,15 @@ urlpatterns = [
         learner_views.attendance_sheet,
         name="attendance_sheet",
     ),
+    # The journeys of a session's learners
+    path(
+        "sessions/<int:session_pk>/parcours/",
+        learner_views.session_journeys,
+        name="session_journeys",
+    ),
+    path(
+        "sessions/<int:session_pk>/parcours/relancer/",
+        learner_views.journeys_chase,
+        name="journeys_chase",
+    ),
 ]

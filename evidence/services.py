@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -506,3 +506,47 @@ def checklist_entry_save(
         entry.position = (last.first() or 0) + 1
     entry.save()
     return entry
+
+
+@transaction.atomic
+def evidence_generated_store(
+    *,
+    item: EvidenceItem | None,
+    actor: Any,
+    title: str,
+    kind: str,
+    indicator_numbers: list[int],
+    description: str,
+    content: bytes,
+    file_name: str,
+) -> tuple[EvidenceItem, EvidenceVersion]:
+    """A document the portal rendered itself (a session's convocation, certificate…): a new
+    item, or a new version of the same item when it is rendered again.
+
+    It may name no indicator (a financer's certificate proves no Qualiopi indicator): the
+    library still keeps it, versioned, for the funding plan; readiness does not count it.
+    """
+    (checked,) = uploads_check([SimpleUploadedFile(file_name, content)])
+    if item is None:
+        item = EvidenceItem.objects.create(
+            title=title[:200],
+            kind=kind,
+            indicator_numbers=indicator_numbers,
+            description=description,
+            owner=actor,
+            created_by=actor,
+            tags=["généré"],
+        )
+        _event(item, actor, Action.CREATED, generated=True)
+    else:
+        item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        _require_not_archived(item)
+    version = _store_version(item=item, checked=checked, actor=actor)
+    fields = ["version_count", "last_uploaded_at", "updated_at"]
+    if item.status in (Status.VALIDATED, Status.REJECTED, Status.EXPIRED):
+        item.status = Status.DRAFT  # new content, to be reviewed again
+        fields.append("status")
+    item.save(update_fields=fields)
+    _event(item, actor, Action.VERSION_ADDED, number=version.number, file=checked.name)
+    readiness_changed("evidence generated")
+    return item, version

@@ -13,6 +13,7 @@ from indicators import views as indicator_views
 from learners import views as learner_views
 from qualiopi_portal.tenancy import views as tenancy_views
 from reports import views as report_views
+from session_documents import views as document_views
 from training_offers import views as offer_views
 
 app_name = "org"
@@ -257,5 +258,24 @@ urlpatterns = [
         "sessions/<int:session_pk>/parcours/relancer/",
         learner_views.journeys_chase,
         name="journeys_chase",
+    ),
+    # Documents made from a session
+    path(
+        "sessions/<int:session_pk>/documents/",
+        document_views.session_documents,
+        name="session_documents",
+    ),
+    path(
+        "sessions/<int:session_pk>/documents/<str:kind>/generer/",
+        document_views.document_generate,
+        name="document_generate",
+    ),
+    path(
+        "sessions/<int:session_pk>/documents/<str:kind>/envoyer/",
+        document_views.document_send,
+        name="document_send",
+    ),
+    path(
+        "modeles-de-documents/<str:kind>/", document_views.template_edit, name="document_template"
     ),
 ]

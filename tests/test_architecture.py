@@ -22,6 +22,7 @@ PACKAGES = (
     "reports",
     "dashboard",
     "learners",
+    "session_documents",
 )
 # Bottom first. A module may import from its own layer or a lower one, never a higher one.
 LAYERS = (
@@ -50,6 +51,7 @@ LAYERS = (
             "assessments",
             "improvement",
             "learners",
+            "session_documents",
         ),
     ),
     ("readiness", ("indicators",)),

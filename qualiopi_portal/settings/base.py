@@ -56,6 +56,7 @@ TENANT_APPS = [
     "reports",
     "dashboard",
     "learners",
+    "session_documents",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

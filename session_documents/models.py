@@ -1,0 +1,100 @@
+"""Templates of the session documents, the documents rendered, and their sending by e-mail."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.accounts.fields import user_fk
+
+
+class Kind(models.TextChoices):
+    CONVOCATION = "convocation", _("Convocation")
+    AGREEMENT = "agreement", _("Convention de formation")
+    PROGRAMME = "programme", _("Programme")
+    ATTESTATION = "attestation", _("Attestation de fin de formation")
+    CERTIFICATE = "certificate", _("Certificat de réalisation")
+    ATTENDANCE_SHEET = "attendance_sheet", _("Feuille d'émargement")
+
+
+class DocumentTemplate(models.Model):
+    """The organisation's wording of one kind of document (the defaults live in code)."""
+
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices, unique=True)
+    letterhead = models.TextField(_("en-tête"), blank=True)
+    body = models.TextField(_("texte"), blank=True)
+    closing = models.TextField(_("pied de page"), blank=True)
+    signatory = models.CharField(_("signataire"), max_length=200, blank=True)
+    updated_by = user_fk(_("modifié par"))
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("modèle de document")
+        verbose_name_plural = _("modèles de documents")
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class GeneratedDocument(models.Model):
+    """One rendering of a session's document: a version of its evidence item."""
+
+    session = models.ForeignKey(
+        "training_offers.Session", on_delete=models.PROTECT, related_name="generated_documents"
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    # Certificates are made per financer: the line whose learners they cover.
+    funding_line = models.ForeignKey(
+        "financing.FundingLine", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    evidence = models.ForeignKey(
+        "evidence.EvidenceItem", on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    enrolment_ids = ArrayField(models.PositiveIntegerField(), default=list)
+    generated_by = user_fk(_("généré par"))
+    generated_at = models.DateTimeField(_("généré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document généré")
+        verbose_name_plural = _("documents générés")
+        ordering = ["-generated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.kind} v{self.version}"
+
+
+class Dispatch(models.Model):
+    """One e-mail of one document to one learner: sent once, its state kept."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("En attente d'envoi")
+        SENT = "sent", _("Envoyé")
+        BOUNCED = "bounced", _("Refusé par le serveur du destinataire")
+
+    enrolment = models.ForeignKey(
+        "learners.Enrolment", on_delete=models.PROTECT, related_name="dispatches"
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    document = models.ForeignKey(
+        GeneratedDocument, on_delete=models.PROTECT, related_name="dispatches"
+    )
+    email = models.EmailField(_("adresse"))
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.QUEUED)
+    error = models.CharField(_("erreur"), max_length=300, blank=True)
+    queued_by = user_fk(_("demandé par"))
+    queued_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("envoi")
+        verbose_name_plural = _("envois")
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            # A learner receives each kind of document once, whatever is clicked again.
+            models.UniqueConstraint(fields=["enrolment", "kind"], name="unique_dispatch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.kind} {self.state}"

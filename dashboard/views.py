@@ -99,12 +99,22 @@ def _dashboard_readiness(access, today) -> dict:
         )
         if panel
         else [],
+        "gap_sessions": _gap_sessions(panel, access),
     }
     if access.has(Permission.ACTIONS_VIEW):
         overdue = improvement_selectors.actions_overdue(today=today).select_related("owner")
         context["overdue_actions"] = list(overdue[:8])
         context["overdue_count"] = overdue.count()
     return context
+
+
+def _gap_sessions(panel, access) -> dict:
+    """The sessions and learners the shown gaps name (names only for who may read them)."""
+    shown = {gap.number: list(gap.session_gaps) for gap in (panel.gaps[:8] if panel else [])}
+    shown = {number: gaps for number, gaps in shown.items() if gaps}
+    if not shown:
+        return {}
+    return learner_selectors.gap_sessions(shown, with_names=access.has(Permission.LEARNERS_VIEW))
 
 
 @organisation_permission_required(Permission.ORGANISATION_VIEW)

@@ -150,6 +150,9 @@ READINESS_REASON_LABELS = {
     "rating_major": gettext_lazy("auto-évaluation : NC majeure"),
     "rating_not_applicable": gettext_lazy("déclaré non applicable"),
     "offers_incomplete": gettext_lazy("une offre publiée n'affiche pas tout ce qui est exigé"),
+    "sessions_incomplete": gettext_lazy(
+        "des sessions récentes n'ont pas cette preuve pour chacun·e de leurs apprenant·es"
+    ),
     "v9_to_review": gettext_lazy(
         "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10 (décret "
         "2026-728, en vigueur le 1er novembre 2026), puis à confirmer"

@@ -6,7 +6,9 @@ Indicator status, for the target audit date:
 - *ready*: at least one validated item still valid on the target date, no open non-conformity,
   self-rating not NC;
 - *partial*: only submitted or draft items, validated items that expire before the target date,
-  an open minor NC, or a self-rating "NC mineure";
+  an open minor NC, a self-rating "NC mineure", a published offer missing what the indicator
+  asks it to say, or recent sessions whose learners miss the indicator's per-learner proof
+  (positioning 4 and 8, convocation 9, evaluation and attestation 11: learners.journey);
 - *missing*: no usable item, an open major NC, or a self-rating "NC majeure".
 Scores: ready 1, partial 0.5, missing 0; weight 2 for fundamental indicators, 1 otherwise.
 
@@ -26,7 +28,7 @@ wording (reason "v9_to_review").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -98,6 +100,10 @@ class IndicatorResult:
     # Why, in stable codes the pages translate: "validated", "only_pending", "expires_before",
     # "open_minor_nc", "rating_minor", "no_evidence", "open_major_nc", "rating_major".
     reasons: tuple[str, ...] = ()
+    # Recent sessions whose learners miss this indicator's per-learner proof, as given to
+    # `compute` ({"session": id, "enrolments": [ids]}, most recent first; names are read
+    # when shown, so that a snapshot keeps no personal data).
+    session_gaps: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def score(self) -> float:
@@ -145,6 +151,7 @@ class Readiness:
                     "status": str(result.status),
                     "predicted_nc": str(result.predicted_nc) if result.predicted_nc else None,
                     "reasons": list(result.reasons),
+                    "session_gaps": [dict(gap) for gap in result.session_gaps],
                 }
                 for result in self.indicators
             ],
@@ -195,6 +202,7 @@ def indicator_status(
     rating: str | None = None,
     open_nc: Severity | str | None = None,
     offers_incomplete: bool = False,
+    sessions_incomplete: bool = False,
 ) -> tuple[IndicatorStatus, tuple[str, ...]]:
     """The status of one applicable indicator and the reasons behind it (its evidence as
     `compute` sees it for this indicator: "to_review" for a V9 proof awaiting confirmation)."""
@@ -233,6 +241,9 @@ def indicator_status(
     if offers_incomplete:
         # A published offer lacks what this indicator asks the public information to say.
         partial_reasons.append("offers_incomplete")
+    if sessions_incomplete:
+        # Recent sessions' learners miss the per-learner proof this indicator asks for.
+        partial_reasons.append("sessions_incomplete")
     if partial_reasons:
         return IndicatorStatus.PARTIAL, tuple(partial_reasons)
     return IndicatorStatus.READY, ("validated",)
@@ -265,9 +276,11 @@ def compute(
     ratings: Mapping[int, str] | None = None,
     open_ncs: Mapping[int, Severity | str] | None = None,
     offer_gaps: Mapping[int, int] | None = None,
+    session_gaps: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
     minor_threshold: int = DEFAULT_MINOR_THRESHOLD,
 ) -> Readiness:
     ratings, open_ncs, offer_gaps = ratings or {}, open_ncs or {}, offer_gaps or {}
+    session_gaps = session_gaps or {}
     by_number: dict[int, list[EvidenceFacts]] = {}
     for item in evidence:
         for number in set(item.indicator_numbers):
@@ -301,6 +314,7 @@ def compute(
                 rating=rating,
                 open_nc=open_nc,
                 offers_incomplete=bool(offer_gaps.get(indicator.number)),
+                sessions_incomplete=bool(session_gaps.get(indicator.number)),
             )
             reasons += notes
         results.append(
@@ -310,6 +324,11 @@ def compute(
                 is_fundamental=indicator.is_fundamental,
                 status=status,
                 reasons=reasons,
+                session_gaps=(
+                    tuple(session_gaps.get(indicator.number, ()))
+                    if status != IndicatorStatus.NOT_APPLICABLE
+                    else ()
+                ),
             )
         )
     applicable = [r for r in results if r.status != IndicatorStatus.NOT_APPLICABLE]

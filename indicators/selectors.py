@@ -36,6 +36,8 @@ class Gap(ReadinessLabels):
     is_fundamental: bool
     status: str
     reasons: tuple[str, ...]
+    # Recent sessions missing the per-learner proof ({"session": id, "enrolments": [ids]}).
+    session_gaps: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def readiness_panel() -> ReadinessPanel | None:
                 item["fundamental"],
                 item["status"],
                 tuple(item["reasons"]),
+                tuple(item.get("session_gaps", ())),
             )
             for item in result["indicators"]
             if item["status"] in severity

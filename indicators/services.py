@@ -22,6 +22,7 @@ from assessments.selectors import self_ratings
 from audits import selectors as audit_selectors
 from evidence.models import EvidenceItem
 from improvement.models import Action
+from learners import selectors as learner_selectors
 from qualiopi_portal.core.queue import queue_task
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
 from training_offers import selectors as offer_selectors
@@ -115,6 +116,10 @@ def _compute(
         ratings=self_ratings(),
         open_ncs=open_ncs,
         offer_gaps=offer_selectors.offers_threatening(version_code=version.code),
+        session_gaps=learner_selectors.journey_gaps(
+            today=today or timezone.localdate(),
+            recent_days=settings.READINESS_RECENT_SESSIONS_DAYS,
+        ),
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )
     return readiness, _Extra(evidence, open_count)

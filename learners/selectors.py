@@ -297,3 +297,89 @@ def journey_grid(session: Session, *, now: datetime | None = None) -> JourneyGri
 
 def last_chase(session: Session) -> MilestoneChase | None:
     return session.milestone_chases.select_related("sent_by").first()
+
+
+# --- Readiness -----------------------------------------------------------------------------
+
+# How many sessions a gap keeps by name in a readiness snapshot (the count says the rest).
+GAP_SESSIONS_KEPT = 10
+
+
+def journey_gaps(*, today: date, recent_days: int) -> dict[int, list[dict[str, Any]]]:
+    """Per indicator, the sessions of the last `recent_days` (started, not older) whose
+    learners miss that indicator's per-learner step, most recent first: two queries."""
+    enrolments = list(
+        Enrolment.objects.filter(
+            session__starts_on__lte=today,
+            session__ends_on__gte=today - timedelta(days=recent_days),
+        )
+        .select_related("session")
+        .order_by("-session__starts_on", "session_id", "pk")
+    )
+    done: dict[int, set[str]] = {}
+    for enrolment_id, kind in Milestone.objects.filter(enrolment__in=enrolments).values_list(
+        "enrolment_id", "kind"
+    ):
+        done.setdefault(enrolment_id, set()).add(kind)
+    gaps: dict[int, dict[int, list[int]]] = {}
+    for enrolment in enrolments:
+        facts = enrolment_facts(enrolment, enrolment.session)
+        finished = done.get(enrolment.pk, set())
+        for step, numbers in journey.INDICATORS.items():
+            if not numbers or step == journey.ATTENDANCE:
+                continue
+            state = journey.step_state(step, facts, today=today, done=step in finished)
+            if state != journey.State.MISSING:
+                continue
+            for number in numbers:
+                learners = gaps.setdefault(number, {}).setdefault(enrolment.session_id, [])
+                if enrolment.pk not in learners:
+                    learners.append(enrolment.pk)
+    return {
+        number: [
+            {"session": session_id, "enrolments": ids}
+            for session_id, ids in list(sessions.items())[:GAP_SESSIONS_KEPT]
+        ]
+        + (
+            [{"more_sessions": len(sessions) - GAP_SESSIONS_KEPT}]
+            if len(sessions) > GAP_SESSIONS_KEPT
+            else []
+        )
+        for number, sessions in gaps.items()
+    }
+
+
+@dataclass(frozen=True)
+class GapSession:
+    session: Session
+    learners: list[str]  # names, for those who may read them; empty otherwise
+    count: int
+
+
+def gap_sessions(
+    gaps: dict[int, list[dict[str, Any]]], *, with_names: bool
+) -> dict[int, list[GapSession]]:
+    """The sessions (and learners' names) a snapshot's gaps point at, in two queries."""
+    session_ids = {g["session"] for items in gaps.values() for g in items if "session" in g}
+    enrolment_ids = {e for items in gaps.values() for g in items for e in g.get("enrolments", [])}
+    sessions = Session.objects.select_related("offer").in_bulk(session_ids)
+    names = (
+        {
+            e.pk: str(e.learner)
+            for e in Enrolment.objects.filter(pk__in=enrolment_ids).select_related("learner")
+        }
+        if with_names and enrolment_ids
+        else {}
+    )
+    return {
+        number: [
+            GapSession(
+                sessions[g["session"]],
+                [names[e] for e in g["enrolments"] if e in names],
+                len(g["enrolments"]),
+            )
+            for g in items
+            if g.get("session") in sessions
+        ]
+        for number, items in gaps.items()
+    }

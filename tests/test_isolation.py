@@ -179,6 +179,12 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     },
     "org:record_correct": lambda b: {"session_pk": b["session"].pk, "pk": b["record"].pk},
     "org:attendance_sheet": lambda b: {"session_pk": b["session"].pk},
+    "org:session_journeys": lambda b: {"session_pk": b["session"].pk},
+    "org:journeys_chase": lambda b: {"session_pk": b["session"].pk},
+    "org:session_documents": lambda b: {"session_pk": b["session"].pk},
+    "org:document_generate": lambda b: {"session_pk": b["session"].pk, "kind": "programme"},
+    "org:document_send": lambda b: {"session_pk": b["session"].pk, "kind": "convocation"},
+    "org:document_template": lambda b: {"kind": "convocation"},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -209,6 +215,12 @@ POST_ONLY = {
     "org:checklist_remind": ({}, 302),
     # No learner is tied to B's funding line: a message, back to the session's plan.
     "org:funding_line_hours_from_attendance": ({}, 302),
+    # B's session has nobody to chase: a message, back to the journeys.
+    "org:journeys_chase": ({}, 302),
+    # B's programme becomes a proof of B's library; back to B's session documents.
+    "org:document_generate": ({}, 302),
+    # Nothing generated yet: a message, back to the documents.
+    "org:document_send": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -227,6 +239,9 @@ WITHOUT_NAME = {
     "org:funding_document_link",
     "org:checklist_remind",
     "org:funding_line_hours_from_attendance",
+    "org:journeys_chase",
+    "org:document_generate",
+    "org:document_send",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
 }

@@ -194,6 +194,9 @@ REPORT_MEMORY_BUDGET_MB = env.int("REPORT_MEMORY_BUDGET_MB", default=1024)
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 # Predicted minor non-conformities from which an organisation is "non certifiable en l'état".
 READINESS_MINOR_NC_THRESHOLD = env.int("READINESS_MINOR_NC_THRESHOLD", default=5)
+# The sessions whose learners' journeys readiness reads (the portal's setting, no rule: the
+# certifier samples actions since the last audit).
+READINESS_RECENT_SESSIONS_DAYS = env.int("READINESS_RECENT_SESSIONS_DAYS", default=365)
 # /healthz reports the worker as absent when its last heartbeat is older than this.
 WORKER_HEARTBEAT_MAX_AGE_S = 90
 

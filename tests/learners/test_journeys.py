@@ -259,3 +259,52 @@ def test_attendance_counts_only_the_half_days_up_to_an_abandon(world):
             actor=world.referent_a,
             organisation=world.org_a,
         )
+
+
+def test_readiness_names_the_recent_sessions_whose_learners_miss_a_per_learner_proof(client, world):
+    from indicators.readiness import EvidenceFacts, IndicatorFacts, compute
+    from indicators.services import readiness_recompute
+
+    session, (lea, tom) = _past_session(world)
+    with schema_context("org_alpha"):
+        services.milestones_record(
+            enrolments=[lea, tom],
+            kind="positioning",
+            done_on=session.starts_on,
+            actor=world.referent_a,
+            organisation=world.org_a,
+        )
+        services.milestones_record(
+            enrolments=[lea],
+            kind="convocation",
+            done_on=session.starts_on,
+            actor=world.referent_a,
+            organisation=world.org_a,
+        )
+        gaps = selectors.journey_gaps(today=timezone.localdate(), recent_days=365)
+    # Ended yesterday: evaluation and attestation (11) are owed by both, the convocation (9)
+    # by Tom; positioning (4, 8) is done.
+    assert gaps == {
+        9: [{"session": session.pk, "enrolments": [tom.pk]}],
+        11: [{"session": session.pk, "enrolments": [lea.pk, tom.pk]}],
+    }
+    with schema_context("org_alpha"):
+        later = session.ends_on + timedelta(days=400)
+        assert selectors.journey_gaps(today=later, recent_days=365) == {}
+    facts = [IndicatorFacts(number=9, criterion=2, is_fundamental=False, is_applicable=True)]
+    validated = EvidenceFacts((9,), "validated")
+    result = compute(
+        indicators=facts, evidence=[validated], target_date=date(2027, 1, 1), session_gaps=gaps
+    )
+    (nine,) = result.indicators
+    assert (nine.status, nine.reasons) == ("partial", ("sessions_incomplete",))
+    assert nine.session_gaps == ({"session": session.pk, "enrolments": [tom.pk]},)
+    with schema_context("org_alpha"):
+        snapshot = readiness_recompute(organisation=world.org_a)
+    by_number = {item["number"]: item for item in snapshot.result["indicators"]}
+    assert by_number[11]["session_gaps"] == [
+        {"session": session.pk, "enrolments": [lea.pk, tom.pk]}
+    ]
+    client.force_login(world.referent_a)
+    page = client.get("/o/alpha/").content.decode()
+    assert f"/o/alpha/sessions/{session.pk}/parcours/" in page

@@ -101,4 +101,108 @@ def seed_learners(*, organisation: Organisation, people: dict[str, Any]) -> bool
             now=datetime.combine(slot.day, slot.ends_at, tzinfo=zone),
         )
     Enrolment.objects.filter(pk=absent.pk).update(status=Enrolment.Status.IN_TRAINING)
+    # Before the start: positioning and convention for all, one convocation still to send.
+    for step in ("positioning", "agreement"):
+        services.milestones_record(
+            enrolments=enrolments,
+            kind=step,
+            done_on=session.starts_on - timedelta(days=10),
+            actor=referent,
+            organisation=organisation,
+            today=today,
+        )
+    services.milestones_record(
+        enrolments=enrolments[:-1],
+        kind="convocation",
+        done_on=session.starts_on - timedelta(days=7),
+        actor=referent,
+        organisation=organisation,
+        today=today,
+    )
+    _seed_past_session(organisation, offer, kind, referent, trainer, today)
     return True
+
+
+def _seed_past_session(organisation, offer, kind, referent, trainer, today) -> None:
+    """A two-day session three weeks ago: every half-day closed, one abandon, one learner's
+    evaluation not recorded (a gap readiness names)."""
+    starts_on = today - timedelta(days=21)
+    while starts_on.weekday() > 3:  # two working days in a row
+        starts_on -= timedelta(days=1)
+    session = offer_services.session_save(
+        offer=offer,
+        session=None,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=1),
+        place="Salle Garonne",
+        trainers=trainer.get_full_name(),
+        enrolled=0,
+    )
+    people = LEARNERS[kind][:4]
+    enrolments = [
+        services.enrolment_create(
+            session=session,
+            actor=referent,
+            first_name=first,
+            last_name=f"{last}-Dupuy",
+            email=f"{first.lower()}.{last.lower()}.dupuy@exemple.test".replace("é", "e"),
+            status=status,
+            employer=employer,
+        )
+        for first, last, status, employer in people
+    ]
+    session.enrolled = len(enrolments)
+    session.save(update_fields=["enrolled"])
+    services.session_trainers_set(organisation=organisation, session=session, users=[trainer])
+    services.slots_plan(session=session, schedule=Schedule())
+    tokens = {e.pk: services.signing_link_create(enrolment=e) for e in enrolments}
+    leaver = enrolments[-1]
+    zone = timezone.get_current_timezone()
+    for slot in session.attendance_slots.order_by("day", "half"):
+        start = datetime.combine(slot.day, slot.starts_at, tzinfo=zone)
+        gone = slot.day > starts_on  # the leaver came the first day only
+        for index, enrolment in enumerate(enrolments):
+            if enrolment == leaver and gone:
+                continue
+            services.sign(
+                token=tokens[enrolment.pk],
+                slot_pk=slot.pk,
+                signed_name=str(enrolment.learner),
+                consent=True,
+                now=start + timedelta(minutes=index),
+            )
+        if gone:
+            Enrolment.objects.filter(pk=leaver.pk).update(
+                status=Enrolment.Status.DROPPED_OUT,
+                dropped_out_on=starts_on,
+                dropout_reason="Reprise d'un emploi à temps plein",
+            )
+        services.slot_close(
+            slot=slot,
+            actor=trainer,
+            absences={},
+            now=datetime.combine(slot.day, slot.ends_at, tzinfo=zone),
+        )
+    Enrolment.objects.filter(pk__in=[e.pk for e in enrolments[:-1]]).update(
+        status=Enrolment.Status.COMPLETED
+    )
+    enrolments = list(Enrolment.objects.filter(session=session).select_related("learner"))
+    for step, days in (("positioning", -14), ("agreement", -12), ("convocation", -7)):
+        services.milestones_record(
+            enrolments=enrolments,
+            kind=step,
+            done_on=starts_on + timedelta(days=days),
+            actor=referent,
+            organisation=organisation,
+            today=today,
+        )
+    finished = [e for e in enrolments if e.status == Enrolment.Status.COMPLETED]
+    services.milestones_record(
+        enrolments=finished[:-1],
+        kind="evaluation",
+        done_on=starts_on + timedelta(days=1),
+        actor=trainer,
+        organisation=organisation,
+        note="QCM de fin de formation",
+        today=today,
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -712,3 +713,24 @@ def milestone_chase_send(*, chase_pk: int, organisation: Organisation) -> int:
         chase.delivered_at = timezone.now()
         chase.save(update_fields=["delivered_at"])
     return len(chase.recipients)
+
+
+def learners_anonymise_expired(
+    *, organisation: Organisation, today: date | None = None
+) -> list[int]:
+    """Erase the identity of learners whose last session ended more than the organisation's
+    retention period ago (current schema); their proofs stay. Returns the learners' ids."""
+    today = today or timezone.localdate()
+    months = organisation.learner_retention_months
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = min(today.day, 28)
+    cutoff = date(year, month + 1, day)
+    due = list(
+        Learner.objects.filter(anonymised_at__isnull=True)
+        .annotate(last_day=Max("enrolments__session__ends_on"))
+        .filter(last_day__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    for learner in Learner.objects.filter(pk__in=due):
+        learner_anonymise(learner=learner, actor=None, organisation=organisation)
+    return due

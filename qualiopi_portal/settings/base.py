@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.reminders_send_all_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Learners past their organisation's retention period lose their identity, not their proofs.
+    "learners-retention": {
+        "task": "learners.anonymise_expired_all_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # Reminders go out this many days before each deadline or window.
 REMINDER_DAYS = [int(days) for days in env.list("REMINDER_DAYS", default=["30", "7", "1"])]

@@ -17,7 +17,7 @@ class OrganisationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["slug", *services.EDITABLE_FIELDS, "requires_two_factor"]
+        fields = ["slug", *services.PROFILE_FIELDS, *services.SCOPE_FIELDS, "requires_two_factor"]
 
     def clean(self):
         cleaned_data = super().clean()

@@ -7,7 +7,12 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActionCategory, ConsultancyFirm, Organisation, Role
-from .services import NEW_ENTRANT_OUTSIDE_CATEGORIES, PROFILE_FIELDS, SCOPE_FIELDS
+from .services import (
+    NEW_ENTRANT_OUTSIDE_CATEGORIES,
+    PERSONAL_DATA_FIELDS,
+    PROFILE_FIELDS,
+    SCOPE_FIELDS,
+)
 from .validators import validate_nda, validate_organisation_slug, validate_siret
 
 # Longest text a free-text field takes when its model sets no limit: several pages of prose,
@@ -112,10 +117,20 @@ class OrganisationProfileForm(_OrganisationForm):
 
     class Meta:
         model = Organisation
-        fields = list(PROFILE_FIELDS)
+        fields = [*PROFILE_FIELDS, *PERSONAL_DATA_FIELDS]
         widgets = {
             "next_audit_date": NativeDateInput(),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "learner_retention_months" in self.fields:
+            # Left empty: the period stays what it was.
+            self.fields["learner_retention_months"].required = False
+
+    def clean_learner_retention_months(self) -> int:
+        value = self.cleaned_data.get("learner_retention_months")
+        return self.instance.learner_retention_months if value is None else value
 
     # Field checks run here too so that every error shows in one round; the service repeats them.
     def clean_siret(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,18 @@ class Organisation(TenantMixin):
         default=TurnoverBand.UNDER_150K,
     )
     next_audit_date = models.DateField(_("date du prochain audit"), null=True, blank=True)
+    # After this many months from the end of their last session, a learner's identity is
+    # erased (learners.services.learners_anonymise_expired); the proofs stay.
+    learner_retention_months = models.PositiveSmallIntegerField(
+        _("conservation des données des apprenant·es (mois)"),
+        default=48,
+        validators=[MinValueValidator(12), MaxValueValidator(120)],
+        help_text=_(
+            "Compté depuis la fin de la dernière session de la personne ; de 12 à 120 mois. "
+            "Les justificatifs du certificat de réalisation se gardent 3 ans à compter de la "
+            "fin de l'année du dernier paiement : 48 mois par défaut les couvrent."
+        ),
+    )
     referential_version = models.ForeignKey(
         "referential.ReferentialVersion",
         verbose_name=_("version du référentiel imposée"),

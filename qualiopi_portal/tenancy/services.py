@@ -23,7 +23,14 @@ from qualiopi_portal.core.tokens import new_token, token_hash
 from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
 
 # Identity and audit planning (the profile page).
-PROFILE_FIELDS = ("name", "siret", "nda", "site_count", "turnover_band", "next_audit_date")
+PROFILE_FIELDS = (
+    "name",
+    "siret",
+    "nda",
+    "site_count",
+    "turnover_band",
+    "next_audit_date",
+)
 # What decides the applicable indicators (the scope page).
 SCOPE_FIELDS = (
     "categories",
@@ -35,7 +42,9 @@ SCOPE_FIELDS = (
     "has_cnefop_label",
     "referential_version",
 )
-EDITABLE_FIELDS = PROFILE_FIELDS + SCOPE_FIELDS
+# Set on the profile page once the organisation exists (creation keeps the default).
+PERSONAL_DATA_FIELDS = ("learner_retention_months",)
+EDITABLE_FIELDS = PROFILE_FIELDS + SCOPE_FIELDS + PERSONAL_DATA_FIELDS
 NEW_ENTRANT_OUTSIDE_CATEGORIES = gettext_lazy(
     "Une catégorie où l'organisme débute doit aussi être cochée dans les catégories d'actions."
 )

@@ -144,7 +144,7 @@ def test_a_step_is_refused_in_french_when_it_does_not_apply_or_is_in_the_future(
 
 
 def test_a_learner_of_another_session_cannot_be_ticked_in(client, world):
-    session, (lea, _tom) = _past_session(world)
+    session, (_lea, _tom) = _past_session(world)
     other = _session(world)
     stranger = _enrol(world, other, "Zoé", "Ailleurs", "zoe@example.fr")
     client.force_login(world.referent_a)
@@ -180,7 +180,7 @@ def test_only_managers_date_steps_and_the_session_trainer_reads_the_grid(client,
 def test_the_chase_mails_each_trainer_once_with_what_is_missing(
     client, world, django_capture_on_commit_callbacks
 ):
-    session, (lea, tom) = _past_session(world)
+    session, (_lea, _tom) = _past_session(world)
     client.force_login(world.referent_a)
     response = client.post(_url(session, "parcours/relancer/"), follow=True)
     assert "Aucun·e formateur·rice n&#x27;est rattaché·e à la session" in response.content.decode()
@@ -196,8 +196,9 @@ def test_the_chase_mails_each_trainer_once_with_what_is_missing(
     body = mail.outbox[0].body
     assert "- Nom000 Prénom0" not in body  # names as the learner writes them
     assert (
-        "- Prénom0 Nom000 : Analyse du besoin et positionnement, Convention ou contrat signé, Convocation envoyée, Émargement, "
-        "Évaluation des objectifs, Attestation de fin de formation" in body
+        "- Prénom0 Nom000 : Analyse du besoin et positionnement, Convention ou contrat signé, "
+        "Convocation envoyée, Émargement, Évaluation des objectifs, Attestation de fin de formation"
+        in body
     )
     with schema_context("org_alpha"):
         chase = MilestoneChase.objects.get()

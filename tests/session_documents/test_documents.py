@@ -74,7 +74,7 @@ def test_an_attestation_is_one_evidence_item_whose_versions_follow_each_renderin
 
 
 def test_the_certificate_is_made_per_financer_and_filed_as_its_service_fait_piece(client, world):
-    session, lea, hugo = _ended(world)
+    session, lea, _hugo = _ended(world)
     client.force_login(world.referent_a)
     response = client.post(_url(session, "documents/certificate/generer/"), follow=True)
     assert "le certificat de réalisation est établi pour le financeur" in response.content.decode()

@@ -17,6 +17,7 @@ from learners import services as learner_services
 from learners.models import AttendanceRecord, Enrolment
 from learners.models import Slot as LearnerSlot
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
+from session_documents.models import GeneratedDocument
 from training_offers.models import Offer, Session
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +142,9 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
     with schema_context(cfa.schema_name):
         offer = Offer.objects.get(category="APP")
         assert offer.title == "CAP Cuisine en apprentissage"
-        # Two past sessions, and the current one, with its five apprentices enrolled by name.
-        assert sorted(offer.sessions.values_list("enrolled", flat=True)) == [5, 14, 16]
+        # Two past sessions, the current one with its five apprentices enrolled by name, and
+        # the one of three weeks ago with four (whose documents are made).
+        assert sorted(offer.sessions.values_list("enrolled", flat=True)) == [4, 5, 14, 16]
         assert set(Enrolment.objects.values_list("learner__status", flat=True)) == {"apprentice"}
         assert sorted(
             Finding.objects.filter(kind__in=Finding.NC_KINDS).values_list(
@@ -155,15 +157,28 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
         assert not Offer.objects.filter(category="APP").exists()
         # The current session: the days gone by are signed and closed, one learner absent
         # with a justified absence each half-day, and the chain of records holds.
-        session = Session.objects.filter(enrolments__isnull=False).distinct().get()
+        today = timezone.localdate()
+        session = (
+            Session.objects.filter(
+                enrolments__isnull=False, starts_on__lte=today, ends_on__gte=today
+            )
+            .distinct()
+            .get()
+        )
         past = LearnerSlot.objects.filter(session=session, day__lt=timezone.localdate())
         assert past.count() >= 4  # at least two working days gone by, two half-days each
         assert not past.filter(closed_at__isnull=True).exists()
-        assert AttendanceRecord.objects.filter(kind="absence").count() == past.count()
-        assert (
-            AttendanceRecord.objects.filter(kind="absence", status="absent_justified").count()
-            == past.count()
-        )
+        absences = AttendanceRecord.objects.filter(slot__session=session, kind="absence")
+        assert absences.count() == past.count()
+        assert absences.filter(status="absent_justified").count() == past.count()
+        # Three weeks ago: its documents rendered from the session, each a proof in the library.
+        assert sorted(GeneratedDocument.objects.values_list("kind", flat=True)) == [
+            "attendance_sheet",
+            "attestation",
+            "certificate",
+            "convocation",
+            "programme",
+        ]
         assert learner_services.chain_check(session) is None
         assert session.trainer_links.get().user.email == "formateur.solstice@demo.test"
         assert not Finding.objects.filter(indicator_number__in=[13, 14, 20]).exists()

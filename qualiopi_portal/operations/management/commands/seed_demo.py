@@ -31,6 +31,7 @@ from qualiopi_portal.tenancy.models import (
     TurnoverBand,
 )
 from qualiopi_portal.tenancy.validators import luhn_is_valid
+from session_documents.demo import seed_documents
 from training_offers.demo import seed_offers
 
 DEMO_PASSWORD = "Qualiopi-demo-2026"  # noqa: S105 - documented demo password
@@ -187,6 +188,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"financements de {slug} remplis")
                 if seed_learners(organisation=organisation, people=users):
                     self.stdout.write(f"apprenant·es et émargements de {slug} remplis")
+                if seed_documents(organisation=organisation, people=users):
+                    self.stdout.write(f"documents des sessions de {slug} remplis")
             if changed:
                 readiness_recompute(organisation=organisation)
             if seed_history(organisation=organisation):

@@ -141,6 +141,7 @@ def my_space(request: HttpRequest) -> HttpResponse:
             "sessions": learner_selectors.trainer_sessions(
                 user=request.user, today=timezone.localdate()
             ),
+            "day": learner_selectors.trainer_day(user=request.user, now=timezone.now()),
             "today": timezone.localdate(),
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import time
 
 from django import forms
@@ -150,11 +152,53 @@ class TrainersForm(PortalForm):
         )
 
 
+DRAWING_PREFIX = "data:image/png;base64,"
+DRAWING_TOO_BIG = _(
+    "La signature dessinée est trop lourde (100 Ko au plus) : effacez-la et recommencez."
+)
+DRAWING_MAX_BYTES = 100 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def drawing_check(value: str) -> str:
+    """A drawn signature is a PNG data URL of at most 100 KB, or nothing: it is stored in the
+    record and printed on the sheet, so anything else (another format, a bloated or garbled
+    payload) is refused with a reason the learner can act on."""
+    value = value.strip()
+    if not value:
+        return ""
+    if not value.startswith(DRAWING_PREFIX):
+        raise forms.ValidationError(_("La signature dessinée doit être une image PNG."))
+    encoded = value.removeprefix(DRAWING_PREFIX)
+    # Base64 takes four characters for three bytes: too long a text is too big, undecoded.
+    if len(encoded) > (DRAWING_MAX_BYTES + 2) // 3 * 4:
+        raise forms.ValidationError(DRAWING_TOO_BIG)
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise forms.ValidationError(
+            _("La signature dessinée est illisible : effacez-la et recommencez.")
+        ) from None
+    if not data.startswith(PNG_MAGIC):
+        raise forms.ValidationError(_("La signature dessinée doit être une image PNG."))
+    if len(data) > DRAWING_MAX_BYTES:
+        raise forms.ValidationError(DRAWING_TOO_BIG)
+    return value
+
+
 class SignForm(PortalForm):
     signed_name = forms.CharField(
         label=_("Votre nom, en guise de signature"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    # Filled by the drawing pad (static/js/drawing-pad.js); the typed name alone is enough.
+    drawing = forms.CharField(
+        label=_("Signature dessinée (facultative)"),
+        required=False,
+        max_length=2 * DRAWING_MAX_BYTES,
+        widget=forms.HiddenInput,
+        error_messages={"max_length": DRAWING_TOO_BIG},
     )
     consent = forms.BooleanField(
         label=_(
@@ -163,6 +207,21 @@ class SignForm(PortalForm):
         ),
         error_messages={"required": _("Cochez la case de consentement pour signer.")},
     )
+
+    def clean_drawing(self) -> str:
+        return drawing_check(self.cleaned_data.get("drawing", ""))
+
+
+class RoomSignForm(SignForm):
+    """Signing from the room's QR code: the learner names themself by their e-mail address,
+    since the page lists nobody."""
+
+    email = forms.EmailField(
+        label=_("Votre adresse e-mail (celle de votre inscription)"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    field_order = ["email", "signed_name", "drawing", "consent"]
 
 
 class CorrectionForm(PortalForm):

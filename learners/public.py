@@ -1,6 +1,7 @@
-"""The learner's signing page, from their personal link: no account, a phone, French.
+"""The learner's signing pages, from their personal link or from the QR code shown in the
+room: no account, a phone, French.
 
-The link names the organisation (its slug, public like its catalogue) and carries a token of
+Both links name the organisation (its slug, public like its catalogue) and carry a token of
 which only the hash is stored in that organisation's schema: a token never opens a slot of
 another organisation, and an unknown one is a plain 404.
 """
@@ -18,7 +19,7 @@ from django_tenants.utils import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 from . import selectors, services
-from .forms import SignForm
+from .forms import RoomSignForm, SignForm
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -28,6 +29,17 @@ def _private(response: HttpResponse) -> HttpResponse:
     # browser post with `Origin: null`, which the CSRF check refuses).
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _closed(request: HttpRequest, organisation: Organisation, reason: str) -> HttpResponse:
+    return _private(
+        render(
+            request,
+            "learners/sign_closed.html",
+            {"organisation": organisation, "reason": reason},
+            status=410,
+        )
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,14 +53,7 @@ def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         except LookupError:
             raise Http404 from None
         except services.SigningRefused as refused:
-            return _private(
-                render(
-                    request,
-                    "learners/sign_closed.html",
-                    {"organisation": organisation, "reason": str(refused)},
-                    status=410,
-                )
-            )
+            return _closed(request, organisation, str(refused))
         form = SignForm(request.POST or None)
         refusal = ""
         if request.method == "POST" and form.is_valid():
@@ -62,6 +67,7 @@ def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                     slot_pk=slot_pk,
                     signed_name=form.cleaned_data["signed_name"],
                     consent=form.cleaned_data["consent"],
+                    drawing=form.cleaned_data["drawing"],
                 )
             except services.SigningRefused as refused:
                 refusal = str(refused)
@@ -92,6 +98,54 @@ def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 "form": form,
                 "refusal": refusal,
                 "now": now,
+            },
+            status=400 if refusal or form.errors else 200,
+        )
+    return _private(response)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_room(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The page the room's QR code opens: the learner gives the e-mail address they were
+    enrolled with, types their name and signs. Nobody's name is listed."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    with schema_context(organisation.schema_name):
+        try:
+            slot = services.room_slot(token)
+        except LookupError:
+            raise Http404 from None
+        except services.SigningRefused as refused:
+            return _closed(request, organisation, str(refused))
+        form = RoomSignForm(request.POST or None)
+        refusal = ""
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.sign_in_room(
+                    code=token,
+                    email=form.cleaned_data["email"],
+                    signed_name=form.cleaned_data["signed_name"],
+                    consent=form.cleaned_data["consent"],
+                    drawing=form.cleaned_data["drawing"],
+                )
+            except services.SigningRefused as refused:
+                refusal = str(refused)
+            else:
+                messages.success(request, _("Votre présence est enregistrée. Merci !"))
+                return redirect(request.path)
+        opens, _closes = services.signing_window(slot, timezone.localtime())
+        response = render(
+            request,
+            "learners/sign_room.html",
+            {
+                "organisation": organisation,
+                "slot": slot,
+                "session": slot.session,
+                "opens": opens,
+                "form": form,
+                "refusal": refusal,
+                "not_yet": timezone.now() < opens,
             },
             status=400 if refusal or form.errors else 200,
         )

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from qualiopi_portal.tenancy.permissions import Permission
@@ -139,28 +140,89 @@ def signed_slot_ids(enrolment: Enrolment) -> set[int]:
 @dataclass
 class TrainerSession:
     session: Session
-    today_slots: list[Slot]
     to_close: int
 
 
 def trainer_sessions(*, user: Any, today: date, days_back: int = 30) -> list[TrainerSession]:
-    """A trainer's current and coming sessions, today's half-days and what is left to close."""
+    """A trainer's current and coming sessions and, for each, the past half-days left open."""
     sessions = list(
         sessions_run_by(user=user).filter(ends_on__gte=today - timedelta(days=days_back))[:20]
     )
-    slots: dict[int, list[Slot]] = {}
     open_before: dict[int, int] = {}
-    for slot in Slot.objects.filter(session__in=sessions, closed_at__isnull=True).order_by(
-        "day", "half"
-    ):
-        if slot.day == today:
-            slots.setdefault(slot.session_id, []).append(slot)
-        elif slot.day < today:
-            open_before[slot.session_id] = open_before.get(slot.session_id, 0) + 1
-    return [
-        TrainerSession(session, slots.get(session.pk, []), open_before.get(session.pk, 0))
-        for session in sessions
+    for session_id in Slot.objects.filter(
+        session__in=sessions, closed_at__isnull=True, day__lt=today
+    ).values_list("session_id", flat=True):
+        open_before[session_id] = open_before.get(session_id, 0) + 1
+    return [TrainerSession(session, open_before.get(session.pk, 0)) for session in sessions]
+
+
+ACTIVE_STATUSES = (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING)
+
+
+@dataclass(frozen=True)
+class DaySlot:
+    slot: Slot
+    signed: int
+    expected: int
+    # Its end has passed: no more signing, nothing left but countersigning and closing.
+    over: bool
+
+
+@dataclass
+class TrainerDay:
+    """What a trainer has to do with attendance: today's half-days, each with how many of its
+    learners have signed, and the half-days over but not countersigned yet."""
+
+    today: list[DaySlot]
+    to_countersign: list[DaySlot]
+
+
+def trainer_day(*, user: Any, now: datetime) -> TrainerDay:
+    """In one query whatever the number of sessions and half-days: the slots of the sessions
+    `user` runs that are today or over and still open, each annotated with `signed` (active
+    learners who signed it) and `expected` (the session's active learners)."""
+    now = timezone.localtime(now)
+    expected = (
+        Enrolment.objects.filter(session=OuterRef("session"), status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("session")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    signed = (
+        AttendanceRecord.objects.filter(
+            slot=OuterRef("pk"),
+            kind=AttendanceRecord.Kind.SIGNATURE,
+            enrolment__status__in=ACTIVE_STATUSES,
+        )
+        .order_by()
+        .values("slot")
+        .annotate(count=Count("enrolment", distinct=True))
+        .values("count")
+    )
+    slots = list(
+        Slot.objects.filter(session__trainer_links__user=user, day__lte=now.date())
+        .exclude(closed_at__isnull=False, day__lt=now.date())
+        .select_related("session__offer")
+        .annotate(
+            expected=Coalesce(Subquery(expected, output_field=IntegerField()), Value(0)),
+            signed=Coalesce(Subquery(signed, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("day", "starts_at", "session_id")
+    )
+    items = [
+        DaySlot(
+            slot,
+            slot.signed,
+            slot.expected,
+            datetime.combine(slot.day, slot.ends_at, tzinfo=now.tzinfo) <= now,
+        )
+        for slot in slots
     ]
+    return TrainerDay(
+        today=[item for item in items if item.slot.day == now.date()],
+        to_countersign=[item for item in items if item.over and not item.slot.is_closed],
+    )
 
 
 @dataclass(frozen=True)

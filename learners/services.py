@@ -5,6 +5,7 @@ while a record is added, so that concurrent signers line up in one chain."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -277,18 +278,49 @@ def link_enrolment(token: str, now: datetime | None = None) -> Enrolment:
     return link.enrolment
 
 
+ACTIVE_STATUSES = (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING)
+
+
 def sign(
-    *, token: str, slot_pk: int, signed_name: str, consent: bool, now: datetime | None = None
+    *,
+    token: str,
+    slot_pk: int,
+    signed_name: str,
+    consent: bool,
+    drawing: str = "",
+    now: datetime | None = None,
 ) -> AttendanceRecord:
     """The learner signs a slot of their session from their personal link."""
     now = now or timezone.now()
     enrolment = link_enrolment(token, now)
+    if enrolment.status not in ACTIVE_STATUSES:
+        raise SigningRefused(_("Votre inscription ne permet plus d'émarger."))
+    return _sign_slot(
+        enrolment=enrolment,
+        slot_pk=slot_pk,
+        signed_name=signed_name,
+        consent=consent,
+        drawing=drawing,
+        now=now,
+    )
+
+
+def _sign_slot(
+    *,
+    enrolment: Enrolment,
+    slot_pk: int,
+    signed_name: str,
+    consent: bool,
+    drawing: str,
+    now: datetime,
+) -> AttendanceRecord:
+    """The rules every signature follows, from a personal link or the room's QR code: consent
+    and a typed name, a slot of the learner's session, open, within its window, signed once.
+    The drawing (a PNG data URL) was checked by the form (learners.forms.drawing_check)."""
     if not consent:
         raise SigningRefused(_("Cochez la case de consentement pour signer."))
     if not signed_name.strip():
         raise SigningRefused(_("Saisissez votre nom pour signer."))
-    if enrolment.status not in (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING):
-        raise SigningRefused(_("Votre inscription ne permet plus d'émarger."))
     with transaction.atomic():
         _lock_session(enrolment.session_id)
         slot = Slot.objects.filter(pk=slot_pk, session_id=enrolment.session_id).first()
@@ -320,6 +352,7 @@ def sign(
                 recorded_at=now,
                 signed_name=signed_name.strip()[:200],
                 consent=True,
+                drawing=drawing,
                 minutes_late=attendance.minutes_late(slot.day, slot.starts_at, local),
             )
         )
@@ -329,10 +362,98 @@ def sign(
     return record
 
 
+# --- The room's QR code ----------------------------------------------------------------------
+
+# Short enough to be typed from the projector when a phone cannot read the QR code: twelve
+# characters without look-alikes (0/o, 1/l/i), about 59 bits; with the e-mail asked on top.
+ROOM_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ROOM_CODE_LENGTH = 12
+
+
+def slot_room_code_create(*, slot: Slot, now: datetime | None = None) -> str:
+    """A fresh code for the QR shown in the room, valid until the half-day's signing window
+    closes; only its hash is stored, so overwriting it ends the previous code. Shown only now."""
+    now = now or timezone.now()
+    if slot.is_closed:
+        raise ValidationError(_("Cette demi-journée est clôturée : plus de QR code à afficher."))
+    _opens, closes = signing_window(slot, timezone.localtime(now))
+    if closes <= now:
+        raise ValidationError(_("Cette demi-journée est terminée : plus de QR code à afficher."))
+    code = "".join(secrets.choice(ROOM_CODE_ALPHABET) for _n in range(ROOM_CODE_LENGTH))
+    slot.room_code_hash = token_hash(code)
+    slot.room_code_expires_at = closes
+    Slot.objects.filter(pk=slot.pk).update(
+        room_code_hash=slot.room_code_hash, room_code_expires_at=closes
+    )
+    return code
+
+
+def room_slot(code: str, now: datetime | None = None) -> Slot:
+    """The slot a room code opens (current schema): LookupError when unknown, SigningRefused
+    when it has expired or the slot is closed."""
+    now = now or timezone.now()
+    code = code.strip().lower()
+    slot = (
+        Slot.objects.select_related("session__offer")
+        .filter(room_code_hash=token_hash(code))
+        .first()
+        if code
+        else None
+    )
+    if slot is None:
+        raise LookupError(code)
+    if slot.is_closed:
+        raise SigningRefused(
+            _("Cette demi-journée est clôturée : adressez-vous à votre formateur·rice.")
+        )
+    if slot.room_code_expires_at is None or now >= slot.room_code_expires_at:
+        raise SigningRefused(_("Ce QR code n'est plus valable : la demi-journée est terminée."))
+    return slot
+
+
+def sign_in_room(
+    *,
+    code: str,
+    email: str,
+    signed_name: str,
+    consent: bool,
+    drawing: str = "",
+    now: datetime | None = None,
+) -> AttendanceRecord:
+    """A learner in the room signs the slot whose QR code is shown, naming themself by the
+    e-mail address they were enrolled with: the same rules as a personal link. An address that
+    matches no active enrolment of this slot's session gets one neutral refusal, whether it is
+    unknown, of another session or of a learner who left: nothing is told about anyone."""
+    now = now or timezone.now()
+    slot = room_slot(code, now)
+    address = email.strip()
+    enrolment = (
+        Enrolment.objects.select_related("learner")
+        .filter(
+            session_id=slot.session_id,
+            status__in=ACTIVE_STATUSES,
+            learner__email__iexact=address,
+        )
+        .first()
+        if address
+        else None
+    )
+    if enrolment is None:
+        raise SigningRefused(
+            _("Cette adresse ne correspond à aucune inscription à cette demi-journée.")
+        )
+    return _sign_slot(
+        enrolment=enrolment,
+        slot_pk=slot.pk,
+        signed_name=signed_name,
+        consent=consent,
+        drawing=drawing,
+        now=now,
+    )
+
+
 def active_enrolments(session: Session):
-    return session.enrolments.filter(
-        status__in=(Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING)
-    ).select_related("learner")
+    return session.enrolments.filter(status__in=ACTIVE_STATUSES).select_related("learner")
 
 
 @transaction.atomic
@@ -534,6 +655,7 @@ def learner_export(*, learner: Learner) -> dict[str, Any]:
                 "status": record.status,
                 "recorded_at": record.recorded_at.isoformat(),
                 "signed_name": record.signed_name,
+                "drawing": record.drawing,
                 "minutes_late": record.minutes_late,
                 "minutes_left_early": record.minutes_left_early,
                 "reason": record.reason,

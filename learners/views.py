@@ -25,7 +25,7 @@ from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 from training_offers.models import Session
 
-from . import imports, journey, selectors, services
+from . import imports, journey, qr, selectors, services
 from .forms import (
     CorrectionForm,
     EnrolmentStatusForm,
@@ -280,6 +280,15 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
                 )
     grid = selectors.attendance_grid(session)
     broken = services.chain_check(session, grid.records)
+    now = timezone.localtime()
+    # Today's open half-days not over yet: their QR code can be shown in the room.
+    room_code_slots = {
+        slot.pk
+        for slot in grid.slots
+        if slot.day == now.date()
+        and not slot.is_closed
+        and now < services.signing_window(slot, now)[1]
+    }
     return render(
         request,
         "learners/attendance.html",
@@ -292,6 +301,7 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
                 access=access, user=request.user, session=session
             ),
             "can_correct": access.has(Permission.ATTENDANCE_CORRECT),
+            "room_code_slots": room_code_slots,
             "plan_form": plan_form,
             "trainers_form": trainers_form,
             "today": timezone.localdate(),
@@ -364,6 +374,49 @@ def slot_close(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpRespo
             "unjustified": AttendanceRecord.Status.ABSENT_UNJUSTIFIED,
         },
         status=400 if errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+@require_http_methods(["GET", "POST"])
+def slot_room_code(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpResponse:
+    """The half-day's QR code for the room's screen. Only the code's hash is kept, so it is
+    shown once, when asked for; asking again shows a new one and ends the previous one."""
+    session = _session(request, session_pk)
+    if not selectors.can_run_attendance(
+        access=request.organisation_access, user=request.user, session=session
+    ):
+        raise Http404
+    slot = get_object_or_404(Slot, pk=slot_pk, session=session)
+    url = svg = None
+    error = ""
+    if request.method == "POST":
+        try:
+            code = services.slot_room_code_create(slot=slot)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            url = request.build_absolute_uri(
+                reverse("sign_room", kwargs={"slug": request.organisation.slug, "token": code})
+            )
+            svg = qr.qr_svg(
+                url,
+                label=_("QR code d'émargement de la demi-journée : %(url)s") % {"url": url},
+            )
+    return render(
+        request,
+        "learners/room_code.html",
+        {
+            "session": session,
+            "slot": slot,
+            "url": url,
+            "svg": svg,
+            "error": error,
+            "has_code": bool(slot.room_code_hash)
+            and slot.room_code_expires_at is not None
+            and timezone.now() < slot.room_code_expires_at,
+        },
+        status=400 if error else 200,
     )
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("auditeur/<str:token>/", auditor.auditor_home, name="auditor_home"),
     path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),
     path("emargement/<slug:slug>/<str:token>/", learner_public.sign, name="sign"),
+    path("emargement/<slug:slug>/salle/<str:token>/", learner_public.sign_room, name="sign_room"),
     path("catalogue/<slug:slug>/", offer_views.public_catalogue, name="public_catalogue"),
     path("catalogue/<slug:slug>/offres/<int:pk>/", offer_views.public_offer, name="public_offer"),
     path("agenda/", calendar.calendar_settings, name="calendar_settings"),

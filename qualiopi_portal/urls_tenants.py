@@ -239,6 +239,11 @@ urlpatterns = [
         name="slot_close",
     ),
     path(
+        "sessions/<int:session_pk>/emargement/<int:slot_pk>/qr/",
+        learner_views.slot_room_code,
+        name="slot_room_code",
+    ),
+    path(
         "sessions/<int:session_pk>/emargement/corriger/<int:pk>/",
         learner_views.record_correct,
         name="record_correct",

@@ -177,6 +177,10 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
         "session_pk": b["session"].pk,
         "slot_pk": b["attendance_slot"].pk,
     },
+    "org:slot_room_code": lambda b: {
+        "session_pk": b["session"].pk,
+        "slot_pk": b["attendance_slot"].pk,
+    },
     "org:record_correct": lambda b: {"session_pk": b["session"].pk, "pk": b["record"].pk},
     "org:attendance_sheet": lambda b: {"session_pk": b["session"].pk},
     "org:session_journeys": lambda b: {"session_pk": b["session"].pk},
@@ -257,6 +261,8 @@ PUBLIC_WITH_ARGUMENTS = {
     "auditor_pack": lambda b: {"token": "jeton-devine"},
     # A learner's signing link: the token is the credential, looked up in B's schema only.
     "sign": lambda b: {"slug": "beta", "token": "jeton-devine"},
+    # The QR code shown in B's room: the same, and its code expires with the half-day.
+    "sign_room": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # Public by design: B's catalogue shows only B's published offers (B's draft offer, with the
     # marker, must never appear; see test_public_catalogue_shows_no_draft).
     "public_catalogue": lambda b: {"slug": "beta"},
@@ -456,7 +462,11 @@ def _b_evidence_state() -> tuple:
             list(CertificationBudget.objects.values_list("pk", "internal_days", "file_fee")),
             list(Learner.objects.values_list("pk", "first_name", "last_name", "email")),
             list(Enrolment.objects.values_list("pk", "status", "dropout_reason")),
-            list(AttendanceSlot.objects.values_list("pk", "day", "half", "closed_at")),
+            list(
+                AttendanceSlot.objects.values_list(
+                    "pk", "day", "half", "closed_at", "room_code_hash", "room_code_expires_at"
+                )
+            ),
             list(AttendanceRecord.objects.values_list("pk", "status", "hash")),
             list(SigningLink.objects.values_list("pk", "revoked_at")),
             list(SessionTrainer.objects.values_list("pk", "user_id")),

@@ -2,11 +2,14 @@
 
 User text reaches the PDF only through autoescaped templates, so `<img src="file:///…">` is
 printed, not fetched. Whatever URL the document still names goes through `StaticOnlyFetcher`:
-no `file://`, no network, no redirects — only files the static finders know.
+no `file://`, no network, no redirects — only files the static finders know, and PNG images
+given inline as `data:` URLs (drawn signatures, checked when they were stored).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import mimetypes
 import resource
@@ -22,6 +25,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger("qualiopi.pdf")
 
+PNG_DATA_URL = "data:image/png;base64,"
 # Relative URLs in report templates resolve against this address, which never leaves the process.
 BASE_URL = "https://portail.invalid/"
 
@@ -32,6 +36,14 @@ class StaticOnlyFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith(PNG_DATA_URL):
+            # Inline already: decoding it fetches nothing.
+            try:
+                body = base64.b64decode(url.removeprefix(PNG_DATA_URL), validate=True)
+            except (binascii.Error, ValueError):
+                body = b""
+            if body.startswith(b"\x89PNG\r\n\x1a\n"):
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/png"})
         parts = urlsplit(url)
         prefix = urlsplit(BASE_URL).netloc
         static = settings.STATIC_URL.lstrip("/")

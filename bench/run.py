@@ -585,6 +585,7 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
 
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from django_tenants.utils import schema_context
@@ -652,11 +653,35 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
             )
         slots = session.attendance_slots.count()
         queries = {}
+        large = {}
         for count in (learners, 200):
-            measured, _enrolments = (session, None) if count == learners else session_with(count)
+            measured, large_enrolments = (
+                (session, enrolments) if count == learners else session_with(count)
+            )
             with CaptureQueriesContext(connection) as captured:
                 learner_selectors.attendance_grid(measured)
             queries[count] = len(captured)
+            large[count] = (measured, large_enrolments)
+        # Steps dated for half of the large session's learners: the grid shows both states.
+        _big, big_enrolments = large[200]
+        learner_services.milestones_record(
+            enrolments=big_enrolments[:100],
+            kind="positioning",
+            done_on=monday - timedelta(days=7),
+            actor=user,
+            organisation=organisation,
+        )
+    # The whole journeys page (session, middleware, template) as a referent opens it.
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    page_queries = {}
+    for count, (measured, _enrolments) in large.items():
+        url = f"/o/{organisation.slug}/sessions/{measured.pk}/parcours/"
+        assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        page_queries[count] = len(captured)
     elapsed, peak_mb = _timed_child(SHEET_CHILD, organisation.schema_name, str(session.pk))
     return {
         "attendance_sheet_s": round(elapsed, 2),
@@ -664,6 +689,8 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
         "attendance_sheet_half_days": slots,
         "attendance_grid_queries": queries[learners],
         "attendance_grid_queries_200_learners": queries[200],
+        "milestones_grid_queries": page_queries[200],
+        "milestones_grid_queries_20_learners": page_queries[learners],
     }
 
 

@@ -330,6 +330,7 @@ def journey_grid(session: Session, *, now: datetime | None = None) -> JourneyGri
     recorded: dict[int, set[int]] = {}
     for slot_id, enrolment_id in (
         AttendanceRecord.objects.filter(slot__session=session, slot__closed_at__isnull=False)
+        .order_by()  # no default ordering: DISTINCT on the pair only, not on each record
         .values_list("slot_id", "enrolment_id")
         .distinct()
     ):

@@ -75,7 +75,14 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
             if enrolment:
                 break
         assert enrolment, "no session with learners in the demo data"
-        urls += [learners, learners.replace("/apprenants/", "/emargement/")]
+        urls += [
+            learners,
+            learners.replace("/apprenants/", "/emargement/"),
+            learners.replace("/apprenants/", "/parcours/"),
+            learners.replace("/apprenants/", "/documents/"),
+            f"{ORG}/modeles-de-documents/convocation/",
+            f"{ORG}/modeles-de-documents/certificate/",
+        ]
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/importer/") + enrolment
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/lien/")
         page.goto(enrolment[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -99,8 +100,9 @@ def _dashboard_readiness(access, today) -> dict:
         )
         if panel
         else [],
-        "gap_sessions": _gap_sessions(panel, access),
     }
+    context["incomplete_sessions"] = _incomplete_sessions(_gap_sessions(panel, access))
+    context["recent_days"] = settings.READINESS_RECENT_SESSIONS_DAYS
     if access.has(Permission.ACTIONS_VIEW):
         overdue = improvement_selectors.actions_overdue(today=today).select_related("owner")
         context["overdue_actions"] = list(overdue[:8])
@@ -109,12 +111,29 @@ def _dashboard_readiness(access, today) -> dict:
 
 
 def _gap_sessions(panel, access) -> dict:
-    """The sessions and learners the shown gaps name (names only for who may read them)."""
-    shown = {gap.number: list(gap.session_gaps) for gap in (panel.gaps[:8] if panel else [])}
-    shown = {number: gaps for number, gaps in shown.items() if gaps}
-    if not shown:
+    """The sessions and learners the gaps name (names only for who may read them)."""
+    named = {gap.number: list(gap.session_gaps) for gap in (panel.gaps if panel else [])}
+    named = {number: gaps for number, gaps in named.items() if gaps}
+    if not named:
         return {}
-    return learner_selectors.gap_sessions(shown, with_names=access.has(Permission.LEARNERS_VIEW))
+    return learner_selectors.gap_sessions(named, with_names=access.has(Permission.LEARNERS_VIEW))
+
+
+def _incomplete_sessions(gap_sessions: dict) -> list[dict]:
+    """The same, session by session: which indicators each one's learners miss, and who."""
+    by_session: dict[int, dict] = {}
+    for number, items in sorted(gap_sessions.items()):
+        for item in items:
+            entry = by_session.setdefault(
+                item.session.pk,
+                {"session": item.session, "indicators": [], "learners": [], "count": 0},
+            )
+            entry["indicators"].append(number)
+            entry["learners"] += [name for name in item.learners if name not in entry["learners"]]
+            entry["count"] = max(entry["count"], item.count)
+    for entry in by_session.values():
+        entry["learners"].sort()
+    return sorted(by_session.values(), key=lambda e: e["session"].starts_on, reverse=True)
 
 
 @organisation_permission_required(Permission.ORGANISATION_VIEW)

@@ -80,15 +80,16 @@ def document_generate(request: HttpRequest, session_pk: int, kind: str) -> HttpR
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            ngettext(
-                "Le document est enregistré dans la bibliothèque des preuves (version %(v)s).",
-                "%(count)s documents sont enregistrés dans la bibliothèque des preuves.",
-                len(made),
-            )
-            % {"count": len(made), "v": made[0].version},
-        )
+        if len(made) == 1:
+            done = _(
+                "Le document est enregistré dans la bibliothèque des preuves (version %(v)s)."
+            ) % {"v": made[0].version}
+        else:  # certificates: one per financer
+            done = _(
+                "%(count)s documents sont enregistrés dans la bibliothèque des preuves, "
+                "un par financeur."
+            ) % {"count": len(made)}
+        messages.success(request, done)
     return redirect(org_reverse(request, "org:session_documents", session_pk=session.pk))
 
 

@@ -308,4 +308,11 @@ def test_readiness_names_the_recent_sessions_whose_learners_miss_a_per_learner_p
     ]
     client.force_login(world.referent_a)
     page = client.get("/o/alpha/").content.decode()
+    assert "Parcours incomplets des sessions récentes" in page
     assert f"/o/alpha/sessions/{session.pk}/parcours/" in page
+    assert "indicateurs 9, 11 · Prénom0 Nom000, Prénom1 Nom001" in page
+    # The direction reads readiness, not the learners' names.
+    client.force_login(world.director_a)
+    page = client.get("/o/alpha/").content.decode()
+    assert "indicateurs 9, 11 · 2 apprenant·es" in page
+    assert "Prénom0" not in page

@@ -141,6 +141,8 @@ def signed_slot_ids(enrolment: Enrolment) -> set[int]:
 class TrainerSession:
     session: Session
     to_close: int
+    # Steps of the learners' journeys due and not done (attendance apart: see `to_close`).
+    missing_steps: int = 0
 
 
 def trainer_sessions(*, user: Any, today: date, days_back: int = 30) -> list[TrainerSession]:
@@ -153,7 +155,33 @@ def trainer_sessions(*, user: Any, today: date, days_back: int = 30) -> list[Tra
         session__in=sessions, closed_at__isnull=True, day__lt=today
     ).values_list("session_id", flat=True):
         open_before[session_id] = open_before.get(session_id, 0) + 1
-    return [TrainerSession(session, open_before.get(session.pk, 0)) for session in sessions]
+    missing = _missing_steps_by_session(sessions, today)
+    return [
+        TrainerSession(session, open_before.get(session.pk, 0), missing.get(session.pk, 0))
+        for session in sessions
+    ]
+
+
+def _missing_steps_by_session(sessions: list[Session], today: date) -> dict[int, int]:
+    """Per session, its learners' stored steps due and not done (two queries)."""
+    by_pk = {session.pk: session for session in sessions}
+    enrolments = list(Enrolment.objects.filter(session__in=sessions))
+    done: dict[int, set[str]] = {}
+    for enrolment_id, kind in Milestone.objects.filter(enrolment__in=enrolments).values_list(
+        "enrolment_id", "kind"
+    ):
+        done.setdefault(enrolment_id, set()).add(kind)
+    counts: dict[int, int] = {}
+    for enrolment in enrolments:
+        facts = enrolment_facts(enrolment, by_pk[enrolment.session_id])
+        finished = done.get(enrolment.pk, set())
+        counts[enrolment.session_id] = counts.get(enrolment.session_id, 0) + sum(
+            1
+            for step in journey.STORED_STEPS
+            if journey.step_state(step, facts, today=today, done=step in finished)
+            == journey.State.MISSING
+        )
+    return counts
 
 
 ACTIVE_STATUSES = (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING)

@@ -316,3 +316,23 @@ def test_readiness_names_the_recent_sessions_whose_learners_miss_a_per_learner_p
     page = client.get("/o/alpha/").content.decode()
     assert "indicateurs 9, 11 · 2 apprenant·es" in page
     assert "Prénom0" not in page
+
+
+def test_the_trainer_s_space_says_how_many_steps_their_sessions_miss(client, world):
+    session, (lea, tom) = _past_session(world)
+    with schema_context("org_alpha"):
+        services.session_trainers_set(
+            organisation=world.org_a, session=session, users=[world.contributor_a]
+        )
+        services.milestones_record(
+            enrolments=[lea, tom],
+            kind="positioning",
+            done_on=session.starts_on,
+            actor=world.referent_a,
+            organisation=world.org_a,
+        )
+    client.force_login(world.contributor_a)
+    page = client.get("/o/alpha/mon-espace/").content.decode()
+    # Agreement, convocation, evaluation and attestation, for each of the two.
+    assert "8 étapes de parcours manquantes" in page
+    assert f"/o/alpha/sessions/{session.pk}/parcours/" in page

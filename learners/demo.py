@@ -186,6 +186,7 @@ def _seed_past_session(organisation, offer, kind, referent, trainer, today) -> N
     Enrolment.objects.filter(pk__in=[e.pk for e in enrolments[:-1]]).update(
         status=Enrolment.Status.COMPLETED
     )
+    services.session_figures_sync(session)
     enrolments = list(Enrolment.objects.filter(session=session).select_related("learner"))
     for step, days in (("positioning", -14), ("agreement", -12), ("convocation", -7)):
         services.milestones_record(

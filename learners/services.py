@@ -49,6 +49,22 @@ LEARNER_FIELDS = ("first_name", "last_name", "email", "phone", "status", "employ
 # --- Learners and enrolments ---------------------------------------------------------------
 
 
+def session_figures_sync(session: Session) -> None:
+    """The session's completion figures (enrolled, completed, drop-outs and their reasons) from
+    its enrolments, once it has any: the results published (indicator 2) then come from the
+    learners, not from numbers typed apart. A no-show counts as not enrolled."""
+    rows = list(session.enrolments.values_list("status", "dropout_reason"))
+    if not rows:
+        return
+    statuses = [status for status, _reason in rows]
+    session.enrolled = sum(1 for status in statuses if status != Enrolment.Status.NO_SHOW)
+    session.completed = statuses.count(Enrolment.Status.COMPLETED)
+    session.dropouts = statuses.count(Enrolment.Status.DROPPED_OUT)
+    reasons = sorted({reason for status, reason in rows if status == "dropped_out" and reason})
+    session.dropout_reasons = "; ".join(reasons)
+    session.save(update_fields=["enrolled", "completed", "dropouts", "dropout_reasons"])
+
+
 @transaction.atomic
 def enrolment_create(*, session: Session, actor: Any, **fields: Any) -> Enrolment:
     """Enrol a learner on a session; the same e-mail on the same session is refused."""
@@ -68,6 +84,7 @@ def enrolment_create(*, session: Session, actor: Any, **fields: Any) -> Enrolmen
     enrolment = Enrolment.objects.create(
         learner=learner, session=session, funding_line=fields.get("funding_line")
     )
+    session_figures_sync(session)
     readiness_changed("learner enrolled")
     return enrolment
 
@@ -98,6 +115,7 @@ def enrolments_import(*, session: Session, data: bytes, actor: Any) -> list[Enro
     created = Enrolment.objects.bulk_create(
         Enrolment(learner=learner, session=session) for learner in learners
     )
+    session_figures_sync(session)
     readiness_changed("learners imported")
     return created
 
@@ -131,6 +149,7 @@ def enrolment_set_status(
     enrolment.save(
         update_fields=["status", "funding_line", "dropped_out_on", "dropout_reason", "updated_at"]
     )
+    session_figures_sync(enrolment.session)
     readiness_changed("enrolment status")
     return enrolment
 

@@ -336,3 +336,25 @@ def test_the_trainer_s_space_says_how_many_steps_their_sessions_miss(client, wor
     # Agreement, convocation, evaluation and attestation, for each of the two.
     assert "8 étapes de parcours manquantes" in page
     assert f"/o/alpha/sessions/{session.pk}/parcours/" in page
+
+
+def test_the_session_s_completion_figures_come_from_its_enrolments(world):
+    session, (lea, tom) = _past_session(world, learners=2)
+    zoe = _enrol(world, session, "Zoé", "Absente", "zoe@example.fr")
+    with schema_context("org_alpha"):
+        services.enrolment_set_status(enrolment=lea, status="completed", funding_line=None)
+        services.enrolment_set_status(
+            enrolment=tom,
+            status="dropped_out",
+            dropped_out_on=session.starts_on,
+            reason="Déménagement",
+            funding_line=None,
+        )
+        services.enrolment_set_status(enrolment=zoe, status="no_show", funding_line=None)
+        session.refresh_from_db()
+    assert (session.enrolled, session.completed, session.dropouts, session.dropout_reasons) == (
+        2,
+        1,
+        1,
+        "Déménagement",
+    )

@@ -5,6 +5,7 @@ journeys, and send documents to learners by e-mail (one message each, once)."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,7 +42,7 @@ INDICATORS: dict[str, list[int]] = {
     Kind.CERTIFICATE: [],
     Kind.ATTENDANCE_SHEET: [],
 }
-EVIDENCE_KIND = {
+EVIDENCE_KIND: dict[str, str] = {
     Kind.CONVOCATION: "record",
     Kind.AGREEMENT: "contract",
     Kind.PROGRAMME: "published",
@@ -50,17 +51,20 @@ EVIDENCE_KIND = {
     Kind.ATTENDANCE_SHEET: "record",
 }
 # Where the funding plan expects it (financing's catalogue keys), "{line}" for one financer.
-FUNDING_KEYS = {
+FUNDING_KEYS: dict[str, str] = {
     Kind.AGREEMENT: "training_agreement",
     Kind.ATTENDANCE_SHEET: "attendance_sheets",
     Kind.CERTIFICATE: "completion_certificate:{line}",
 }
 # The journey step a document completes when it is rendered, or when it is sent.
-STEP_WHEN_RENDERED = {Kind.ATTESTATION: "attestation", Kind.CERTIFICATE: "certificate"}
-STEP_WHEN_SENT = {Kind.CONVOCATION: "convocation"}
+STEP_WHEN_RENDERED: dict[str, str] = {
+    Kind.ATTESTATION: "attestation",
+    Kind.CERTIFICATE: "certificate",
+}
+STEP_WHEN_SENT: dict[str, str] = {Kind.CONVOCATION: "convocation"}
 SENDABLE = (Kind.CONVOCATION, Kind.ATTESTATION)
 # Who each per-learner document is for.
-STATUSES = {
+STATUSES: dict[str, tuple[str, ...]] = {
     Kind.CONVOCATION: (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING),
     Kind.AGREEMENT: (
         Enrolment.Status.ENROLLED,
@@ -158,10 +162,9 @@ def _groups(session: Session, kind: str) -> list[tuple[Any, list[Enrolment]]]:
         return [(None, enrolments)] if enrolments else []
     by_line: dict[int, tuple[Any, list[Enrolment]]] = {}
     for enrolment in enrolments:
-        if enrolment.funding_line is not None:
-            by_line.setdefault(enrolment.funding_line_id, (enrolment.funding_line, []))[1].append(
-                enrolment
-            )
+        line = enrolment.funding_line
+        if line is not None:
+            by_line.setdefault(line.pk, (line, []))[1].append(enrolment)
     return [by_line[pk] for pk in sorted(by_line)]
 
 
@@ -184,7 +187,8 @@ def render(
             for row in learner_selectors.attendance_grid(session).rows
         }
     pages = []
-    for enrolment in enrolments or [None]:
+    everyone: list[Enrolment | None] = list(enrolments) or [None]
+    for enrolment in everyone:
         hours = _hours(minutes.get(enrolment.pk, 0)) if enrolment else Decimal(0)
         values = _values(session, organisation, enrolment, hours)
         pages.append(
@@ -344,10 +348,12 @@ def dispatches_queue(*, session: Session, kind: str, actor: Any) -> list[Dispatc
     created = Dispatch.objects.bulk_create(queued)
     schema = current_schema_name()
     for dispatch in created:
-        transaction.on_commit(
-            lambda pk=dispatch.pk: queue_task("session_documents.dispatch_send", args=[schema, pk])
-        )
+        transaction.on_commit(_sender(schema, dispatch.pk))
     return created
+
+
+def _sender(schema: str, dispatch_pk: int) -> Callable[[], None]:
+    return lambda: queue_task("session_documents.dispatch_send", args=[schema, dispatch_pk])
 
 
 def dispatch_send(*, dispatch_pk: int, organisation: Organisation) -> str:

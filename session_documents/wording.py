@@ -86,6 +86,6 @@ def fill(text: str, values: Mapping[str, str]) -> str:
         return text
 
 
-class _Missing(dict):
+class _Missing(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -67,9 +67,6 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 TENANT_BASE_SCHEMA = "template_organisation"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
-# Set the search_path once per schema switch instead of before every query: half the round
-# trips of a page (django-tenants forgets the value on rollback and re-issues it).
-TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -98,3 +98,47 @@ class Dispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id} {self.kind} {self.state}"
+
+
+class DocumentJob(models.Model):
+    """A request to render one kind of a session's documents, done by a worker: the page
+    shows its state; a lost message is queued again by the periodic sweep."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    session = models.ForeignKey(
+        "training_offers.Session", on_delete=models.CASCADE, related_name="document_jobs"
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_by = user_fk(_("demandé par"))
+    queued_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(_("erreur"), max_length=500, blank=True)
+    documents = models.PositiveSmallIntegerField(_("documents établis"), default=0)
+
+    class Meta:
+        verbose_name = _("génération de documents")
+        verbose_name_plural = _("générations de documents")
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            # One rendering of a kind at a time per session: a second click waits for the first.
+            models.UniqueConstraint(
+                fields=["session", "kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_document_job",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.kind} {self.status}"

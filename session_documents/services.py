@@ -4,16 +4,19 @@ journeys, and send documents to learners by e-mail (one message each, once)."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,7 +34,9 @@ from qualiopi_portal.tenancy.models import Organisation
 from training_offers.models import Session
 
 from . import wording
-from .models import Dispatch, DocumentTemplate, GeneratedDocument, Kind
+from .models import Dispatch, DocumentJob, DocumentTemplate, GeneratedDocument, Kind
+
+logger = logging.getLogger("qualiopi.documents")
 
 # The indicators each document proves (none for the financers' pieces).
 INDICATORS: dict[str, list[int]] = {
@@ -361,7 +366,7 @@ def dispatch_send(*, dispatch_pk: int, organisation: Organisation) -> str:
     refused is not sent again. A server that cannot be reached raises (the task retries)."""
     with transaction.atomic():
         dispatch = (
-            Dispatch.objects.select_for_update()
+            Dispatch.objects.select_for_update(of=("self",))
             .select_related("enrolment__learner", "document__evidence", "document__session__offer")
             .filter(pk=dispatch_pk)
             .first()
@@ -415,3 +420,98 @@ def dispatch_send(*, dispatch_pk: int, organisation: Organisation) -> str:
                 organisation=organisation,
             )
     return dispatch.state
+
+
+# --- Jobs: rendering happens in a worker ---------------------------------------------------
+
+# A job running for longer than this lost its worker (a rendering takes seconds).
+JOB_STALE_AFTER = timedelta(minutes=10)
+JOB_MAX_ATTEMPTS = 3
+
+
+def document_request(*, session: Session, kind: str, actor: Any) -> DocumentJob:
+    """Record the request and queue its rendering once committed; a second request for the
+    same document while one is waiting is refused."""
+    if kind not in Kind.values:
+        raise ValidationError(_("Document inconnu."))
+    try:
+        with transaction.atomic():
+            job = DocumentJob.objects.create(session=session, kind=kind, requested_by=actor)
+    except IntegrityError:
+        raise ValidationError(
+            _("Ce document est déjà en cours de génération : il sera prêt dans un instant.")
+        ) from None
+    schema = current_schema_name()
+    transaction.on_commit(lambda: _queue_job(schema, job.pk))
+    return job
+
+
+def _queue_job(schema: str, job_pk: int) -> None:
+    try:
+        queue_task("session_documents.document_job_run", args=[schema, job_pk])
+    except Exception:  # broker down: the periodic sweep queues it again
+        logger.warning("could not queue document job %s for %s", job_pk, schema)
+
+
+def document_job_run(*, job_pk: int, organisation: Organisation) -> str:
+    """Claim the job (queued, or running past JOB_STALE_AFTER: its worker is gone) and render
+    (current schema). Two deliveries of one message agree on one renderer (row lock)."""
+    stale = timezone.now() - JOB_STALE_AFTER
+    with transaction.atomic():
+        job = (
+            DocumentJob.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("session__offer", "requested_by")
+            .filter(
+                Q(status=DocumentJob.Status.QUEUED)
+                | Q(status=DocumentJob.Status.RUNNING, started_at__lt=stale),
+                pk=job_pk,
+            )
+            .first()
+        )
+        if job is None:
+            return "not ours"
+        job.attempts += 1
+        if job.attempts > JOB_MAX_ATTEMPTS:
+            job.status = DocumentJob.Status.FAILED
+            job.error = _("La génération a été interrompue plusieurs fois ; demandez-la à nouveau.")
+            job.finished_at = timezone.now()
+            job.save(update_fields=["attempts", "status", "error", "finished_at"])
+            return job.status
+        job.status = DocumentJob.Status.RUNNING
+        job.started_at = timezone.now()
+        job.save(update_fields=["attempts", "status", "started_at"])
+    try:
+        made = document_generate(
+            organisation=organisation, session=job.session, kind=job.kind, actor=job.requested_by
+        )
+    except ValidationError as refused:
+        job.status, job.error = DocumentJob.Status.FAILED, " ".join(refused.messages)[:500]
+    except Exception:
+        logger.exception("document job %s failed", job.pk)
+        job.status = DocumentJob.Status.FAILED
+        job.error = _("La génération a échoué ; réessayez, ou signalez-le si cela se reproduit.")
+    else:
+        job.status, job.documents = DocumentJob.Status.DONE, len(made)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "documents", "finished_at"])
+    return job.status
+
+
+def document_jobs_lost() -> list[int]:
+    """The jobs whose message was lost (queued for a minute, or running past the stale limit)
+    of the current schema, to queue again; claiming keeps a duplicate from rendering twice."""
+    now = timezone.now()
+    return list(
+        DocumentJob.objects.filter(
+            Q(status=DocumentJob.Status.QUEUED, queued_at__lt=now - timedelta(minutes=1))
+            | Q(status=DocumentJob.Status.RUNNING, started_at__lt=now - JOB_STALE_AFTER)
+        ).values_list("pk", flat=True)
+    )
+
+
+def latest_jobs(session: Session) -> dict[str, DocumentJob]:
+    """Per kind, the session's last job (what the documents page says of each)."""
+    latest: dict[str, DocumentJob] = {}
+    for job in DocumentJob.objects.filter(session=session).order_by("queued_at", "pk"):
+        latest[job.kind] = job
+    return latest

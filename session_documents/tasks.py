@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
 
@@ -27,3 +27,28 @@ def dispatch_send(schema_name: str, dispatch_pk: int) -> str:
         return "gone"
     with schema_context(schema_name):
         return services.dispatch_send(dispatch_pk=dispatch_pk, organisation=organisation)
+
+
+@shared_task(name="session_documents.document_job_run", ignore_result=True, acks_late=True)
+def document_job_run(schema_name: str, job_pk: int) -> str:
+    """One rendering job; a duplicate or late delivery finds it claimed or done."""
+    organisation = Organisation.objects.filter(schema_name=schema_name).first()
+    if organisation is None:
+        return "gone"
+    with schema_context(schema_name):
+        return services.document_job_run(job_pk=job_pk, organisation=organisation)
+
+
+@shared_task(name="session_documents.document_jobs_sweep_task", ignore_result=True)
+def document_jobs_sweep_task() -> int:
+    """Queue again the rendering jobs whose message was lost (broker down, worker killed)."""
+    count = 0
+    for organisation in Organisation.objects.exclude(schema_name=get_public_schema_name()).order_by(
+        "pk"
+    ):
+        with schema_context(organisation.schema_name):
+            lost = services.document_jobs_lost()
+        for pk in lost:
+            document_job_run.delay(organisation.schema_name, pk)
+        count += len(lost)
+    return count

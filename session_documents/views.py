@@ -20,7 +20,7 @@ from training_offers.models import Session
 
 from . import services, wording
 from .forms import TemplateForm
-from .models import Dispatch, Kind
+from .models import Dispatch, DocumentJob, Kind
 
 
 def _session(request: HttpRequest, session_pk: int) -> Session:
@@ -37,14 +37,17 @@ def _session(request: HttpRequest, session_pk: int) -> Session:
 def session_documents(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = _session(request, session_pk)
     latest = services.latest_documents(session)
+    jobs = services.latest_jobs(session)
     rows = []
     for kind, label in Kind.choices:
-        documents = [doc for (k, _line), doc in latest.items() if k == kind]
+        job = jobs.get(kind)
         rows.append(
             {
                 "kind": kind,
                 "label": label,
-                "documents": documents,
+                "documents": [doc for (k, _line), doc in latest.items() if k == kind],
+                "job": job,
+                "busy": job is not None and job.status in DocumentJob.ACTIVE,
                 "indicators": services.INDICATORS[kind],
                 "funding_key": services.FUNDING_KEYS.get(kind, ""),
                 "sendable": kind in services.SENDABLE,
@@ -55,41 +58,41 @@ def session_documents(request: HttpRequest, session_pk: int) -> HttpResponse:
         .select_related("enrolment__learner")
         .order_by("enrolment__learner__last_name", "kind")
     )
-    return render(
-        request,
-        "session_documents/session_documents.html",
-        {
-            "session": session,
-            "rows": rows,
-            "dispatches": dispatches,
-            "can_manage": request.organisation_access.has(Permission.LEARNERS_MANAGE),
-        },
+    context = {
+        "session": session,
+        "rows": rows,
+        "pending": any(row["busy"] for row in rows)
+        or any(d.state == Dispatch.State.QUEUED for d in dispatches),
+        "dispatches": dispatches,
+        "can_manage": request.organisation_access.has(Permission.LEARNERS_MANAGE),
+    }
+    template = (
+        "session_documents/partials/documents.html"
+        if request.htmx
+        else "session_documents/session_documents.html"
     )
+    return render(request, template, context)
 
 
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 @require_http_methods(["POST"])
 def document_generate(request: HttpRequest, session_pk: int, kind: str) -> HttpResponse:
+    """Ask a worker to render the document; the page follows the job until it is done."""
     session = _session(request, session_pk)
     if kind not in Kind.values:
         raise Http404
     try:
-        made = services.document_generate(
-            organisation=request.organisation, session=session, kind=kind, actor=request.user
-        )
+        services.document_request(session=session, kind=kind, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        if len(made) == 1:
-            done = _(
-                "Le document est enregistré dans la bibliothèque des preuves (version %(v)s)."
-            ) % {"v": made[0].version}
-        else:  # certificates: one per financer
-            done = _(
-                "%(count)s documents sont enregistrés dans la bibliothèque des preuves, "
-                "un par financeur."
-            ) % {"count": len(made)}
-        messages.success(request, done)
+        messages.success(
+            request,
+            _(
+                "La génération est lancée : le document apparaît ici dès qu'il est prêt, "
+                "rangé dans la bibliothèque des preuves."
+            ),
+        )
     return redirect(org_reverse(request, "org:session_documents", session_pk=session.pk))
 
 

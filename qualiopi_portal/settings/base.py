@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.reminders_send_all_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Session documents whose rendering message was lost.
+    "session-documents-lost": {
+        "task": "session_documents.document_jobs_sweep_task",
+        "schedule": RECOVERY_SWEEP_INTERVAL_S,
+    },
     # Learners past their organisation's retention period lose their identity, not their proofs.
     "learners-retention": {
         "task": "learners.anonymise_expired_all_task",

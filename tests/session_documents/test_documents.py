@@ -22,7 +22,8 @@ from financing.models import SessionDocument
 from learners import services as learner_services
 from learners.models import Milestone
 from session_documents import services
-from session_documents.models import Dispatch, GeneratedDocument
+from session_documents.models import Dispatch, DocumentJob, GeneratedDocument
+from session_documents.tasks import document_jobs_sweep_task
 from tests.learners.test_learners import ALL_DAY, _enrol, _session, _url
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,17 @@ def _version_text(item: EvidenceItem) -> str:
         return _text(handle.read())
 
 
+@pytest.fixture
+def generate(client, django_capture_on_commit_callbacks):
+    """Ask for a document and let the worker (eager here) render it, as it does after commit."""
+
+    def post(session, kind):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(_url(session, f"documents/{kind}/generer/"), follow=True)
+
+    return post
+
+
 def _ended(world):
     session = _session(world, starts_on=timezone.localdate() - timedelta(days=2), days=2)
     lea = _enrol(world, session, "Léa", "Martin", "lea@example.fr")
@@ -50,12 +62,14 @@ def _ended(world):
     return session, lea, hugo
 
 
-def test_an_attestation_is_one_evidence_item_whose_versions_follow_each_rendering(client, world):
+def test_an_attestation_is_one_evidence_item_whose_versions_follow_each_rendering(
+    client, world, generate
+):
     session, lea, hugo = _ended(world)
     client.force_login(world.referent_a)
-    response = client.post(_url(session, "documents/attestation/generer/"), follow=True)
-    assert "enregistré dans la bibliothèque des preuves (version 1)" in response.content.decode()
-    client.post(_url(session, "documents/attestation/generer/"))
+    response = generate(session, "attestation")
+    assert "La génération est lancée" in response.content.decode()
+    generate(session, "attestation")
     with schema_context("org_alpha"):
         (item,) = EvidenceItem.objects.filter(title__startswith="Attestation de fin de formation")
         assert (item.version_count, item.indicator_numbers, item.tags) == (2, [11], ["généré"])
@@ -73,11 +87,16 @@ def test_an_attestation_is_one_evidence_item_whose_versions_follow_each_renderin
     assert steps == sorted([(lea.pk, item.pk), (hugo.pk, item.pk)])
 
 
-def test_the_certificate_is_made_per_financer_and_filed_as_its_service_fait_piece(client, world):
+def test_the_certificate_is_made_per_financer_and_filed_as_its_service_fait_piece(
+    client, world, generate
+):
     session, lea, _hugo = _ended(world)
     client.force_login(world.referent_a)
-    response = client.post(_url(session, "documents/certificate/generer/"), follow=True)
-    assert "le certificat de réalisation est établi pour le financeur" in response.content.decode()
+    generate(session, "certificate")
+    # The worker refused: the page says why.
+    page = client.get(_url(session, "documents/")).content.decode()
+    assert "le certificat de réalisation est établi pour le financeur" in page
+    assert "échec</span>" in page
     with schema_context("org_alpha"):
         funding_services.session_price_set(session=session, price=Decimal("1400"))
         line = funding_services.funding_line_save(
@@ -93,7 +112,7 @@ def test_the_certificate_is_made_per_financer_and_filed_as_its_service_fait_piec
             amount=Decimal("700"),
         )
         learner_services.enrolment_set_status(enrolment=lea, status="completed", funding_line=line)
-    client.post(_url(session, "documents/certificate/generer/"))
+    generate(session, "certificate")
     with schema_context("org_alpha"):
         document = GeneratedDocument.objects.get(kind="certificate")
         filed = SessionDocument.objects.get(
@@ -110,7 +129,9 @@ def test_the_certificate_is_made_per_financer_and_filed_as_its_service_fait_piec
     assert certified == [(lea.pk,)]
 
 
-def test_a_wording_naming_an_unknown_field_is_refused_and_a_saved_one_is_used(client, world):
+def test_a_wording_naming_an_unknown_field_is_refused_and_a_saved_one_is_used(
+    client, world, generate
+):
     session, _lea, _hugo = _ended(world)
     client.force_login(world.referent_a)
     response = client.post(
@@ -124,7 +145,7 @@ def test_a_wording_naming_an_unknown_field_is_refused_and_a_saved_one_is_used(cl
         {"body": "Nous certifions que {apprenant} a suivi {formation}.", "signatory": "Anne Roy"},
     )
     assert response.status_code == 302
-    client.post(_url(session, "documents/attestation/generer/"))
+    generate(session, "attestation")
     with schema_context("org_alpha"):
         text = _version_text(GeneratedDocument.objects.get().evidence)
     assert "Nous certifions que Léa Martin a suivi Accueillir le public" in text
@@ -132,7 +153,7 @@ def test_a_wording_naming_an_unknown_field_is_refused_and_a_saved_one_is_used(cl
 
 
 def test_convocations_go_once_to_each_learner_with_an_address_and_date_the_journey(
-    client, world, django_capture_on_commit_callbacks
+    client, world, django_capture_on_commit_callbacks, generate
 ):
     session = _session(world, starts_on=timezone.localdate() + timedelta(days=5))
     lea = _enrol(world, session, "Léa", "Martin", "lea@example.fr")
@@ -141,7 +162,7 @@ def test_convocations_go_once_to_each_learner_with_an_address_and_date_the_journ
     client.force_login(world.referent_a)
     response = client.post(_url(session, "documents/convocation/envoyer/"), follow=True)
     assert "Générez d&#x27;abord le document, puis envoyez-le." in response.content.decode()
-    client.post(_url(session, "documents/convocation/generer/"))
+    generate(session, "convocation")
     real_send = EmailBackend.send_messages
 
     def refusing(self, messages):
@@ -179,7 +200,7 @@ def test_convocations_go_once_to_each_learner_with_an_address_and_date_the_journ
     assert len(mail.outbox) == 1
 
 
-def test_the_attendance_sheet_and_programme_render_and_who_may_do_what(client, world):
+def test_the_attendance_sheet_and_programme_render_and_who_may_do_what(client, world, generate):
     session, _lea, _hugo = _ended(world)
     client.force_login(world.director_a)
     assert client.get(_url(session, "documents/")).status_code == 404
@@ -193,15 +214,44 @@ def test_the_attendance_sheet_and_programme_render_and_who_may_do_what(client, w
     assert client.get("/o/alpha/modeles-de-documents/convocation/").status_code == 404
     client.force_login(world.referent_a)
     assert client.post(_url(session, "documents/inconnu/generer/")).status_code == 404
-    response = client.post(_url(session, "documents/attendance_sheet/generer/"), follow=True)
-    assert "Aucune demi-journée n&#x27;est planifiée" in response.content.decode()
+    generate(session, "attendance_sheet")
+    page = client.get(_url(session, "documents/")).content.decode()
+    assert "Aucune demi-journée n&#x27;est planifiée" in page
     with schema_context("org_alpha"):
         learner_services.slots_plan(session=session, schedule=ALL_DAY)
     for kind in ("programme", "attendance_sheet"):
-        client.post(_url(session, f"documents/{kind}/generer/"))
+        generate(session, kind)
     with schema_context("org_alpha"):
         programme = GeneratedDocument.objects.get(kind="programme").evidence
         sheet = GeneratedDocument.objects.get(kind="attendance_sheet").evidence
         assert programme.indicator_numbers == [6]
         assert "Accueillir le public en situation de handicap" in _version_text(programme)
         assert "Feuille d’émargement" in _version_text(sheet)
+
+
+def test_a_rendering_waits_in_its_job_and_a_lost_one_is_queued_again(client, world, generate):
+    session, _lea, _hugo = _ended(world)
+    client.force_login(world.referent_a)
+    # The broker took the message but no worker ran it (on_commit not executed here).
+    response = client.post(_url(session, "documents/programme/generer/"), follow=True)
+    assert "La génération est lancée" in response.content.decode()
+    page = client.get(_url(session, "documents/")).content.decode()
+    assert "génération en cours…" in page
+    assert 'hx-trigger="every 2s"' in page
+    response = client.post(_url(session, "documents/programme/generer/"), follow=True)
+    assert "Ce document est déjà en cours de génération" in response.content.decode()
+    with schema_context("org_alpha"):
+        job = DocumentJob.objects.get()
+        assert services.document_jobs_lost() == []  # queued a moment ago: not lost yet
+        DocumentJob.objects.filter(pk=job.pk).update(
+            queued_at=timezone.now() - timedelta(minutes=2)
+        )
+    assert document_jobs_sweep_task.apply().get() == 1
+    with schema_context("org_alpha"):
+        job.refresh_from_db()
+        assert (job.status, job.attempts, job.documents) == ("done", 1, 1)
+        # A late duplicate of the message renders nothing more.
+        assert services.document_job_run(job_pk=job.pk, organisation=world.org_a) == "not ours"
+        assert GeneratedDocument.objects.filter(kind="programme").count() == 1
+    page = client.get(_url(session, "documents/")).content.decode()
+    assert 'hx-trigger="every 2s"' not in page

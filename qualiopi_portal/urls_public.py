@@ -9,6 +9,7 @@ from qualiopi_portal.core import views as core_views
 from qualiopi_portal.portfolio import views as portfolio_views
 from qualiopi_portal.tenancy import views as tenancy_views
 from reports import auditor
+from surveys import public as survey_public
 from training_offers import views as offer_views
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),
     path("emargement/<slug:slug>/<str:token>/", learner_public.sign, name="sign"),
     path("emargement/<slug:slug>/salle/<str:token>/", learner_public.sign_room, name="sign_room"),
+    path("enquete/<slug:slug>/<str:token>/", survey_public.answer, name="survey_answer"),
     path("catalogue/<slug:slug>/", offer_views.public_catalogue, name="public_catalogue"),
     path("catalogue/<slug:slug>/offres/<int:pk>/", offer_views.public_offer, name="public_offer"),
     path("agenda/", calendar.calendar_settings, name="calendar_settings"),

@@ -14,6 +14,7 @@ from learners import views as learner_views
 from qualiopi_portal.tenancy import views as tenancy_views
 from reports import views as report_views
 from session_documents import views as document_views
+from surveys import views as survey_views
 from training_offers import views as offer_views
 
 app_name = "org"
@@ -282,5 +283,13 @@ urlpatterns = [
     ),
     path(
         "modeles-de-documents/<str:kind>/", document_views.template_edit, name="document_template"
+    ),
+    # Surveys
+    path("enquetes/", survey_views.questionnaire_list, name="questionnaire_list"),
+    path("enquetes/<int:pk>/", survey_views.questionnaire_detail, name="questionnaire_detail"),
+    path(
+        "sessions/<int:session_pk>/enquetes/",
+        survey_views.session_surveys,
+        name="session_surveys",
     ),
 ]

@@ -23,6 +23,7 @@ PACKAGES = (
     "dashboard",
     "learners",
     "session_documents",
+    "surveys",
 )
 # Bottom first. A module may import from its own layer or a lower one, never a higher one.
 LAYERS = (
@@ -52,6 +53,7 @@ LAYERS = (
             "improvement",
             "learners",
             "session_documents",
+            "surveys",
         ),
     ),
     ("readiness", ("indicators",)),

@@ -189,6 +189,9 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:document_generate": lambda b: {"session_pk": b["session"].pk, "kind": "programme"},
     "org:document_send": lambda b: {"session_pk": b["session"].pk, "kind": "convocation"},
     "org:document_template": lambda b: {"kind": "convocation"},
+    "org:questionnaire_list": lambda b: {},
+    "org:questionnaire_detail": lambda b: {"pk": b["questionnaire"].pk},
+    "org:session_surveys": lambda b: {"session_pk": b["session"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -263,6 +266,8 @@ PUBLIC_WITH_ARGUMENTS = {
     "sign": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # The QR code shown in B's room: the same, and its code expires with the half-day.
     "sign_room": lambda b: {"slug": "beta", "token": "jeton-devine"},
+    # A survey link: the token is the credential (one person, once, until it expires).
+    "survey_answer": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # Public by design: B's catalogue shows only B's published offers (B's draft offer, with the
     # marker, must never appear; see test_public_catalogue_shows_no_draft).
     "public_catalogue": lambda b: {"slug": "beta"},
@@ -414,7 +419,11 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             absences={enrolment.pk: "absent_justified"},
         )
         record = AttendanceRecord.objects.get(enrolment=enrolment, slot=attendance_slot)
+        from surveys import services as survey_services
+
+        (questionnaire, *_others) = survey_services.questionnaires_install(actor=world.referent_b)
     return {
+        "questionnaire": questionnaire,
         "enrolment": enrolment,
         "attendance_slot": attendance_slot,
         "record": record,

@@ -57,6 +57,7 @@ TENANT_APPS = [
     "dashboard",
     "learners",
     "session_documents",
+    "surveys",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

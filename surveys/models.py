@@ -1,0 +1,183 @@
+"""Questionnaires, the people asked to answer them, and their answers (tenant data).
+
+A questionnaire is never changed once answered: editing it makes a new version (same `code`,
+`version` + 1) and the answers keep the version they were given on, so results never mix two
+wordings silently.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.accounts.fields import user_fk
+
+
+class Questionnaire(models.Model):
+    class Kind(models.TextChoices):
+        POSITIONING = "positioning", _("Positionnement et analyse du besoin")
+        SATISFACTION_HOT = "satisfaction_hot", _("Satisfaction à chaud")
+        APPRAISAL_COLD = "appraisal_cold", _("Évaluation à froid (apprenant·e)")
+        APPRAISAL_COLD_EMPLOYER = "appraisal_cold_employer", _("Évaluation à froid (employeur)")
+        FINANCER = "financer", _("Appréciation des financeurs")
+        TEACHING_TEAM = "teaching_team", _("Appréciation de l'équipe pédagogique")
+        APPRENTICE_EVALUATION = (
+            "apprentice_evaluation",
+            _("Évaluation des contenus et de l'enseignement par les apprenti·es"),
+        )
+
+    code = models.CharField(max_length=60)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("titre"), max_length=200)
+    audience = models.CharField(_("public"), max_length=20)
+    anonymous = models.BooleanField(_("anonyme"), default=False)
+    indicator_numbers = ArrayField(models.PositiveSmallIntegerField(), default=list)
+    intro = models.TextField(_("introduction"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    is_current = models.BooleanField(default=True)
+    created_by = user_fk(_("créé par"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["kind", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "version"], name="unique_questionnaire_version"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(is_current=True),
+                name="one_current_questionnaire_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        SCALE5 = "scale5", _("Échelle de 1 à 5")
+        SCALE10 = "scale10", _("Note de 0 à 10")
+        SINGLE = "single", _("Choix unique")
+        MULTIPLE = "multiple", _("Choix multiple")
+        TEXT = "text", _("Texte libre")
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=60)
+    label = models.CharField(_("question"), max_length=300)
+    type = models.CharField(_("type de réponse"), max_length=10, choices=Type.choices)
+    required = models.BooleanField(_("obligatoire"), default=True)
+    # Which computed rate reads it (satisfaction, recommend, objectives, employment…).
+    role = models.CharField(max_length=20, blank=True)
+    choices = models.JSONField(default=list, blank=True)  # [{"code": …, "label": …}]
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["questionnaire", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="unique_question_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Invitation(models.Model):
+    """One person asked to answer one questionnaire version, from a personal link (hash only)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="invitations"
+    )
+    session = models.ForeignKey(
+        "training_offers.Session",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+    )
+    enrolment = models.ForeignKey(
+        "learners.Enrolment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+    )
+    email = models.EmailField(_("adresse"), blank=True)
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = user_fk(_("demandé par"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    send_error = models.CharField(max_length=300, blank=True)
+    answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation à répondre")
+        verbose_name_plural = _("invitations à répondre")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A learner is asked each questionnaire once per session.
+            models.UniqueConstraint(
+                fields=["questionnaire", "enrolment"],
+                condition=models.Q(enrolment__isnull=False),
+                name="one_invitation_per_enrolment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id} → {self.email or self.name}"
+
+
+class Response(models.Model):
+    """One set of answers to one questionnaire version (from a link, or imported)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="responses"
+    )
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="response"
+    )
+    session = models.ForeignKey(
+        "training_offers.Session",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+    )
+    submitted_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        ordering = ["-submitted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id} {self.submitted_at:%Y-%m-%d}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)  # scales
+    text = models.TextField(blank=True)  # free text
+    choices = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("réponse à une question")
+        verbose_name_plural = _("réponses aux questions")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="survey_unique_answer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_id}"

@@ -1,0 +1,86 @@
+"""The respondent's page, from their personal link: no account, a phone, French.
+
+Like the signing link (learners.public): the organisation by its public slug, the token's hash
+looked up in that organisation's schema only; an unknown link is a plain 404, a used or expired
+one says so (410)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+from django_tenants.utils import schema_context
+
+from learners.public import _private
+from qualiopi_portal.tenancy.models import Organisation
+
+from . import services
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    with schema_context(organisation.schema_name):
+        try:
+            invitation = services.invitation_for(token)
+        except LookupError:
+            raise Http404 from None
+        except services.SurveyRefused as refused:
+            return _private(
+                render(
+                    request,
+                    "surveys/answer_closed.html",
+                    {"organisation": organisation, "reason": str(refused)},
+                    status=410,
+                )
+            )
+        questionnaire = invitation.questionnaire
+        questions = list(questionnaire.questions.all())
+        errors: dict[str, str] = {}
+        given = {q.code: request.POST.getlist(q.code) for q in questions}
+        if request.method == "POST":
+            try:
+                services.answer_submit(token=token, raw=given)
+            except services.Refused as refused:
+                errors = refused.errors
+            except services.SurveyRefused as refused:
+                return _private(
+                    render(
+                        request,
+                        "surveys/answer_closed.html",
+                        {"organisation": organisation, "reason": str(refused)},
+                        status=410,
+                    )
+                )
+            else:
+                return _private(
+                    render(request, "surveys/answer_thanks.html", {"organisation": organisation})
+                )
+        response = render(
+            request,
+            "surveys/answer.html",
+            {
+                "organisation": organisation,
+                "invitation": invitation,
+                "questionnaire": questionnaire,
+                "questions": [
+                    {
+                        "question": q,
+                        "error": errors.get(q.code, ""),
+                        "given": given.get(q.code, []),
+                        "scale": _scale(q.type),
+                    }
+                    for q in questions
+                ],
+                "errors": errors,
+            },
+            status=400 if errors else 200,
+        )
+    return _private(response)
+
+
+def _scale(kind: str) -> list[str]:
+    low, high = services.answers.RANGES.get(kind, (0, -1))
+    return [str(number) for number in range(low, high + 1)]

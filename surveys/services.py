@@ -1,0 +1,268 @@
+"""Writes of surveys: the ready-made questionnaires, invitations sent by the worker (one
+message per person, once), and answers taken from a personal link (once, before it expires)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from learners.models import Enrolment
+from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.tenants import current_schema_name
+from qualiopi_portal.core.tokens import new_token, token_hash
+from qualiopi_portal.tenancy.models import Organisation
+from training_offers.models import Session
+
+from . import answers
+from .models import Answer, Invitation, Question, Questionnaire, Response
+
+logger = logging.getLogger("qualiopi.surveys")
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "surveys" / "questionnaires.yaml"
+# How long a personal link to answer stays valid (the portal's default, no rule).
+LINK_DAYS = 30
+# Who is asked at the end of a session.
+ASKED_STATUSES = (Enrolment.Status.IN_TRAINING, Enrolment.Status.COMPLETED)
+
+
+def ready_made() -> list[dict[str, Any]]:
+    """The ready-made questionnaires of fixtures/surveys/questionnaires.yaml."""
+    data = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
+    return list(data["questionnaires"])
+
+
+@transaction.atomic
+def questionnaires_install(*, actor: Any = None) -> list[Questionnaire]:
+    """Give the organisation the ready-made questionnaires it does not have yet (by code)."""
+    have = set(Questionnaire.objects.values_list("code", flat=True))
+    made = []
+    for spec in ready_made():
+        if spec["code"] in have:
+            continue
+        questionnaire = Questionnaire.objects.create(
+            code=spec["code"],
+            kind=spec["kind"],
+            title=spec["title"],
+            audience=spec["audience"],
+            anonymous=bool(spec.get("anonymous")),
+            indicator_numbers=list(spec.get("indicators", [])),
+            intro=spec.get("intro", ""),
+            source=spec.get("source", ""),
+            created_by=actor,
+        )
+        Question.objects.bulk_create(
+            Question(
+                questionnaire=questionnaire,
+                position=position,
+                code=question["code"],
+                label=question["label"],
+                type=question["type"],
+                required=bool(question.get("required")),
+                role=question.get("role", "") or "",
+                choices=list(question.get("choices") or []),
+            )
+            for position, question in enumerate(spec["questions"])
+        )
+        made.append(questionnaire)
+    return made
+
+
+def current(kind: str) -> Questionnaire | None:
+    return Questionnaire.objects.filter(kind=kind, is_current=True).order_by("pk").first()
+
+
+@transaction.atomic
+def invitations_for_session(
+    *, session: Session, questionnaire: Questionnaire, actor: Any, now: datetime | None = None
+) -> list[Invitation]:
+    """Ask each learner of the session who has an address and has not been asked: one
+    invitation each, e-mailed by the worker after commit."""
+    now = now or timezone.now()
+    if session.ends_on > timezone.localdate(now):
+        raise ValidationError(
+            _("L'enquête de fin de session part le dernier jour de la session, pas avant.")
+        )
+    asked = set(
+        Invitation.objects.filter(questionnaire__code=questionnaire.code, session=session)
+        .exclude(enrolment=None)
+        .values_list("enrolment_id", flat=True)
+    )
+    enrolments = [
+        enrolment
+        for enrolment in session.enrolments.filter(status__in=ASKED_STATUSES).select_related(
+            "learner"
+        )
+        if enrolment.pk not in asked
+        and enrolment.learner.email
+        and enrolment.learner.anonymised_at is None
+    ]
+    if not enrolments:
+        raise ValidationError(
+            _(
+                "Personne à interroger : chaque apprenant·e a déjà reçu ce questionnaire, "
+                "n'a pas d'adresse e-mail, ou n'a pas suivi la session."
+            )
+        )
+    expires = now + timedelta(days=LINK_DAYS)
+    created = Invitation.objects.bulk_create(
+        Invitation(
+            questionnaire=questionnaire,
+            session=session,
+            enrolment=enrolment,
+            email=enrolment.learner.email,
+            name=str(enrolment.learner),
+            # A hash of nothing anyone holds: the worker makes the link it sends.
+            token_hash=new_token()[1],
+            created_by=actor,
+            expires_at=expires,
+        )
+        for enrolment in enrolments
+    )
+    schema = current_schema_name()
+    for invitation in created:
+        transaction.on_commit(_sender(schema, invitation.pk))
+    return created
+
+
+def _sender(schema: str, invitation_pk: int) -> Any:
+    def send() -> None:
+        try:
+            queue_task("surveys.invitation_send", args=[schema, invitation_pk])
+        except Exception:  # broker down: the invitation stays unsent, shown as such
+            logger.warning("could not queue invitation %s for %s", invitation_pk, schema)
+
+    return send
+
+
+def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
+    """E-mail one invitation once (current schema): its link is made here, only its hash kept;
+    a redelivered task finds it sent and sends nothing."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("questionnaire", "session__offer")
+            .filter(pk=invitation_pk, sent_at__isnull=True, answered_at__isnull=True)
+            .first()
+        )
+        if invitation is None:
+            return False
+        token, hashed = new_token()
+        invitation.token_hash = hashed
+        url = settings.PORTAL_URL.rstrip("/") + reverse(
+            "survey_answer", kwargs={"slug": organisation.slug, "token": token}
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("[%(organisation)s] Votre avis : %(title)s") % {
+                "organisation": organisation.name,
+                "title": invitation.questionnaire.title,
+            }
+            about = (
+                _(" sur la formation « %(offer)s »") % {"offer": invitation.session.offer.title}
+                if invitation.session
+                else ""
+            )
+            body = _(
+                "Bonjour %(name)s,\n\nMerci de nous donner votre avis%(about)s : quelques "
+                "minutes suffisent, sur votre téléphone. %(anonymity)s\n\n%(url)s\n\nCe lien "
+                "personnel sert une fois et expire le %(day)s.\n\n%(organisation)s\n"
+            ) % {
+                "name": invitation.name,
+                "about": about,
+                "anonymity": _("Vos réponses sont anonymes.")
+                if invitation.questionnaire.anonymous
+                else _("Vos réponses sont lues par l'équipe qualité de l'organisme."),
+                "url": url,
+                "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
+                "organisation": organisation.name,
+            }
+        send_mail(subject, body, None, [invitation.email], fail_silently=False)
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["token_hash", "sent_at"])
+    return True
+
+
+class SurveyRefused(Exception):
+    """Why a link cannot take answers, in French for the respondent."""
+
+
+def invitation_for(token: str, now: datetime | None = None) -> Invitation:
+    """The invitation a link opens (current schema); LookupError if unknown."""
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("questionnaire", "session__offer")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise LookupError(token)
+    if invitation.answered_at is not None:
+        raise SurveyRefused(_("Vous avez déjà répondu à ce questionnaire. Merci !"))
+    if now >= invitation.expires_at:
+        raise SurveyRefused(_("Ce lien a expiré : le questionnaire n'attend plus de réponse."))
+    return invitation
+
+
+def specs(questionnaire: Questionnaire) -> list[answers.QuestionSpec]:
+    return [
+        answers.QuestionSpec(
+            q.code,
+            q.type,
+            q.required,
+            tuple(choice["code"] for choice in q.choices or []),
+        )
+        for q in questionnaire.questions.all()
+    ]
+
+
+@dataclass
+class Refused(Exception):
+    errors: dict[str, str]
+
+
+@transaction.atomic
+def answer_submit(
+    *, token: str, raw: dict[str, list[str]], now: datetime | None = None
+) -> Response:
+    """Keep a respondent's answers, all of them or none; the link then answers no more.
+
+    For an anonymous questionnaire the answers are not tied to the invitation: the portal knows
+    who answered, not what they said."""
+    invitation = invitation_for(token, now)
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    if invitation.answered_at is not None:
+        raise SurveyRefused(_("Vous avez déjà répondu à ce questionnaire. Merci !"))
+    questionnaire = invitation.questionnaire
+    questions = {q.code: q for q in questionnaire.questions.all()}
+    checked = answers.check(specs(questionnaire), raw)
+    if checked.errors:
+        raise Refused(checked.errors)
+    response = Response.objects.create(
+        questionnaire=questionnaire,
+        invitation=None if questionnaire.anonymous else invitation,
+        session=invitation.session,
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            response=response,
+            question=questions[code],
+            number=value.number,
+            text=value.text,
+            choices=list(value.choices),
+        )
+        for code, value in checked.values.items()
+    )
+    invitation.answered_at = now or timezone.now()
+    invitation.save(update_fields=["answered_at"])
+    return response

@@ -1,0 +1,158 @@
+"""The organisation's questionnaires and a session's surveys: thin views over services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from learners import selectors as learner_selectors
+from qualiopi_portal.tenancy.decorators import organisation_permission_required
+from qualiopi_portal.tenancy.models import ActionCategory
+from qualiopi_portal.tenancy.permissions import Permission
+from qualiopi_portal.tenancy.shortcuts import org_reverse
+from training_offers.models import Session
+
+from . import services
+from .models import Invitation, Questionnaire
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_http_methods(["GET", "POST"])
+def questionnaire_list(request: HttpRequest) -> HttpResponse:
+    """The current version of each questionnaire; the ready-made ones installed on request."""
+    if request.method == "POST":
+        if not request.organisation_access.has(Permission.LEARNERS_MANAGE):
+            raise Http404
+        made = services.questionnaires_install(actor=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s questionnaire prêt à l'emploi a été ajouté.",
+                "%(count)s questionnaires prêts à l'emploi ont été ajoutés.",
+                len(made),
+            )
+            % {"count": len(made)},
+        )
+        return redirect(org_reverse(request, "org:questionnaire_list"))
+    questionnaires = list(
+        Questionnaire.objects.filter(is_current=True)
+        .annotate(
+            asked=Count("invitations", distinct=True),
+            answered=Count(
+                "invitations", filter=Q(invitations__answered_at__isnull=False), distinct=True
+            ),
+            questions_count=Count("questions", distinct=True),
+        )
+        .order_by("kind", "pk")
+    )
+    missing = {spec["code"] for spec in services.ready_made()} - {
+        q.code for q in Questionnaire.objects.all()
+    }
+    return render(
+        request,
+        "surveys/questionnaire_list.html",
+        {
+            "questionnaires": questionnaires,
+            "missing": len(missing),
+            "can_manage": request.organisation_access.has(Permission.LEARNERS_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_http_methods(["GET"])
+def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    return render(
+        request,
+        "surveys/questionnaire_detail.html",
+        {
+            "questionnaire": questionnaire,
+            "questions": list(questionnaire.questions.all()),
+            "versions": list(
+                Questionnaire.objects.filter(code=questionnaire.code).order_by("-version")
+            ),
+        },
+    )
+
+
+def _session(request: HttpRequest, session_pk: int) -> Session:
+    session = get_object_or_404(Session.objects.select_related("offer"), pk=session_pk)
+    if not learner_selectors.can_view_learners(
+        access=request.organisation_access, user=request.user, session=session
+    ):
+        raise Http404
+    return session
+
+
+def _end_of_session_kinds(session: Session) -> list[str]:
+    """What is asked at the end of a session: satisfaction, and for apprenticeship the
+    apprentices' evaluation of contents and teaching (V10 indicator 33)."""
+    kinds = [Questionnaire.Kind.SATISFACTION_HOT]
+    if session.offer.category == ActionCategory.APPRENTICESHIP:
+        kinds.append(Questionnaire.Kind.APPRENTICE_EVALUATION)
+    return kinds
+
+
+@organisation_permission_required(Permission.ORGANISATION_VIEW)
+@require_http_methods(["GET", "POST"])
+def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """Who was asked, sent and has answered; a manager sends the end-of-session surveys."""
+    session = _session(request, session_pk)
+    can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
+    kinds = _end_of_session_kinds(session)
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        questionnaire = services.current(request.POST.get("kind", ""))
+        if questionnaire is None or questionnaire.kind not in kinds:
+            messages.error(
+                request,
+                _(
+                    "Ce questionnaire n'existe pas encore : ajoutez les questionnaires prêts à "
+                    "l'emploi depuis la page Enquêtes."
+                ),
+            )
+        else:
+            try:
+                created = services.invitations_for_session(
+                    session=session, questionnaire=questionnaire, actor=request.user
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s invitation part, une par apprenant·e.",
+                        "%(count)s invitations partent, une par apprenant·e.",
+                        len(created),
+                    )
+                    % {"count": len(created)},
+                )
+        return redirect(org_reverse(request, "org:session_surveys", session_pk=session.pk))
+    invitations = list(
+        Invitation.objects.filter(session=session)
+        .select_related("questionnaire")
+        .order_by("questionnaire__kind", "name")
+    )
+    available = {q.kind: q for q in Questionnaire.objects.filter(is_current=True, kind__in=kinds)}
+    return render(
+        request,
+        "surveys/session_surveys.html",
+        {
+            "session": session,
+            "invitations": invitations,
+            "kinds": [
+                (kind, Questionnaire.Kind(kind).label, available.get(kind)) for kind in kinds
+            ],
+            "can_manage": can_manage,
+            "answered": sum(1 for i in invitations if i.answered_at),
+        },
+    )

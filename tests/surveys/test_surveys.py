@@ -1,0 +1,189 @@
+"""Questionnaires from the ready-made set, end-of-session invitations sent once by the worker,
+and answers taken once from a personal link, on a phone, without an account."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from surveys import answers, services
+from surveys.models import Answer, Invitation, Questionnaire, Response
+from surveys.tasks import invitation_send
+from tests.learners.test_learners import _enrol, _session, _url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_answers_are_checked_per_question_in_french():
+    specs = [
+        answers.QuestionSpec("overall", "scale5", True),
+        answers.QuestionSpec("nps", "scale10", False),
+        answers.QuestionSpec("again", "single", True, ("yes", "no")),
+        answers.QuestionSpec("liked", "multiple", False, ("content", "pace", "trainer")),
+        answers.QuestionSpec("free", "text", False),
+    ]
+    checked = answers.check(
+        specs,
+        {"overall": ["6"], "nps": ["0"], "again": ["maybe"], "liked": ["pace", "pace"]},
+    )
+    assert checked.errors == {
+        "overall": "Choisissez une note de 1 à 5.",
+        "again": "Choisissez parmi les réponses proposées.",
+    }
+    checked = answers.check(specs, {"overall": ["4"], "again": ["yes"], "free": ["  "]})
+    assert checked.errors == {}
+    assert checked.values == {
+        "overall": answers.Value(number=4),
+        "again": answers.Value(choices=("yes",)),
+    }
+    assert answers.check(specs, {}).errors == {
+        "overall": "Répondez à cette question.",
+        "again": "Répondez à cette question.",
+    }
+    too_long = answers.check([answers.QuestionSpec("free", "text", True)], {"free": ["x" * 5001]})
+    assert too_long.errors == {"free": "Votre réponse dépasse 5000 caractères."}
+
+
+def test_the_ready_made_questionnaires_are_installed_once(client, world):
+    client.force_login(world.referent_a)
+    page = client.get("/o/alpha/enquetes/").content.decode()
+    assert "Aucun questionnaire pour l'instant." in page
+    response = client.post("/o/alpha/enquetes/", follow=True)
+    assert "7 questionnaires prêts à l&#x27;emploi ont été ajoutés." in response.content.decode()
+    client.post("/o/alpha/enquetes/")
+    with schema_context("org_alpha"):
+        assert Questionnaire.objects.count() == 7
+        kinds = set(Questionnaire.objects.values_list("kind", flat=True))
+        hot = Questionnaire.objects.get(kind="satisfaction_hot")
+        assert hot.questions.filter(role="satisfaction").count() >= 1
+        apprentice = Questionnaire.objects.get(kind="apprentice_evaluation")
+        assert apprentice.indicator_numbers == [33] and apprentice.anonymous
+        assert not apprentice.questions.filter(role="satisfaction").exists()
+    assert kinds == set(Questionnaire.Kind.values)
+    client.force_login(world.director_a)
+    assert client.get("/o/alpha/enquetes/").status_code == 404
+
+
+def _ended_with_learners(world):
+    session = _session(world, starts_on=timezone.localdate() - timedelta(days=1), days=2)
+    lea = _enrol(world, session, "Léa", "Martin", "lea@example.fr")
+    hugo = _enrol(world, session, "Hugo", "Bernard", "")
+    with schema_context("org_alpha"):
+        services.questionnaires_install()
+        for enrolment in (lea, hugo):
+            enrolment.status = "completed"
+            enrolment.save(update_fields=["status"])
+    return session, lea, hugo
+
+
+def _valid(questions) -> dict[str, str]:
+    """One acceptable answer to each question."""
+    values = {"scale5": "5", "scale10": "9", "text": "Très clair, merci."}
+    return {q.code: values.get(q.type) or q.choices[0]["code"] for q in questions}
+
+
+def _link(message) -> str:
+    (url,) = re.findall(r"http://\S+/enquete/\S+/", message.body)
+    return url.split("8000", 1)[1] if "8000" in url else url
+
+
+def test_a_learner_answers_the_end_of_session_survey_once(
+    client, world, django_capture_on_commit_callbacks
+):
+    session, _lea, _hugo = _ended_with_learners(world)
+    client.force_login(world.referent_a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(session, "enquetes/"), {"kind": "satisfaction_hot"}, follow=True
+        )
+    assert "1 invitation part, une par apprenant·e." in response.content.decode()
+    assert [m.to for m in mail.outbox] == [["lea@example.fr"]]
+    link = _link(mail.outbox[0])
+    with schema_context("org_alpha"):
+        invitation = Invitation.objects.get()
+        assert invitation.sent_at is not None
+        # A redelivered task sends nothing again.
+        assert invitation_send.apply(args=["org_alpha", invitation.pk]).get() is False
+        questions = list(invitation.questionnaire.questions.all())
+    assert len(mail.outbox) == 1
+    # Asking again sends nothing to whoever was asked.
+    response = client.post(_url(session, "enquetes/"), {"kind": "satisfaction_hot"}, follow=True)
+    assert "Personne à interroger" in response.content.decode()
+
+    client.logout()
+    page = client.get(link)
+    assert page.status_code == 200
+    assert page["Cache-Control"] == "private, no-store"
+    body = page.content.decode()
+    assert "Satisfaction" in body or "satisfaction" in body
+    response = client.post(link, {})
+    assert response.status_code == 400
+    required = [q for q in questions if q.required]
+    assert response.content.decode().count("Répondez à cette question.") == len(required)
+    data = _valid(questions)
+    response = client.post(link, data)
+    assert response.status_code == 200
+    assert "Merci pour vos réponses" in response.content.decode()
+    assert client.get(link).status_code == 410
+    assert "Vous avez déjà répondu" in client.post(link, data).content.decode()
+    with schema_context("org_alpha"):
+        stored = Response.objects.get()
+        assert stored.invitation_id == invitation.pk  # named questionnaire
+        assert Answer.objects.filter(response=stored).count() == len(questions)
+        assert Invitation.objects.get().answered_at is not None
+    client.force_login(world.referent_a)
+    page = client.get(_url(session, "enquetes/")).content.decode()
+    assert "répondu</span>" in page
+    assert "1 réponse sur 1 personne interrogée." in page
+
+
+def test_unknown_expired_and_early_links_are_refused(client, world):
+    session, _lea, _hugo = _ended_with_learners(world)
+    assert client.get("/enquete/alpha/jeton-inconnu/").status_code == 404
+    assert client.get("/enquete/inconnue/jeton/").status_code == 404
+    with schema_context("org_alpha"):
+        questionnaire = services.current("satisfaction_hot")
+        (invitation,) = services.invitations_for_session(
+            session=session, questionnaire=questionnaire, actor=world.referent_a
+        )
+        assert services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a)
+        Invitation.objects.filter(pk=invitation.pk).update(
+            expires_at=timezone.now() - timedelta(minutes=1)
+        )
+    link = _link(mail.outbox[-1])
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "Ce lien a expiré" in response.content.decode()
+    upcoming = _session(world, starts_on=timezone.localdate() + timedelta(days=3))
+    _enrol(world, upcoming, "Zoé", "Avenir", "zoe@example.fr")
+    client.force_login(world.referent_a)
+    response = client.post(_url(upcoming, "enquetes/"), {"kind": "satisfaction_hot"}, follow=True)
+    assert "part le dernier jour de la session, pas avant" in response.content.decode()
+    # Another organisation's slug never opens this organisation's invitation.
+    other = link.replace("/enquete/alpha/", "/enquete/beta/")
+    assert client.get(other).status_code == 404
+
+
+def test_an_anonymous_questionnaire_keeps_who_answered_not_what(client, world):
+    session, _lea, _hugo = _ended_with_learners(world)
+    with schema_context("org_alpha"):
+        questionnaire = services.current("apprentice_evaluation")
+        (invitation,) = services.invitations_for_session(
+            session=session, questionnaire=questionnaire, actor=world.referent_a
+        )
+        services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a)
+        questions = list(questionnaire.questions.all())
+    link = _link(mail.outbox[-1])
+    page = client.get(link).content.decode()
+    assert "Ce questionnaire est anonyme" in page
+    assert client.post(link, _valid(questions)).status_code == 200
+    with schema_context("org_alpha"):
+        stored = Response.objects.get()
+        assert (stored.invitation_id, stored.session_id) == (None, session.pk)
+        assert Invitation.objects.get().answered_at is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from learners.models import Enrolment
 from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.models import Organisation
@@ -265,4 +267,52 @@ def answer_submit(
     )
     invitation.answered_at = now or timezone.now()
     invitation.save(update_fields=["answered_at"])
+    if invitation.session is not None:
+        session_survey_figures_sync(invitation.session)
+    readiness_changed("survey answered")
     return response
+
+
+def session_survey_figures_sync(session: Session) -> None:
+    """The session's satisfaction and recommendation figures from the answers received, once
+    it has any: the results published (indicator 2) then come from what respondents said.
+
+    Satisfaction: the average of the answers to the questionnaire's satisfaction question, on
+    10 (a 1–5 scale counts double); recommendation: the « oui » among the answers to the
+    recommendation question. Hot: the end-of-session questionnaire; cold: the learners' cold
+    appraisal."""
+    rows = list(
+        Answer.objects.filter(
+            response__session=session,
+            question__role__in=("satisfaction", "recommend"),
+            question__questionnaire__kind__in=(
+                Questionnaire.Kind.SATISFACTION_HOT,
+                Questionnaire.Kind.APPRAISAL_COLD,
+            ),
+        ).values_list(
+            "question__questionnaire__kind", "question__role", "question__type", "number", "choices"
+        )
+    )
+    if not rows:
+        return
+    figures: dict[str, list[float]] = {"hot": [], "cold": []}
+    recommend = [0, 0]
+    for kind, role, type_, number, choices in rows:
+        if role == "satisfaction" and number is not None:
+            on_ten = number * 2 if type_ == "scale5" else number
+            figures["hot" if kind == Questionnaire.Kind.SATISFACTION_HOT else "cold"].append(on_ten)
+        elif role == "recommend" and choices:
+            recommend[0] += 1 if choices[0] == "yes" else 0
+            recommend[1] += 1
+    fields = []
+    for key in ("hot", "cold"):
+        values = figures[key]
+        if values:
+            setattr(session, f"{key}_average", round(Decimal(sum(values)) / len(values), 1))
+            setattr(session, f"{key}_responses", len(values))
+            fields += [f"{key}_average", f"{key}_responses"]
+    if recommend[1]:
+        session.recommend_yes, session.recommend_responses = recommend
+        fields += ["recommend_yes", "recommend_responses"]
+    if fields:
+        session.save(update_fields=fields)

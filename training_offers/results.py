@@ -83,8 +83,9 @@ def rates(
             str(_("Satisfaction à chaud")),
             str(
                 _(
-                    "Moyenne des notes sur 10 données en fin de formation, pondérée par le nombre "
-                    "de réponses de chaque session."
+                    "Moyenne des notes de satisfaction données en fin de formation, sur 10 (une "
+                    "note sur 5 compte double), pondérée par le nombre de réponses de chaque "
+                    "session ; calculée des réponses aux questionnaires quand la session en a."
                 )
             ),
             hot_n,
@@ -96,8 +97,8 @@ def rates(
             str(_("Satisfaction à froid")),
             str(
                 _(
-                    "Moyenne des notes sur 10 données quelques mois après la formation, pondérée "
-                    "par le nombre de réponses."
+                    "Moyenne des notes de satisfaction données quelques mois après la formation, "
+                    "sur 10 (une note sur 5 compte double), pondérée par le nombre de réponses."
                 )
             ),
             cold_n,

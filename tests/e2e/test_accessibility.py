@@ -80,6 +80,8 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
             learners.replace("/apprenants/", "/emargement/"),
             learners.replace("/apprenants/", "/parcours/"),
             learners.replace("/apprenants/", "/documents/"),
+            learners.replace("/apprenants/", "/enquetes/"),
+            f"{ORG}/enquetes/",
             f"{ORG}/modeles-de-documents/convocation/",
             f"{ORG}/modeles-de-documents/certificate/",
         ]
@@ -87,6 +89,8 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/lien/")
         page.goto(enrolment[0])
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/anonymiser/")
+        page.goto(f"{ORG}/enquetes/")
+        urls += _first_links(page, rf"{ORG}/enquetes/\d+/")
     problems = []
     for url in urls:
         page.goto(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -187,3 +188,41 @@ def test_an_anonymous_questionnaire_keeps_who_answered_not_what(client, world):
         stored = Response.objects.get()
         assert (stored.invitation_id, stored.session_id) == (None, session.pk)
         assert Invitation.objects.get().answered_at is not None
+
+
+def test_the_session_s_published_satisfaction_comes_from_the_answers(client, world):
+    from training_offers.selectors import period_results
+
+    session, _lea, _hugo = _ended_with_learners(world)
+    others = [_enrol(world, session, f"P{i}", f"N{i}", f"p{i}@example.fr") for i in range(5)]
+    with schema_context("org_alpha"):
+        for enrolment in others:
+            enrolment.status = "completed"
+            enrolment.save(update_fields=["status"])
+        questionnaire = services.current("satisfaction_hot")
+        invitations = services.invitations_for_session(
+            session=session, questionnaire=questionnaire, actor=world.referent_a
+        )
+        questions = list(questionnaire.questions.all())
+        satisfaction = next(q for q in questions if q.role == "satisfaction")
+        recommend = next(q for q in questions if q.role == "recommend")
+        grades = [5, 4, 3, 5, 2]
+        for invitation, grade in zip(invitations, grades, strict=False):
+            mail.outbox.clear()
+            services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a)
+            token = _link(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
+            data = {k: [v] for k, v in _valid(questions).items()}
+            data[satisfaction.code] = [str(grade)]
+            data[recommend.code] = ["yes" if grade >= 4 else "no"]
+            services.answer_submit(token=token, raw=data)
+        session.refresh_from_db()
+        assert (session.hot_average, session.hot_responses) == (Decimal("7.6"), 5)
+        assert (session.recommend_yes, session.recommend_responses) == (3, 5)
+        results = period_results(start=session.starts_on, end=session.ends_on)
+    by_code = {rate.code: rate for rate in results.rates}
+    assert (by_code["satisfaction_hot"].value, by_code["satisfaction_hot"].sample) == (
+        Decimal("7.6"),
+        5,
+    )
+    assert by_code["recommendation"].value == Decimal("60.0")
+    assert "une note sur 5 compte double" in by_code["satisfaction_hot"].method

@@ -2,6 +2,7 @@ import os
 import socket
 import subprocess
 import sys
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from learners.models import AttendanceRecord, Enrolment
 from learners.models import Slot as LearnerSlot
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
 from session_documents.models import GeneratedDocument
+from surveys.models import Response as SurveyResponse
 from training_offers.models import Offer, Session
 
 pytestmark = pytest.mark.django_db
@@ -171,6 +173,12 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
         absences = AttendanceRecord.objects.filter(slot__session=session, kind="absence")
         assert absences.count() == past.count()
         assert absences.filter(status="absent_justified").count() == past.count()
+        # Its end-of-session questionnaire: three answers, the session's satisfaction from them
+        # ((5 + 4 + 3) × 2 / 3 on 10) and two of three who would recommend it.
+        assert SurveyResponse.objects.count() == 3
+        past = Session.objects.filter(survey_responses__isnull=False).distinct().get()
+        assert (past.hot_average, past.hot_responses) == (Decimal("8.0"), 3)
+        assert (past.recommend_yes, past.recommend_responses) == (2, 3)
         # Three weeks ago: its documents rendered from the session, each a proof in the library.
         assert sorted(GeneratedDocument.objects.values_list("kind", flat=True)) == [
             "attendance_sheet",

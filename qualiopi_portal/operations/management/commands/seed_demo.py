@@ -32,6 +32,7 @@ from qualiopi_portal.tenancy.models import (
 )
 from qualiopi_portal.tenancy.validators import luhn_is_valid
 from session_documents.demo import seed_documents
+from surveys.demo import seed_surveys
 from training_offers.demo import seed_offers
 
 DEMO_PASSWORD = "Qualiopi-demo-2026"  # noqa: S105 - documented demo password
@@ -190,6 +191,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"apprenant·es et émargements de {slug} remplis")
                 if seed_documents(organisation=organisation, people=users):
                     self.stdout.write(f"documents des sessions de {slug} remplis")
+                if seed_surveys(organisation=organisation, people=users):
+                    self.stdout.write(f"enquêtes de {slug} remplies")
             if changed:
                 readiness_recompute(organisation=organisation)
             if seed_history(organisation=organisation):

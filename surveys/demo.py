@@ -1,0 +1,71 @@
+"""Demo surveys for the demo organisations (used by `seed_demo`, after the learners).
+
+Each organisation gets the ready-made questionnaires; the session that ended three weeks ago
+had its end-of-session questionnaire sent to its learners, and most of them answered: the
+published satisfaction of that session comes from those answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from qualiopi_portal.core.tokens import new_token
+from qualiopi_portal.tenancy.models import Organisation, Role
+from training_offers.models import Session
+
+from . import services
+from .models import Invitation, Questionnaire
+
+# (satisfaction on 5, would recommend, what to improve) of the learners who answered.
+ANSWERS = [
+    (5, "yes", "Plus d'exercices pratiques l'après-midi."),
+    (4, "yes", ""),
+    (3, "no", "Le rythme du deuxième jour était trop rapide."),
+]
+
+
+def seed_surveys(*, organisation: Organisation, people: dict[str, Any]) -> bool:
+    if Questionnaire.objects.exists():
+        return False
+    referent = people[Role.REFERENT]
+    services.questionnaires_install(actor=referent)
+    today = timezone.localdate()
+    session = (
+        Session.objects.filter(enrolments__isnull=False, ends_on__lt=today)
+        .distinct()
+        .order_by("-ends_on")
+        .first()
+    )
+    questionnaire = services.current(Questionnaire.Kind.SATISFACTION_HOT)
+    if session is None or questionnaire is None:
+        return True
+    invitations = services.invitations_for_session(
+        session=session, questionnaire=questionnaire, actor=referent
+    )
+    questions = list(questionnaire.questions.all())
+    for invitation, (grade, recommend, improve) in zip(invitations, ANSWERS, strict=False):
+        # Sent when the session ended (demo addresses receive nothing).
+        token, hashed = new_token()
+        Invitation.objects.filter(pk=invitation.pk).update(
+            token_hash=hashed, sent_at=timezone.now()
+        )
+        raw: dict[str, list[str]] = {}
+        for question in questions:
+            if question.role == "satisfaction":
+                raw[question.code] = [str(grade)]
+            elif question.role == "recommend":
+                raw[question.code] = [recommend]
+            elif question.type == "scale5":
+                raw[question.code] = [str(max(grade - 1, 1))]
+            elif question.type == "scale10":
+                raw[question.code] = [str(grade * 2)]
+            elif question.type in ("single", "multiple") and question.choices:
+                raw[question.code] = [question.choices[0]["code"]]
+            elif question.type == "text" and improve:
+                raw[question.code] = [improve]
+        services.answer_submit(token=token, raw=raw)
+    # The others: sent, not answered yet.
+    Invitation.objects.filter(session=session, sent_at__isnull=True).update(sent_at=timezone.now())
+    return True

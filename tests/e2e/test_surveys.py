@@ -1,0 +1,73 @@
+"""A learner answers the end-of-session questionnaire on a phone from their personal link,
+without an account; the results page then shows the satisfaction computed from the answers,
+with its method and sample."""
+
+from __future__ import annotations
+
+import hashlib
+
+import psycopg
+from django.conf import settings
+from playwright.sync_api import expect
+
+from ..stacks import database_url
+from .a11y import axe_violations, sideways_overflow
+
+ORG = "/o/cooperative-solstice"
+SCHEMA = "org_cooperative_solstice"
+
+
+def _invite(token: str) -> None:
+    """An invitation as the worker would have sent it (the e-mail itself stays in the
+    portal's outbox): only the token's hash is stored."""
+    name = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_e2e"
+    with psycopg.connect(database_url(name), autocommit=True) as connection:
+        questionnaire, session = connection.execute(
+            f"SELECT q.id, r.session_id FROM {SCHEMA}.surveys_questionnaire q "  # noqa: S608
+            f"JOIN {SCHEMA}.surveys_response r ON r.questionnaire_id = q.id "
+            "WHERE q.kind = 'satisfaction_hot' AND q.is_current LIMIT 1"
+        ).fetchone()
+        connection.execute(
+            f"INSERT INTO {SCHEMA}.surveys_invitation (questionnaire_id, session_id, email, "  # noqa: S608
+            "name, token_hash, created_at, expires_at, sent_at, send_error) VALUES "
+            "(%s, %s, 'invite.e2e@exemple.test', 'Invité·e E2E', %s, now(), "
+            "now() + interval '1 day', now(), '')",
+            [questionnaire, session, hashlib.sha256(token.encode()).hexdigest()],
+        )
+
+
+def test_a_learner_answers_on_a_phone_and_the_results_show_it(page, login, browser, portal):
+    token = "e2e-jeton-de-reponse-0123456789abcdef"
+    _invite(token)
+    phone = browser.new_context(
+        base_url=portal, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
+    respondent = phone.new_page()
+    respondent.goto(f"/enquete/cooperative-solstice/{token}/")
+    expect(
+        respondent.get_by_role("heading", name="Satisfaction en fin de formation")
+    ).to_be_visible()
+    expect(
+        respondent.get_by_text("Ce questionnaire n'est pas anonyme", exact=False)
+    ).to_be_visible()
+    respondent.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(respondent.get_by_role("alert")).to_contain_text("à compléter ou à corriger")
+    for fieldset in respondent.locator("fieldset.question").all():
+        options = fieldset.locator("input")
+        options.nth(options.count() - 1 if options.count() <= 5 else 0).check()
+    for area in respondent.locator("textarea").all():
+        area.fill("Très bien, merci.")
+    assert axe_violations(respondent) == []
+    respondent.set_viewport_size({"width": 320, "height": 640})
+    assert sideways_overflow(respondent) == []
+    respondent.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(respondent.get_by_role("heading", name="Merci pour vos réponses")).to_be_visible()
+    respondent.reload()
+    expect(respondent.get_by_text("Vous avez déjà répondu à ce questionnaire.")).to_be_visible()
+    phone.close()
+
+    login("referent.solstice@demo.test")
+    page.goto(f"{ORG}/offres/resultats/")
+    row = page.get_by_role("row").filter(has_text="Satisfaction à chaud").first
+    expect(row).to_contain_text("une note sur 5 compte double")
+    expect(row).to_contain_text("calculée des réponses aux questionnaires")

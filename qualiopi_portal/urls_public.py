@@ -32,6 +32,7 @@ urlpatterns = [
     path("emargement/<slug:slug>/<str:token>/", learner_public.sign, name="sign"),
     path("emargement/<slug:slug>/salle/<str:token>/", learner_public.sign_room, name="sign_room"),
     path("enquete/<slug:slug>/<str:token>/", survey_public.answer, name="survey_answer"),
+    path("enquete/<slug:slug>/<str:token>/stop/", survey_public.stop, name="survey_stop"),
     path("catalogue/<slug:slug>/", offer_views.public_catalogue, name="public_catalogue"),
     path("catalogue/<slug:slug>/offres/<int:pk>/", offer_views.public_offer, name="public_offer"),
     path("agenda/", calendar.calendar_settings, name="calendar_settings"),

@@ -114,12 +114,20 @@ class Invitation(models.Model):
     email = models.EmailField(_("adresse"), blank=True)
     name = models.CharField(_("nom"), max_length=200, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The links of earlier messages (a reminder carries a new one): they still open the form.
+    old_token_hashes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     created_by = user_fk(_("demandé par"))
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("expire le"))
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     send_error = models.CharField(max_length=300, blank=True)
     answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("relances"), default=0)
+    last_reminded_at = models.DateTimeField(_("relancé le"), null=True, blank=True)
+    # The person asked not to be reminded: nothing more is sent to them for this invitation.
+    opted_out_at = models.DateTimeField(
+        _("ne souhaite plus de relance depuis le"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("invitation à répondre")

@@ -84,3 +84,31 @@ def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 def _scale(kind: str) -> list[str]:
     low, high = services.answers.RANGES.get(kind, (0, -1))
     return [str(number) for number in range(low, high + 1)]
+
+
+@require_http_methods(["GET", "POST"])
+def stop(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """No more reminders for this questionnaire: asked on a page, confirmed by a button (a
+    mail client that opens links by itself must not stop anything)."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    with schema_context(organisation.schema_name):
+        try:
+            invitation = (
+                services.invitation_stop(token=token)
+                if request.method == "POST"
+                else services.invitation_by_token(token)
+            )
+        except LookupError:
+            raise Http404 from None
+        response = render(
+            request,
+            "surveys/stop.html",
+            {
+                "organisation": organisation,
+                "invitation": invitation,
+                "stopped": invitation.opted_out_at is not None,
+            },
+        )
+    return _private(response)

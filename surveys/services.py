@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -148,6 +149,53 @@ def _sender(schema: str, invitation_pk: int) -> Any:
     return send
 
 
+def _message(
+    invitation: Invitation, organisation: Organisation, url: str, *, reminder: bool
+) -> tuple[str, str]:
+    """Subject and body of an invitation (or of its reminder), in the portal's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = (
+            _("[%(organisation)s] Rappel — votre avis : %(title)s")
+            if reminder
+            else _("[%(organisation)s] Votre avis : %(title)s")
+        ) % {"organisation": organisation.name, "title": invitation.questionnaire.title}
+        about = (
+            _(" sur la formation « %(offer)s »") % {"offer": invitation.session.offer.title}
+            if invitation.session
+            else ""
+        )
+        body = _(
+            "Bonjour %(name)s,\n\nMerci de nous donner votre avis%(about)s : quelques "
+            "minutes suffisent, sur votre téléphone. %(anonymity)s\n\n%(url)s\n\nCe lien "
+            "personnel sert une fois et expire le %(day)s.\n\n%(organisation)s\n"
+        ) % {
+            "name": invitation.name,
+            "about": about,
+            "anonymity": _("Vos réponses sont anonymes.")
+            if invitation.questionnaire.anonymous
+            else _("Vos réponses sont lues par l'équipe qualité de l'organisme."),
+            "url": url,
+            "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
+            "organisation": organisation.name,
+        }
+        if reminder:
+            body += _("\nPour ne plus recevoir de rappel pour ce questionnaire : %(stop)s\n") % {
+                "stop": url + "stop/"
+            }
+    return subject, body
+
+
+def _new_link(invitation: Invitation, organisation: Organisation) -> str:
+    """A fresh link for this message; the earlier ones keep working (their hashes are kept)."""
+    token, hashed = new_token()
+    if invitation.sent_at is not None:
+        invitation.old_token_hashes = [*invitation.old_token_hashes, invitation.token_hash]
+    invitation.token_hash = hashed
+    return settings.PORTAL_URL.rstrip("/") + reverse(
+        "survey_answer", kwargs={"slug": organisation.slug, "token": token}
+    )
+
+
 def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
     """E-mail one invitation once (current schema): its link is made here, only its hash kept;
     a redelivered task finds it sent and sends nothing."""
@@ -160,39 +208,78 @@ def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
         )
         if invitation is None:
             return False
-        token, hashed = new_token()
-        invitation.token_hash = hashed
-        url = settings.PORTAL_URL.rstrip("/") + reverse(
-            "survey_answer", kwargs={"slug": organisation.slug, "token": token}
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("[%(organisation)s] Votre avis : %(title)s") % {
-                "organisation": organisation.name,
-                "title": invitation.questionnaire.title,
-            }
-            about = (
-                _(" sur la formation « %(offer)s »") % {"offer": invitation.session.offer.title}
-                if invitation.session
-                else ""
-            )
-            body = _(
-                "Bonjour %(name)s,\n\nMerci de nous donner votre avis%(about)s : quelques "
-                "minutes suffisent, sur votre téléphone. %(anonymity)s\n\n%(url)s\n\nCe lien "
-                "personnel sert une fois et expire le %(day)s.\n\n%(organisation)s\n"
-            ) % {
-                "name": invitation.name,
-                "about": about,
-                "anonymity": _("Vos réponses sont anonymes.")
-                if invitation.questionnaire.anonymous
-                else _("Vos réponses sont lues par l'équipe qualité de l'organisme."),
-                "url": url,
-                "day": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
-                "organisation": organisation.name,
-            }
+        url = _new_link(invitation, organisation)
+        subject, body = _message(invitation, organisation, url, reminder=False)
         send_mail(subject, body, None, [invitation.email], fail_silently=False)
         invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["token_hash", "sent_at"])
+        invitation.save(update_fields=["token_hash", "old_token_hashes", "sent_at"])
     return True
+
+
+def reminders_due(*, now: datetime | None = None) -> list[int]:
+    """The invitations owed a reminder now (current schema): sent, unanswered, not expired,
+    not stopped, fewer than SURVEY_REMINDERS sent, the last message SURVEY_REMINDER_DAYS old."""
+    now = now or timezone.now()
+    last = now - timedelta(days=settings.SURVEY_REMINDER_DAYS)
+    return list(
+        Invitation.objects.filter(
+            sent_at__isnull=False,
+            answered_at__isnull=True,
+            opted_out_at__isnull=True,
+            expires_at__gt=now,
+            reminders_sent__lt=settings.SURVEY_REMINDERS,
+        )
+        .filter(Q(last_reminded_at__lte=last) | Q(last_reminded_at__isnull=True, sent_at__lte=last))
+        .values_list("pk", flat=True)
+    )
+
+
+def reminder_send(
+    *, invitation_pk: int, organisation: Organisation, now: datetime | None = None
+) -> bool:
+    """One reminder, if still owed when the row is locked: never twice for one step, never
+    after an answer, never to someone who asked to stop."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("questionnaire", "session__offer")
+            .filter(pk__in=reminders_due(now=now))
+            .filter(pk=invitation_pk)
+            .first()
+        )
+        if invitation is None:
+            return False
+        url = _new_link(invitation, organisation)
+        subject, body = _message(invitation, organisation, url, reminder=True)
+        send_mail(subject, body, None, [invitation.email], fail_silently=False)
+        invitation.reminders_sent += 1
+        invitation.last_reminded_at = now
+        invitation.save(
+            update_fields=["token_hash", "old_token_hashes", "reminders_sent", "last_reminded_at"]
+        )
+    return True
+
+
+def invitation_stop(*, token: str, now: datetime | None = None) -> Invitation:
+    """The person asks for no more reminders (the link stays usable to answer)."""
+    invitation = invitation_by_token(token)
+    if invitation.opted_out_at is None:
+        invitation.opted_out_at = now or timezone.now()
+        invitation.save(update_fields=["opted_out_at"])
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation:
+    hashed = token_hash(token)
+    invitation = (
+        Invitation.objects.select_related("questionnaire", "session__offer")
+        .filter(Q(token_hash=hashed) | Q(old_token_hashes__contains=[hashed]))
+        .first()
+    )
+    if invitation is None:
+        raise LookupError(token)
+    return invitation
 
 
 class SurveyRefused(Exception):
@@ -202,13 +289,7 @@ class SurveyRefused(Exception):
 def invitation_for(token: str, now: datetime | None = None) -> Invitation:
     """The invitation a link opens (current schema); LookupError if unknown."""
     now = now or timezone.now()
-    invitation = (
-        Invitation.objects.select_related("questionnaire", "session__offer")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
-    if invitation is None:
-        raise LookupError(token)
+    invitation = invitation_by_token(token)
     if invitation.answered_at is not None:
         raise SurveyRefused(_("Vous avez déjà répondu à ce questionnaire. Merci !"))
     if now >= invitation.expires_at:

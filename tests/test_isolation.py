@@ -268,6 +268,7 @@ PUBLIC_WITH_ARGUMENTS = {
     "sign_room": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # A survey link: the token is the credential (one person, once, until it expires).
     "survey_answer": lambda b: {"slug": "beta", "token": "jeton-devine"},
+    "survey_stop": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # Public by design: B's catalogue shows only B's published offers (B's draft offer, with the
     # marker, must never appear; see test_public_catalogue_shows_no_draft).
     "public_catalogue": lambda b: {"slug": "beta"},

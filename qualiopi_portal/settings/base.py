@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "session_documents.document_jobs_sweep_task",
         "schedule": RECOVERY_SWEEP_INTERVAL_S,
     },
+    # Survey reminders (each step once, never after an answer or a stop request).
+    "surveys-reminders": {
+        "task": "surveys.reminders_send_all_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # Learners past their organisation's retention period lose their identity, not their proofs.
     "learners-retention": {
         "task": "learners.anonymise_expired_all_task",
@@ -199,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
 REMINDER_DAYS = [int(days) for days in env.list("REMINDER_DAYS", default=["30", "7", "1"])]
 # Below this many learners (or answers) a published rate says "en cours de constitution".
 RESULTS_MIN_SAMPLE = env.int("RESULTS_MIN_SAMPLE", default=5)
+# Survey reminders: how many at most, and how many days after the last message (portal
+# settings, no rule).
+SURVEY_REMINDERS = env.int("SURVEY_REMINDERS", default=2)
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
 # Extra memory a PDF rendering may take in the worker before it fails cleanly.
 REPORT_MEMORY_BUDGET_MB = env.int("REPORT_MEMORY_BUDGET_MB", default=1024)
 # The portal's address, for links in emails sent by background jobs.

@@ -89,7 +89,8 @@ def _valid(questions) -> dict[str, str]:
 
 
 def _link(message) -> str:
-    (url,) = re.findall(r"http://\S+/enquete/\S+/", message.body)
+    # The answering link (a reminder also carries the stop link after it).
+    url = re.findall(r"http://\S+/enquete/\S+/", message.body)[0]
     return url.split("8000", 1)[1] if "8000" in url else url
 
 
@@ -226,3 +227,62 @@ def test_the_session_s_published_satisfaction_comes_from_the_answers(client, wor
     )
     assert by_code["recommendation"].value == Decimal("60.0")
     assert "une note sur 5 compte double" in by_code["satisfaction_hot"].method
+
+
+def test_reminders_go_once_per_step_never_after_an_answer_or_a_stop(client, world):
+    from surveys.tasks import reminders_send_all_task
+
+    session, _lea, _hugo = _ended_with_learners(world)
+    tom = _enrol(world, session, "Tom", "Petit", "tom@example.fr")
+    zoe = _enrol(world, session, "Zoé", "Durand", "zoe@example.fr")
+    with schema_context("org_alpha"):
+        for enrolment in (tom, zoe):
+            enrolment.status = "completed"
+            enrolment.save(update_fields=["status"])
+        questionnaire = services.current("satisfaction_hot")
+        invitations = services.invitations_for_session(
+            session=session, questionnaire=questionnaire, actor=world.referent_a
+        )
+        mail.outbox.clear()
+        for invitation in invitations:
+            services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a)
+        first_links = {m.to[0]: _link(m) for m in mail.outbox}
+        # Sent eight days ago.
+        Invitation.objects.update(sent_at=timezone.now() - timedelta(days=8))
+        questions = list(questionnaire.questions.all())
+    # Léa answers, Tom asks to stop, Zoé does nothing.
+    assert client.post(first_links["lea@example.fr"], _valid(questions)).status_code == 200
+    stop = first_links["tom@example.fr"] + "stop/"
+    page = client.get(stop)
+    assert "Ne plus recevoir de rappel" in page.content.decode()
+    with schema_context("org_alpha"):
+        assert Invitation.objects.filter(opted_out_at__isnull=False).count() == 0  # GET: nothing
+    response = client.post(stop)
+    assert "vous ne recevrez plus de rappel" in response.content.decode()
+    mail.outbox.clear()
+    assert reminders_send_all_task.apply().get() == 1
+    assert [m.to for m in mail.outbox] == [["zoe@example.fr"]]
+    reminder = mail.outbox[0]
+    assert reminder.subject.startswith("[Alpha Formation] Rappel — votre avis")
+    assert "/stop/" in reminder.body
+    # The same day, again: nothing (the next step is seven days after this one).
+    assert reminders_send_all_task.apply().get() == 0
+    # The first link still opens the form, as does the reminder's.
+    assert client.get(first_links["zoe@example.fr"]).status_code == 200
+    assert client.get(_link(reminder)).status_code == 200
+    with schema_context("org_alpha"):
+        zoe_invitation = Invitation.objects.get(email="zoe@example.fr")
+        assert zoe_invitation.reminders_sent == 1
+        Invitation.objects.filter(pk=zoe_invitation.pk).update(
+            last_reminded_at=timezone.now() - timedelta(days=8)
+        )
+    assert reminders_send_all_task.apply().get() == 1
+    with schema_context("org_alpha"):
+        Invitation.objects.filter(pk=zoe_invitation.pk).update(
+            last_reminded_at=timezone.now() - timedelta(days=8)
+        )
+    # Two reminders at most (SURVEY_REMINDERS).
+    assert reminders_send_all_task.apply().get() == 0
+    client.force_login(world.referent_a)
+    page = client.get(_url(session, "enquetes/")).content.decode()
+    assert "2 rappels" in page and "ne souhaite plus de rappel" in page

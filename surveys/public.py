@@ -28,14 +28,7 @@ def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         except LookupError:
             raise Http404 from None
         except services.SurveyRefused as refused:
-            return _private(
-                render(
-                    request,
-                    "surveys/answer_closed.html",
-                    {"organisation": organisation, "reason": str(refused)},
-                    status=410,
-                )
-            )
+            return _closed(request, organisation, str(refused))
         questionnaire = invitation.questionnaire
         questions = list(questionnaire.questions.all())
         errors: dict[str, str] = {}
@@ -46,14 +39,7 @@ def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             except services.Refused as refused:
                 errors = refused.errors
             except services.SurveyRefused as refused:
-                return _private(
-                    render(
-                        request,
-                        "surveys/answer_closed.html",
-                        {"organisation": organisation, "reason": str(refused)},
-                        status=410,
-                    )
-                )
+                return _closed(request, organisation, str(refused))
             else:
                 return _private(
                     render(request, "surveys/answer_thanks.html", {"organisation": organisation})
@@ -79,6 +65,18 @@ def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             status=400 if errors else 200,
         )
     return _private(response)
+
+
+def _closed(request: HttpRequest, organisation: Organisation, reason: str) -> HttpResponse:
+    """A used or expired link: why, in French (410)."""
+    return _private(
+        render(
+            request,
+            "surveys/answer_closed.html",
+            {"organisation": organisation, "reason": reason},
+            status=410,
+        )
+    )
 
 
 def _scale(kind: str) -> list[str]:

@@ -45,6 +45,7 @@ def test_referent_logs_in_and_lands_on_the_dashboard(page, login, portal):
         "Financements",
         "Audits",
         "Rapports",
+        "Enquêtes",
         "Plan de progrès",
         "Équipe",
         "Profil",

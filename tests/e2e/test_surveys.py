@@ -29,9 +29,9 @@ def _invite(token: str) -> None:
         ).fetchone()
         connection.execute(
             f"INSERT INTO {SCHEMA}.surveys_invitation (questionnaire_id, session_id, email, "  # noqa: S608
-            "name, token_hash, created_at, expires_at, sent_at, send_error) VALUES "
-            "(%s, %s, 'invite.e2e@exemple.test', 'Invité·e E2E', %s, now(), "
-            "now() + interval '1 day', now(), '')",
+            "name, token_hash, old_token_hashes, created_at, expires_at, sent_at, send_error, "
+            "reminders_sent) VALUES (%s, %s, 'invite.e2e@exemple.test', 'Invité·e E2E', %s, "
+            "'{}', now(), now() + interval '1 day', now(), '', 0)",
             [questionnaire, session, hashlib.sha256(token.encode()).hexdigest()],
         )
 

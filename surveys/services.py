@@ -216,21 +216,25 @@ def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
     return True
 
 
-def reminders_due(*, now: datetime | None = None) -> list[int]:
-    """The invitations owed a reminder now (current schema): sent, unanswered, not expired,
-    not stopped, fewer than SURVEY_REMINDERS sent, the last message SURVEY_REMINDER_DAYS old."""
-    now = now or timezone.now()
+def _reminder_owed(now: datetime) -> Q:
+    """Sent, unanswered, not expired, not stopped, fewer than SURVEY_REMINDERS sent, the last
+    message SURVEY_REMINDER_DAYS old: the one condition listing and sending both read."""
     last = now - timedelta(days=settings.SURVEY_REMINDER_DAYS)
+    return Q(
+        sent_at__isnull=False,
+        answered_at__isnull=True,
+        opted_out_at__isnull=True,
+        expires_at__gt=now,
+        reminders_sent__lt=settings.SURVEY_REMINDERS,
+    ) & (Q(last_reminded_at__lte=last) | Q(last_reminded_at__isnull=True, sent_at__lte=last))
+
+
+def reminders_due(*, now: datetime | None = None) -> list[int]:
+    """The invitations owed a reminder now (current schema)."""
     return list(
-        Invitation.objects.filter(
-            sent_at__isnull=False,
-            answered_at__isnull=True,
-            opted_out_at__isnull=True,
-            expires_at__gt=now,
-            reminders_sent__lt=settings.SURVEY_REMINDERS,
+        Invitation.objects.filter(_reminder_owed(now or timezone.now())).values_list(
+            "pk", flat=True
         )
-        .filter(Q(last_reminded_at__lte=last) | Q(last_reminded_at__isnull=True, sent_at__lte=last))
-        .values_list("pk", flat=True)
     )
 
 
@@ -244,8 +248,7 @@ def reminder_send(
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related("questionnaire", "session__offer")
-            .filter(pk__in=reminders_due(now=now))
-            .filter(pk=invitation_pk)
+            .filter(_reminder_owed(now), pk=invitation_pk)
             .first()
         )
         if invitation is None:
@@ -297,7 +300,7 @@ def invitation_for(token: str, now: datetime | None = None) -> Invitation:
     return invitation
 
 
-def specs(questionnaire: Questionnaire) -> list[answers.QuestionSpec]:
+def specs(questions: list[Question]) -> list[answers.QuestionSpec]:
     return [
         answers.QuestionSpec(
             q.code,
@@ -305,7 +308,7 @@ def specs(questionnaire: Questionnaire) -> list[answers.QuestionSpec]:
             q.required,
             tuple(choice["code"] for choice in q.choices or []),
         )
-        for q in questionnaire.questions.all()
+        for q in questions
     ]
 
 
@@ -327,8 +330,9 @@ def answer_submit(
     if invitation.answered_at is not None:
         raise SurveyRefused(_("Vous avez déjà répondu à ce questionnaire. Merci !"))
     questionnaire = invitation.questionnaire
-    questions = {q.code: q for q in questionnaire.questions.all()}
-    checked = answers.check(specs(questionnaire), raw)
+    listed = list(questionnaire.questions.all())
+    questions = {q.code: q for q in listed}
+    checked = answers.check(specs(listed), raw)
     if checked.errors:
         raise Refused(checked.errors)
     response = Response.objects.create(

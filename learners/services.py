@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.pdf import render_pdf
-from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.queue import queue_task_after_commit
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
@@ -804,10 +804,18 @@ def milestone_chase(*, session: Session, actor: Any, now: datetime | None = None
         session=session, sent_by=actor, recipients=recipients, missing=missing
     )
     schema = current_schema_name()
-    transaction.on_commit(
-        lambda: queue_task("learners.milestone_chase_send", args=[schema, chase.pk])
-    )
+    queue_task_after_commit("learners.milestone_chase_send", args=[schema, chase.pk])
     return chase
+
+
+def chases_lost() -> list[int]:
+    """Chases not delivered a minute after they were asked (current schema)."""
+    since = timezone.now() - timedelta(minutes=1)
+    return list(
+        MilestoneChase.objects.filter(delivered_at__isnull=True, sent_at__lt=since).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def milestone_chase_send(*, chase_pk: int, organisation: Organisation) -> int:

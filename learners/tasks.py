@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.selectors import organisations_each
 
 from . import services
 
@@ -30,10 +31,18 @@ def milestone_chase_send(schema_name: str, chase_pk: int) -> int:
 def anonymise_expired_all_task() -> int:
     """Every organisation's learners past its retention period (idempotent: an anonymised
     learner is not counted again)."""
-    erased = 0
-    for organisation in Organisation.objects.exclude(schema_name=get_public_schema_name()).order_by(
-        "pk"
-    ):
-        with schema_context(organisation.schema_name):
-            erased += len(services.learners_anonymise_expired(organisation=organisation))
-    return erased
+    return sum(
+        len(services.learners_anonymise_expired(organisation=organisation))
+        for organisation in organisations_each()
+    )
+
+
+@shared_task(name="learners.chases_lost_task", ignore_result=True)
+def chases_lost_task() -> int:
+    """Queue again the chases whose message was lost (the send is once, under a lock)."""
+    count = 0
+    for organisation in organisations_each():
+        for pk in services.chases_lost():
+            milestone_chase_send.delay(organisation.schema_name, pk)
+            count += 1
+    return count

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -28,7 +27,7 @@ from learners import selectors as learner_selectors
 from learners import services as learner_services
 from learners.models import Enrolment
 from qualiopi_portal.core.pdf import render_pdf
-from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.queue import queue_task_after_commit
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.tenancy.models import Organisation
 from training_offers.models import Session
@@ -353,12 +352,8 @@ def dispatches_queue(*, session: Session, kind: str, actor: Any) -> list[Dispatc
     created = Dispatch.objects.bulk_create(queued)
     schema = current_schema_name()
     for dispatch in created:
-        transaction.on_commit(_sender(schema, dispatch.pk))
+        queue_task_after_commit("session_documents.dispatch_send", args=[schema, dispatch.pk])
     return created
-
-
-def _sender(schema: str, dispatch_pk: int) -> Callable[[], None]:
-    return lambda: queue_task("session_documents.dispatch_send", args=[schema, dispatch_pk])
 
 
 def dispatch_send(*, dispatch_pk: int, organisation: Organisation) -> str:
@@ -442,15 +437,8 @@ def document_request(*, session: Session, kind: str, actor: Any) -> DocumentJob:
             _("Ce document est déjà en cours de génération : il sera prêt dans un instant.")
         ) from None
     schema = current_schema_name()
-    transaction.on_commit(lambda: _queue_job(schema, job.pk))
+    queue_task_after_commit("session_documents.document_job_run", args=[schema, job.pk])
     return job
-
-
-def _queue_job(schema: str, job_pk: int) -> None:
-    try:
-        queue_task("session_documents.document_job_run", args=[schema, job_pk])
-    except Exception:  # broker down: the periodic sweep queues it again
-        logger.warning("could not queue document job %s for %s", job_pk, schema)
 
 
 def document_job_run(*, job_pk: int, organisation: Organisation) -> str:
@@ -506,6 +494,16 @@ def document_jobs_lost() -> list[int]:
             Q(status=DocumentJob.Status.QUEUED, queued_at__lt=now - timedelta(minutes=1))
             | Q(status=DocumentJob.Status.RUNNING, started_at__lt=now - JOB_STALE_AFTER)
         ).values_list("pk", flat=True)
+    )
+
+
+def dispatches_lost() -> list[int]:
+    """E-mails still queued a minute after they were asked (current schema)."""
+    since = timezone.now() - timedelta(minutes=1)
+    return list(
+        Dispatch.objects.filter(state=Dispatch.State.QUEUED, queued_at__lt=since).values_list(
+            "pk", flat=True
+        )
     )
 
 

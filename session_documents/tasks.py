@@ -5,9 +5,10 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.selectors import organisations_each
 
 from . import services
 
@@ -41,14 +42,14 @@ def document_job_run(schema_name: str, job_pk: int) -> str:
 
 @shared_task(name="session_documents.document_jobs_sweep_task", ignore_result=True)
 def document_jobs_sweep_task() -> int:
-    """Queue again the rendering jobs whose message was lost (broker down, worker killed)."""
+    """Queue again the renderings and the e-mails whose message was lost (broker down, worker
+    killed); each is claimed or sent once under a lock, so a duplicate does nothing."""
     count = 0
-    for organisation in Organisation.objects.exclude(schema_name=get_public_schema_name()).order_by(
-        "pk"
-    ):
-        with schema_context(organisation.schema_name):
-            lost = services.document_jobs_lost()
-        for pk in lost:
+    for organisation in organisations_each():
+        jobs, dispatches = services.document_jobs_lost(), services.dispatches_lost()
+        for pk in jobs:
             document_job_run.delay(organisation.schema_name, pk)
-        count += len(lost)
+        for pk in dispatches:
+            dispatch_send.delay(organisation.schema_name, pk)
+        count += len(jobs) + len(dispatches)
     return count

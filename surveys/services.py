@@ -3,7 +3,6 @@ message per person, once), and answers taken from a personal link (once, before 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from learners.models import Enrolment
-from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.queue import queue_task_after_commit
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.tokens import new_token, token_hash
@@ -30,8 +29,6 @@ from training_offers.models import Session
 
 from . import answers
 from .models import Answer, Invitation, Question, Questionnaire, Response
-
-logger = logging.getLogger("qualiopi.surveys")
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "surveys" / "questionnaires.yaml"
 # How long a personal link to answer stays valid (the portal's default, no rule).
@@ -135,18 +132,8 @@ def invitations_for_session(
     )
     schema = current_schema_name()
     for invitation in created:
-        transaction.on_commit(_sender(schema, invitation.pk))
+        queue_task_after_commit("surveys.invitation_send", args=[schema, invitation.pk])
     return created
-
-
-def _sender(schema: str, invitation_pk: int) -> Any:
-    def send() -> None:
-        try:
-            queue_task("surveys.invitation_send", args=[schema, invitation_pk])
-        except Exception:  # broker down: the invitation stays unsent, shown as such
-            logger.warning("could not queue invitation %s for %s", invitation_pk, schema)
-
-    return send
 
 
 def _message(
@@ -214,6 +201,16 @@ def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["token_hash", "old_token_hashes", "sent_at"])
     return True
+
+
+def invitations_unsent() -> list[int]:
+    """Invitations still unsent a minute after they were made (current schema)."""
+    since = timezone.now() - timedelta(minutes=1)
+    return list(
+        Invitation.objects.filter(
+            sent_at__isnull=True, answered_at__isnull=True, created_at__lt=since
+        ).values_list("pk", flat=True)
+    )
 
 
 def _reminder_owed(now: datetime) -> Q:

@@ -6,9 +6,10 @@ import logging
 import smtplib
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.selectors import organisations_each
 
 from . import services
 
@@ -36,13 +37,21 @@ def invitation_send(schema_name: str, invitation_pk: int) -> bool:
 def reminders_send_all_task() -> int:
     """Every organisation's reminders owed today (idempotent: each step is sent once)."""
     sent = 0
-    for organisation in Organisation.objects.exclude(schema_name=get_public_schema_name()).order_by(
-        "pk"
-    ):
-        with schema_context(organisation.schema_name):
-            for pk in services.reminders_due():
-                try:
-                    sent += services.reminder_send(invitation_pk=pk, organisation=organisation)
-                except (smtplib.SMTPException, OSError):
-                    logger.warning("reminder %s of %s not sent", pk, organisation.schema_name)
+    for organisation in organisations_each():
+        for pk in services.reminders_due():
+            try:
+                sent += services.reminder_send(invitation_pk=pk, organisation=organisation)
+            except (smtplib.SMTPException, OSError):
+                logger.warning("reminder %s of %s not sent", pk, organisation.schema_name)
     return sent
+
+
+@shared_task(name="surveys.invitations_unsent_task", ignore_result=True)
+def invitations_unsent_task() -> int:
+    """Queue again the invitations whose message was lost (each is sent once, under a lock)."""
+    count = 0
+    for organisation in organisations_each():
+        for pk in services.invitations_unsent():
+            invitation_send.delay(organisation.schema_name, pk)
+            count += 1
+    return count

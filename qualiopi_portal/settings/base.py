@@ -189,6 +189,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "session_documents.document_jobs_sweep_task",
         "schedule": RECOVERY_SWEEP_INTERVAL_S,
     },
+    # Chases and survey invitations whose message was lost (broker down, worker killed).
+    "learners-chases-lost": {
+        "task": "learners.chases_lost_task",
+        "schedule": RECOVERY_SWEEP_INTERVAL_S,
+    },
+    "surveys-invitations-unsent": {
+        "task": "surveys.invitations_unsent_task",
+        "schedule": RECOVERY_SWEEP_INTERVAL_S,
+    },
     # Survey reminders (each step once, never after an answer or a stop request).
     "surveys-reminders": {
         "task": "surveys.reminders_send_all_task",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
 from .permissions import Permission, permissions_for_role, role_has_permission
@@ -140,3 +142,13 @@ def invitation_get(*, organisation: Organisation, pk: int) -> Invitation:
         return Invitation.objects.get(organisation=organisation, pk=pk)
     except Invitation.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def organisations_each() -> Iterator[Organisation]:
+    """Every organisation in turn, its schema current while the caller works on it (nightly
+    jobs and sweeps iterate tenants explicitly: ARCHITECTURE.md)."""
+    for organisation in Organisation.objects.exclude(schema_name=get_public_schema_name()).order_by(
+        "pk"
+    ):
+        with schema_context(organisation.schema_name):
+            yield organisation

@@ -255,3 +255,22 @@ def test_a_rendering_waits_in_its_job_and_a_lost_one_is_queued_again(client, wor
         assert GeneratedDocument.objects.filter(kind="programme").count() == 1
     page = client.get(_url(session, "documents/")).content.decode()
     assert 'hx-trigger="every 2s"' not in page
+
+
+def test_a_lost_e_mail_is_sent_by_the_sweep_once(client, world, generate):
+    from session_documents.tasks import document_jobs_sweep_task
+
+    session = _session(world, starts_on=timezone.localdate() + timedelta(days=5))
+    _enrol(world, session, "Léa", "Martin", "lea@example.fr")
+    client.force_login(world.referent_a)
+    generate(session, "convocation")
+    # The message to the worker is lost (on_commit not executed here).
+    client.post(_url(session, "documents/convocation/envoyer/"))
+    mail.outbox.clear()
+    with schema_context("org_alpha"):
+        Dispatch.objects.update(queued_at=timezone.now() - timedelta(minutes=2))
+    assert document_jobs_sweep_task.apply().get() == 1
+    assert [m.to for m in mail.outbox] == [["lea@example.fr"]]
+    assert document_jobs_sweep_task.apply().get() == 0
+    with schema_context("org_alpha"):
+        assert Dispatch.objects.get().state == "sent"

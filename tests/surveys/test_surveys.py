@@ -286,3 +286,43 @@ def test_reminders_go_once_per_step_never_after_an_answer_or_a_stop(client, worl
     client.force_login(world.referent_a)
     page = client.get(_url(session, "enquetes/")).content.decode()
     assert "2 rappels" in page and "ne souhaite plus de rappel" in page
+
+
+def test_lost_messages_are_sent_by_the_sweeps_and_a_broker_down_loses_nothing(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from learners import services as learner_services
+    from learners.models import MilestoneChase
+    from learners.tasks import chases_lost_task
+    from qualiopi_portal.core import queue
+    from surveys.tasks import invitations_unsent_task
+
+    session, _lea, _hugo = _ended_with_learners(world)
+    with schema_context("org_alpha"):
+        learner_services.session_trainers_set(
+            organisation=world.org_a, session=session, users=[world.contributor_a]
+        )
+
+    def broker_down(name, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(queue, "queue_task", broker_down)
+    client.force_login(world.referent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_url(session, "enquetes/"), {"kind": "satisfaction_hot"})
+        chased = client.post(_url(session, "parcours/relancer/"))
+    assert (response.status_code, chased.status_code) == (302, 302)
+    monkeypatch.undo()
+    mail.outbox.clear()
+    with schema_context("org_alpha"):
+        assert Invitation.objects.get().sent_at is None
+        # A minute later the sweeps find them.
+        Invitation.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+        MilestoneChase.objects.update(sent_at=timezone.now() - timedelta(minutes=2))
+    assert invitations_unsent_task.apply().get() == 1
+    assert chases_lost_task.apply().get() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["lea@example.fr", world.contributor_a.email]
+    )
+    # Nothing is left for a second sweep.
+    assert (invitations_unsent_task.apply().get(), chases_lost_task.apply().get()) == (0, 0)

@@ -39,6 +39,7 @@ from .models import (
     SigningLink,
     Slot,
 )
+from .signals import learner_anonymising, learner_exporting
 
 # A learner may sign from a quarter of an hour before the slot starts until it ends.
 SIGN_EARLY_MINUTES = 15
@@ -639,7 +640,8 @@ def learner_export(*, learner: Learner) -> dict[str, Any]:
         .select_related("slot")
         .order_by("pk")
     )
-    return {
+    milestones = Milestone.objects.filter(enrolment__learner=learner).order_by("enrolment", "kind")
+    data: dict[str, Any] = {
         "learner": {
             "first_name": learner.first_name,
             "last_name": learner.last_name,
@@ -681,7 +683,19 @@ def learner_export(*, learner: Learner) -> dict[str, Any]:
             }
             for record in records
         ],
+        "journey": [
+            {
+                "enrolment": milestone.enrolment_id,
+                "step": milestone.kind,
+                "done_on": milestone.done_on.isoformat(),
+                "note": milestone.note,
+            }
+            for milestone in milestones
+        ],
     }
+    for _receiver, sections in learner_exporting.send(sender=Learner, learner=learner):
+        data.update(sections)
+    return data
 
 
 @transaction.atomic
@@ -701,6 +715,7 @@ def learner_anonymise(*, learner: Learner, actor: Any, organisation: Organisatio
     SigningLink.objects.filter(enrolment__learner=learner, revoked_at__isnull=True).update(
         revoked_at=learner.anonymised_at
     )
+    learner_anonymising.send(sender=Learner, learner=learner)
     audit_event_record(
         action="learner.anonymised", organisation=organisation, actor=actor, learner=learner.pk
     )

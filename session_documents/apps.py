@@ -11,4 +11,9 @@ class SessionDocumentsConfig(AppConfig):
     verbose_name = _("Documents des sessions")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the task names queued by the services)
+        from learners.signals import learner_anonymising, learner_exporting
+
+        from . import services, tasks  # noqa: F401  (tasks: registers the queued task names)
+
+        learner_exporting.connect(services.learner_sections, dispatch_uid=f"{self.name}.export")
+        learner_anonymising.connect(services.learner_erase, dispatch_uid=f"{self.name}.erase")

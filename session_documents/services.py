@@ -513,3 +513,26 @@ def latest_jobs(session: Session) -> dict[str, DocumentJob]:
     for job in DocumentJob.objects.filter(session=session).order_by("queued_at", "pk"):
         latest[job.kind] = job
     return latest
+
+
+# --- A learner's personal data (learners.signals) --------------------------------------------
+
+
+def learner_sections(*, learner: Any, **_signal: Any) -> dict[str, Any]:
+    """The documents e-mailed to a learner, with the address used and what became of them."""
+    return {
+        "documents_sent": [
+            {
+                "document": dispatch.kind,
+                "email": dispatch.email,
+                "state": dispatch.state,
+                "sent_at": dispatch.sent_at.isoformat() if dispatch.sent_at else None,
+            }
+            for dispatch in Dispatch.objects.filter(enrolment__learner=learner).order_by("pk")
+        ]
+    }
+
+
+def learner_erase(*, learner: Any, **_signal: Any) -> None:
+    """No address left on the messages sent to the learner (their state and dates stay)."""
+    Dispatch.objects.filter(enrolment__learner=learner).update(email="")

@@ -398,3 +398,51 @@ def session_survey_figures_sync(session: Session) -> None:
         fields += ["recommend_yes", "recommend_responses"]
     if fields:
         session.save(update_fields=fields)
+
+
+# --- A learner's personal data (learners.signals) --------------------------------------------
+
+
+def learner_sections(*, learner: Any, **_signal: Any) -> dict[str, Any]:
+    """The invitations a learner received and, for named questionnaires, their answers."""
+    invitations = Invitation.objects.filter(enrolment__learner=learner).select_related(
+        "questionnaire"
+    )
+    answered = {
+        response.invitation_id: response
+        for response in Response.objects.filter(
+            invitation__enrolment__learner=learner
+        ).prefetch_related("answers__question")
+    }
+    return {
+        "surveys": [
+            {
+                "questionnaire": invitation.questionnaire.title,
+                "version": invitation.questionnaire.version,
+                "email": invitation.email,
+                "sent_at": invitation.sent_at.isoformat() if invitation.sent_at else None,
+                "answered_at": (
+                    invitation.answered_at.isoformat() if invitation.answered_at else None
+                ),
+                "answers": [
+                    {
+                        "question": answer.question.label,
+                        "number": answer.number,
+                        "text": answer.text,
+                        "choices": answer.choices,
+                    }
+                    for answer in answered[invitation.pk].answers.all()
+                ]
+                if invitation.pk in answered
+                else [],
+            }
+            for invitation in invitations
+        ]
+    }
+
+
+def learner_erase(*, learner: Any, **_signal: Any) -> None:
+    """No address or name left on the learner's invitations; their links stop working."""
+    Invitation.objects.filter(enrolment__learner=learner).update(
+        email="", name="", expires_at=timezone.now()
+    )

@@ -326,3 +326,49 @@ def test_lost_messages_are_sent_by_the_sweeps_and_a_broker_down_loses_nothing(
     )
     # Nothing is left for a second sweep.
     assert (invitations_unsent_task.apply().get(), chases_lost_task.apply().get()) == (0, 0)
+
+
+def test_a_learner_s_export_and_erasure_reach_their_surveys_and_documents(client, world):
+    from learners import services as learner_services
+    from session_documents import services as document_services
+    from session_documents.models import Dispatch
+
+    session, lea, _hugo = _ended_with_learners(world)
+    with schema_context("org_alpha"):
+        questionnaire = services.current("satisfaction_hot")
+        (invitation,) = services.invitations_for_session(
+            session=session, questionnaire=questionnaire, actor=world.referent_a
+        )
+        services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a)
+        questions = list(questionnaire.questions.all())
+    link = _link(mail.outbox[-1])
+    assert client.post(link, _valid(questions)).status_code == 200
+    with schema_context("org_alpha"):
+        document_services.document_generate(
+            organisation=world.org_a, session=session, kind="attestation", actor=world.referent_a
+        )
+        (dispatch,) = document_services.dispatches_queue(
+            session=session, kind="attestation", actor=world.referent_a
+        )
+        document_services.dispatch_send(dispatch_pk=dispatch.pk, organisation=world.org_a)
+        learner = lea.learner
+        exported = learner_services.learner_export(learner=learner)
+        assert [s["questionnaire"] for s in exported["surveys"]] == [questionnaire.title]
+        assert exported["surveys"][0]["email"] == "lea@example.fr"
+        assert len(exported["surveys"][0]["answers"]) == len(questions)
+        assert exported["documents_sent"] == [
+            {
+                "document": "attestation",
+                "email": "lea@example.fr",
+                "state": "sent",
+                "sent_at": Dispatch.objects.get().sent_at.isoformat(),
+            }
+        ]
+        assert [step["step"] for step in exported["journey"]] == ["attestation"]
+        learner_services.learner_anonymise(
+            learner=learner, actor=world.referent_a, organisation=world.org_a
+        )
+        assert list(Invitation.objects.values_list("email", "name")) == [("", "")]
+        assert list(Dispatch.objects.values_list("email", flat=True)) == [""]
+        # The answers stay (the results keep their sample), the person is gone from them.
+        assert Response.objects.count() == 1

@@ -17,22 +17,14 @@ from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.shortcuts import organisation_by_slug_or_404, private_link_response
 
 from . import selectors, services
 from .forms import RoomSignForm, SignForm
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    # The token is in the path: never sent to another site (no-referrer would make the
-    # browser post with `Origin: null`, which the CSRF check refuses).
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
 def _closed(request: HttpRequest, organisation: Organisation, reason: str) -> HttpResponse:
-    return _private(
+    return private_link_response(
         render(
             request,
             "learners/sign_closed.html",
@@ -44,9 +36,7 @@ def _closed(request: HttpRequest, organisation: Organisation, reason: str) -> Ht
 
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is None:
-        raise Http404
+    organisation = organisation_by_slug_or_404(slug)
     with schema_context(organisation.schema_name):
         try:
             enrolment = services.link_enrolment(token)
@@ -101,16 +91,14 @@ def sign(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             },
             status=400 if refusal or form.errors else 200,
         )
-    return _private(response)
+    return private_link_response(response)
 
 
 @require_http_methods(["GET", "POST"])
 def sign_room(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The page the room's QR code opens: the learner gives the e-mail address they were
     enrolled with, types their name and signs. Nobody's name is listed."""
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is None:
-        raise Http404
+    organisation = organisation_by_slug_or_404(slug)
     with schema_context(organisation.schema_name):
         try:
             slot = services.room_slot(token)
@@ -149,4 +137,4 @@ def sign_room(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             },
             status=400 if refusal or form.errors else 200,
         )
-    return _private(response)
+    return private_link_response(response)

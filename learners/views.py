@@ -37,7 +37,9 @@ from .forms import (
 from .models import AttendanceRecord, Enrolment, Milestone, Slot
 
 
-def _session(request: HttpRequest, session_pk: int) -> Session:
+def session_with_learners_or_404(request: HttpRequest, session_pk: int) -> Session:
+    """The session, for those who may see its learners (personal data); 404 for anyone else.
+    Every page of a session's learners, journeys, documents and surveys goes through here."""
     session = get_object_or_404(Session.objects.select_related("offer"), pk=session_pk)
     if not selectors.can_view_learners(
         access=request.organisation_access, user=request.user, session=session
@@ -55,7 +57,7 @@ def _manager(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def session_learners(request: HttpRequest, session_pk: int) -> HttpResponse:
     """The session's learners and their state; a referent enrols one more below."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
     form = LearnerForm(request.POST or None) if can_manage else None
     if request.method == "POST":
@@ -84,7 +86,7 @@ def session_learners(request: HttpRequest, session_pk: int) -> HttpResponse:
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def learners_import(request: HttpRequest, session_pk: int) -> HttpResponse:
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     form = CsvFileForm(request.POST or None, request.FILES or None)
     return csv_import_response(
         request,
@@ -111,7 +113,7 @@ def learners_import(request: HttpRequest, session_pk: int) -> HttpResponse:
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("learner"), pk=pk, session=session
     )
@@ -151,7 +153,7 @@ def enrolment_edit(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 def learner_export(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
     """Everything kept about the learner, as JSON: the answer to an access request."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("learner"), pk=pk, session=session
     )
@@ -176,7 +178,7 @@ def learner_export(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def learner_anonymise(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
     """Erase the learner's identity after confirmation; the attendance proofs stay."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("learner"), pk=pk, session=session
     )
@@ -206,7 +208,7 @@ def learner_anonymise(request: HttpRequest, session_pk: int, pk: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def enrolment_link(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
     """A new personal signing link, shown once; asked for first, since it ends the previous one."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("learner"), pk=pk, session=session
     )
@@ -232,7 +234,7 @@ def enrolment_link(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
     """Learners × half-days; the managers plan the half-days and name the trainers here."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     access = request.organisation_access
     can_manage = access.has(Permission.LEARNERS_MANAGE)
     action = request.POST.get("action") if request.method == "POST" else None
@@ -314,7 +316,7 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def slot_close(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpResponse:
     """The trainer countersigns, notes each absence (justified or not) and closes the slot."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     if not selectors.can_run_attendance(
         access=request.organisation_access, user=request.user, session=session
     ):
@@ -382,7 +384,7 @@ def slot_close(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpRespo
 def slot_room_code(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpResponse:
     """The half-day's QR code for the room's screen. Only the code's hash is kept, so it is
     shown once, when asked for; asking again shows a new one and ends the previous one."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     if not selectors.can_run_attendance(
         access=request.organisation_access, user=request.user, session=session
     ):
@@ -423,7 +425,7 @@ def slot_room_code(request: HttpRequest, session_pk: int, slot_pk: int) -> HttpR
 @organisation_permission_required(Permission.ATTENDANCE_CORRECT)
 @require_http_methods(["GET", "POST"])
 def record_correct(request: HttpRequest, session_pk: int, pk: int) -> HttpResponse:
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     record = get_object_or_404(
         AttendanceRecord.objects.select_related("slot", "enrolment__learner"),
         pk=pk,
@@ -455,7 +457,7 @@ def record_correct(request: HttpRequest, session_pk: int, pk: int) -> HttpRespon
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
 def attendance_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
     """The feuille d'émargement as a PDF: one page per half-day, with the signatures."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     pdf = services.attendance_sheet_pdf(organisation=request.organisation, session=session)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -470,7 +472,7 @@ def attendance_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
 def session_journeys(request: HttpRequest, session_pk: int) -> HttpResponse:
     """Learners × steps of the journey: what is done (with its proof), what is missing; a
     manager dates a step for the learners ticked."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
     form = (
         MilestoneForm(request.POST or None, initial={"done_on": timezone.localdate()})
@@ -533,7 +535,7 @@ def _step_labels() -> dict[str, str]:
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 @require_http_methods(["POST"])
 def journeys_chase(request: HttpRequest, session_pk: int) -> HttpResponse:
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     try:
         chase = services.milestone_chase(session=session, actor=request.user)
     except ValidationError as error:

@@ -7,35 +7,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from learners import selectors as learner_selectors
+from learners.views import session_with_learners_or_404
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
-from training_offers.models import Session
 
 from . import services, wording
 from .forms import TemplateForm
 from .models import Dispatch, DocumentJob, Kind
 
 
-def _session(request: HttpRequest, session_pk: int) -> Session:
-    session = get_object_or_404(Session.objects.select_related("offer"), pk=session_pk)
-    if not learner_selectors.can_view_learners(
-        access=request.organisation_access, user=request.user, session=session
-    ):
-        raise Http404
-    return session
-
-
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
 @require_http_methods(["GET"])
 def session_documents(request: HttpRequest, session_pk: int) -> HttpResponse:
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     latest = services.latest_documents(session)
     jobs = services.latest_jobs(session)
     rows = []
@@ -78,7 +68,7 @@ def session_documents(request: HttpRequest, session_pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def document_generate(request: HttpRequest, session_pk: int, kind: str) -> HttpResponse:
     """Ask a worker to render the document; the page follows the job until it is done."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     if kind not in Kind.values:
         raise Http404
     try:
@@ -99,7 +89,7 @@ def document_generate(request: HttpRequest, session_pk: int, kind: str) -> HttpR
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 @require_http_methods(["POST"])
 def document_send(request: HttpRequest, session_pk: int, kind: str) -> HttpResponse:
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     if kind not in Kind.values:
         raise Http404
     try:

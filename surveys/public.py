@@ -11,17 +11,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
-from learners.public import _private
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.shortcuts import organisation_by_slug_or_404, private_link_response
 
 from . import services
 
 
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is None:
-        raise Http404
+    organisation = organisation_by_slug_or_404(slug)
     with schema_context(organisation.schema_name):
         try:
             invitation = services.invitation_for(token)
@@ -41,7 +39,7 @@ def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             except services.SurveyRefused as refused:
                 return _closed(request, organisation, str(refused))
             else:
-                return _private(
+                return private_link_response(
                     render(request, "surveys/answer_thanks.html", {"organisation": organisation})
                 )
         response = render(
@@ -64,12 +62,12 @@ def answer(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             },
             status=400 if errors else 200,
         )
-    return _private(response)
+    return private_link_response(response)
 
 
 def _closed(request: HttpRequest, organisation: Organisation, reason: str) -> HttpResponse:
     """A used or expired link: why, in French (410)."""
-    return _private(
+    return private_link_response(
         render(
             request,
             "surveys/answer_closed.html",
@@ -88,9 +86,7 @@ def _scale(kind: str) -> list[str]:
 def stop(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """No more reminders for this questionnaire: asked on a page, confirmed by a button (a
     mail client that opens links by itself must not stop anything)."""
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is None:
-        raise Http404
+    organisation = organisation_by_slug_or_404(slug)
     with schema_context(organisation.schema_name):
         try:
             invitation = (
@@ -109,4 +105,4 @@ def stop(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 "stopped": invitation.opted_out_at is not None,
             },
         )
-    return _private(response)
+    return private_link_response(response)

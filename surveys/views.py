@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from learners import selectors as learner_selectors
+from learners.views import session_with_learners_or_404
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import ActionCategory
 from qualiopi_portal.tenancy.permissions import Permission
@@ -82,15 +82,6 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _session(request: HttpRequest, session_pk: int) -> Session:
-    session = get_object_or_404(Session.objects.select_related("offer"), pk=session_pk)
-    if not learner_selectors.can_view_learners(
-        access=request.organisation_access, user=request.user, session=session
-    ):
-        raise Http404
-    return session
-
-
 def _end_of_session_kinds(session: Session) -> list[str]:
     """What is asked at the end of a session: satisfaction, and for apprenticeship the
     apprentices' evaluation of contents and teaching (V10 indicator 33)."""
@@ -104,7 +95,7 @@ def _end_of_session_kinds(session: Session) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
     """Who was asked, sent and has answered; a manager sends the end-of-session surveys."""
-    session = _session(request, session_pk)
+    session = session_with_learners_or_404(request, session_pk)
     can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
     kinds = _end_of_session_kinds(session)
     if request.method == "POST":

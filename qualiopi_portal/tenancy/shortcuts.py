@@ -61,3 +61,25 @@ def csv_import_response(
         {**context, "form": form, "errors": errors},
         status=400 if (errors or form.errors) else 200,
     )
+
+
+def organisation_by_slug_or_404(slug: str):
+    """The organisation a public link names (its slug is public, like its catalogue)."""
+    from django.http import Http404
+
+    from .models import Organisation
+
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def private_link_response(response: HttpResponse) -> HttpResponse:
+    """Headers of a page opened from a personal link (signing, answering a survey): never
+    cached or indexed, and the token in the path is never sent to another site
+    (no-referrer would make the browser post with `Origin: null`, which CSRF refuses)."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "same-origin"
+    return response

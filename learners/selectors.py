@@ -6,6 +6,7 @@ firm's consultant) and to the members named trainers of that session, nobody els
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,6 +15,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
@@ -166,22 +168,36 @@ def _missing_steps_by_session(sessions: list[Session], today: date) -> dict[int,
     """Per session, its learners' stored steps due and not done (two queries)."""
     by_pk = {session.pk: session for session in sessions}
     enrolments = list(Enrolment.objects.filter(session__in=sessions))
+    for enrolment in enrolments:
+        enrolment.session = by_pk[enrolment.session_id]
+    counts: dict[int, int] = {}
+    for enrolment, steps in missing_stored_steps(enrolments, today=today):
+        counts[enrolment.session_id] = counts.get(enrolment.session_id, 0) + len(steps)
+    return counts
+
+
+def missing_stored_steps(
+    enrolments: list[Enrolment], *, today: date
+) -> Iterator[tuple[Enrolment, list[str]]]:
+    """Each enrolment (its session loaded) with its stored steps due and not done, read in
+    one query; attendance apart (it comes from the half-days)."""
     done: dict[int, set[str]] = {}
     for enrolment_id, kind in Milestone.objects.filter(enrolment__in=enrolments).values_list(
         "enrolment_id", "kind"
     ):
         done.setdefault(enrolment_id, set()).add(kind)
-    counts: dict[int, int] = {}
     for enrolment in enrolments:
-        facts = enrolment_facts(enrolment, by_pk[enrolment.session_id])
+        facts = enrolment_facts(enrolment, enrolment.session)
         finished = done.get(enrolment.pk, set())
-        counts[enrolment.session_id] = counts.get(enrolment.session_id, 0) + sum(
-            1
-            for step in journey.STORED_STEPS
-            if journey.step_state(step, facts, today=today, done=step in finished)
-            == journey.State.MISSING
+        yield (
+            enrolment,
+            [
+                step
+                for step in journey.STORED_STEPS
+                if journey.step_state(step, facts, today=today, done=step in finished)
+                == journey.State.MISSING
+            ],
         )
-    return counts
 
 
 ACTIVE_STATUSES = (Enrolment.Status.ENROLLED, Enrolment.Status.IN_TRAINING)
@@ -386,6 +402,13 @@ def journey_grid(session: Session, *, now: datetime | None = None) -> JourneyGri
     return JourneyGrid(journey.STEPS, rows)
 
 
+def step_labels() -> dict[str, str]:
+    """The name of each step of the journey, attendance included (it is not a stored kind)."""
+    return {kind: str(label) for kind, label in Milestone.Kind.choices} | {
+        journey.ATTENDANCE: _("Émargement")
+    }
+
+
 def last_chase(session: Session) -> MilestoneChase | None:
     return session.milestone_chases.select_related("sent_by").first()
 
@@ -407,25 +430,10 @@ def journey_gaps(*, today: date, recent_days: int) -> dict[int, list[dict[str, A
         .select_related("session")
         .order_by("-session__starts_on", "session_id", "pk")
     )
-    done: dict[int, set[str]] = {}
-    for enrolment_id, kind in Milestone.objects.filter(enrolment__in=enrolments).values_list(
-        "enrolment_id", "kind"
-    ):
-        done.setdefault(enrolment_id, set()).add(kind)
     gaps: dict[int, dict[int, list[int]]] = {}
-    for enrolment in enrolments:
-        facts = enrolment_facts(enrolment, enrolment.session)
-        finished = done.get(enrolment.pk, set())
-        for step, numbers in journey.INDICATORS.items():
-            if not numbers or step == journey.ATTENDANCE:
-                continue
-            state = journey.step_state(step, facts, today=today, done=step in finished)
-            if state != journey.State.MISSING:
-                continue
-            for number in numbers:
-                learners = gaps.setdefault(number, {}).setdefault(enrolment.session_id, [])
-                if enrolment.pk not in learners:
-                    learners.append(enrolment.pk)
+    for enrolment, steps in missing_stored_steps(enrolments, today=today):
+        for number in sorted({n for step in steps for n in journey.INDICATORS[step]}):
+            gaps.setdefault(number, {}).setdefault(enrolment.session_id, []).append(enrolment.pk)
     return {
         number: [
             {"session": session_id, "enrolments": ids}

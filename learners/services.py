@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -694,7 +694,7 @@ def learner_export(*, learner: Learner) -> dict[str, Any]:
         ],
     }
     for _receiver, sections in learner_exporting.send(sender=Learner, learner=learner):
-        data.update(sections)
+        data.update(cast(dict[str, Any], sections))
     return data
 
 
@@ -847,8 +847,8 @@ def milestone_chase_send(*, chase_pk: int, organisation: Organisation) -> int:
             return 0  # already sent (a redelivered task) or gone
         session = chase.session
         grid = selectors.journey_grid(session)
-        labels = dict(Milestone.Kind.choices) | {journey.ATTENDANCE: _("Émargement")}
         with translation.override(settings.LANGUAGE_CODE):
+            labels = selectors.step_labels()
             lines = [
                 f"- {row.enrolment.learner} : "
                 + ", ".join(str(labels[step]) for step in row.missing)

@@ -34,7 +34,7 @@ from .forms import (
     SchedulePlanForm,
     TrainersForm,
 )
-from .models import AttendanceRecord, Enrolment, Milestone, Slot
+from .models import AttendanceRecord, Enrolment, Slot
 
 
 def session_with_learners_or_404(request: HttpRequest, session_pk: int) -> Session:
@@ -515,7 +515,7 @@ def session_journeys(request: HttpRequest, session_pk: int) -> HttpResponse:
         {
             "session": session,
             "grid": grid,
-            "labels": _step_labels(),
+            "labels": selectors.step_labels(),
             "sources": journey.SOURCES,
             "indicators": journey.INDICATORS,
             "missing_by_step": grid.missing_by_step(),
@@ -526,10 +526,6 @@ def session_journeys(request: HttpRequest, session_pk: int) -> HttpResponse:
         },
         status=400 if form is not None and form.errors else 200,
     )
-
-
-def _step_labels() -> dict[str, str]:
-    return dict(Milestone.Kind.choices) | {journey.ATTENDANCE: _("Émargement")}
 
 
 @organisation_permission_required(Permission.LEARNERS_MANAGE)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from django.utils.translation import gettext_noop
+
 POSITIONING = "positioning"
 AGREEMENT = "agreement"
 CONVOCATION = "convocation"
@@ -55,19 +57,28 @@ INDICATORS: dict[str, tuple[int, ...]] = {
     ATTESTATION: (11,),
 }
 
+# Shown on the journeys page, translated there: marked for extraction, kept in French here.
 SOURCES: dict[str, str] = {
-    POSITIONING: "Guide de lecture, indicateurs 4 et 8 ; boîte à outils de Transitions Pro "
-    "Occitanie, document 2 (seed 002)",
-    AGREEMENT: "Code du travail, art. L6353-1 et L6353-3 ; boîte à outils de Transitions Pro "
-    "Occitanie, documents 3 et 5 (seed 002)",
-    CONVOCATION: "Indicateur 9 ; boîte à outils de Transitions Pro Occitanie, document 7 "
-    "(seed 002)",
-    ATTENDANCE: "Boîte à outils de Transitions Pro Occitanie, document 8 (seed 002)",
-    EVALUATION: "Indicateur 11 ; boîte à outils de Transitions Pro Occitanie, document 10 "
-    "(seed 002)",
-    CERTIFICATE: "Arrêté du 21 décembre 2018, pièce 3 (seed 002)",
-    ATTESTATION: "Code du travail, art. L6353-1 ; boîte à outils de Transitions Pro Occitanie, "
-    "document 12 (seed 002)",
+    POSITIONING: gettext_noop(
+        "Guide de lecture, indicateurs 4 et 8 ; boîte à outils de Transitions Pro "
+        "Occitanie, document 2 (seed 002)"
+    ),
+    AGREEMENT: gettext_noop(
+        "Code du travail, art. L6353-1 et L6353-3 ; boîte à outils de Transitions Pro "
+        "Occitanie, documents 3 et 5 (seed 002)"
+    ),
+    CONVOCATION: gettext_noop(
+        "Indicateur 9 ; boîte à outils de Transitions Pro Occitanie, document 7 (seed 002)"
+    ),
+    ATTENDANCE: gettext_noop("Boîte à outils de Transitions Pro Occitanie, document 8 (seed 002)"),
+    EVALUATION: gettext_noop(
+        "Indicateur 11 ; boîte à outils de Transitions Pro Occitanie, document 10 (seed 002)"
+    ),
+    CERTIFICATE: gettext_noop("Arrêté du 21 décembre 2018, pièce 3 (seed 002)"),
+    ATTESTATION: gettext_noop(
+        "Code du travail, art. L6353-1 ; boîte à outils de Transitions Pro Occitanie, "
+        "document 12 (seed 002)"
+    ),
 }
 
 

@@ -516,7 +516,7 @@ def session_journeys(request: HttpRequest, session_pk: int) -> HttpResponse:
             "session": session,
             "grid": grid,
             "labels": selectors.step_labels(),
-            "sources": journey.SOURCES,
+            "sources": {step: _(source) for step, source in journey.SOURCES.items()},
             "indicators": journey.INDICATORS,
             "missing_by_step": grid.missing_by_step(),
             "form": form,

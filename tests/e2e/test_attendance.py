@@ -4,27 +4,22 @@ PDF is opened and read; a record changed behind the portal's back is shown as su
 
 from __future__ import annotations
 
-import io
 import re
 
 import psycopg
 from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from ..stacks import database_url
 from .a11y import axe_violations, sideways_overflow
+from .pdf import pdf_get, pdf_text
 
 ORG = "/o/cooperative-solstice"
 
 
 def _pdf_text(page, url: str) -> str:
-    response = page.request.get(url)
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.body()))
-    return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    return pdf_text(pdf_get(page, url))
 
 
 def test_a_day_of_attendance_from_phones_to_the_sheet(page, login, browser, portal):

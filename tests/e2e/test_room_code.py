@@ -4,17 +4,16 @@ and signs; the attendance sheet PDF carries the name and the drawing."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import psycopg
 from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from ..stacks import database_url
 from .a11y import axe_violations, sideways_overflow
+from .pdf import pdf_get, pdf_text
 
 ORG = "/o/cooperative-solstice"
 
@@ -145,10 +144,8 @@ def test_a_learner_signs_from_the_room_s_qr_code_on_a_phone(page, login, browser
     href = page.get_by_role("link", name="Télécharger la feuille d’émargement (PDF)").get_attribute(
         "href"
     )
-    response = page.request.get(href)
-    assert response.status == 200
-    reader = PdfReader(io.BytesIO(response.body()))
-    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    reader = pdf_get(page, href)
+    text = pdf_text(reader)
     assert "Martin Léa" in text
     assert "Léa Martin" in text
     assert sum(len(p.images) for p in reader.pages) == 1

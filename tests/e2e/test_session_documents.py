@@ -4,14 +4,13 @@ the library and read."""
 
 from __future__ import annotations
 
-import io
 import re
 
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from .a11y import axe_violations
+from .pdf import pdf_get, pdf_text
 
 ORG = "/o/cooperative-solstice"
 
@@ -67,11 +66,7 @@ def test_a_journey_completed_and_a_certificate_rendered_again(page, login):
     expect(page.get_by_text("génération en cours…")).to_have_count(0)
     version.click()
     download = page.locator("a[href*='/versions/2/telecharger/']").first
-    response = page.request.get(download.get_attribute("href"))
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.body()))
-    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    text = pdf_text(pdf_get(page, download.get_attribute("href")))
     assert "Certificat de réalisation" in text
     assert "atteste que : Lefebvre-Dupuy Yanis" not in text  # first name first, as the model
     assert "atteste que : Yanis Lefebvre-Dupuy" in text

@@ -62,8 +62,16 @@ def test_a_learner_answers_on_a_phone_and_the_results_show_it(page, login, brows
     assert sideways_overflow(respondent) == []
     respondent.get_by_role("button", name="Envoyer mes réponses").click()
     expect(respondent.get_by_role("heading", name="Merci pour vos réponses")).to_be_visible()
+    assert axe_violations(respondent) == []
     respondent.reload()
     expect(respondent.get_by_text("Vous avez déjà répondu à ce questionnaire.")).to_be_visible()
+    assert axe_violations(respondent) == []
+    # The page that stops the reminders, also without an account, at 320 px.
+    respondent.goto(f"/enquete/cooperative-solstice/{token}/stop/")
+    respondent.get_by_role("button", name="Ne plus me le rappeler").click()
+    expect(respondent.get_by_text("vous ne recevrez plus de rappel", exact=False)).to_be_visible()
+    assert axe_violations(respondent) == []
+    assert sideways_overflow(respondent) == []
     phone.close()
 
     login("referent.solstice@demo.test")

@@ -27,11 +27,18 @@ class Questionnaire(models.Model):
             _("Évaluation des contenus et de l'enseignement par les apprenti·es"),
         )
 
+    class Audience(models.TextChoices):
+        LEARNER = "learner", _("Apprenant·es")
+        EMPLOYER = "employer", _("Employeurs")
+        FINANCER = "financer", _("Financeurs")
+        TEACHING_TEAM = "teaching_team", _("Équipe pédagogique")
+        APPRENTICE = "apprentice", _("Apprenti·es")
+
     code = models.CharField(max_length=60)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("titre"), max_length=200)
-    audience = models.CharField(_("public"), max_length=20)
+    audience = models.CharField(_("public"), max_length=20, choices=Audience.choices)
     anonymous = models.BooleanField(_("anonyme"), default=False)
     indicator_numbers = ArrayField(models.PositiveSmallIntegerField(), default=list)
     intro = models.TextField(_("introduction"), blank=True)

@@ -64,6 +64,7 @@ def test_the_ready_made_questionnaires_are_installed_once(client, world):
         assert hot.questions.filter(role="satisfaction").count() >= 1
         apprentice = Questionnaire.objects.get(kind="apprentice_evaluation")
         assert apprentice.indicator_numbers == [33] and apprentice.anonymous
+        assert apprentice.get_audience_display() == "Apprenti·es"
         assert not apprentice.questions.filter(role="satisfaction").exists()
     assert kinds == set(Questionnaire.Kind.values)
     client.force_login(world.director_a)

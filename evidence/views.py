@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.referential import selectors as referential
 from indicators.referential.views import referential_missing
+from qualiopi_portal.core.exports import table_response
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.permissions import Permission
@@ -144,13 +143,6 @@ def _export_row(item: EvidenceItem) -> list:
     ]
 
 
-def _safe_cell(value):
-    # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @organisation_permission_required(Permission.EVIDENCE_EXPORT)
 def evidence_export(request: HttpRequest, export_format: str) -> HttpResponse:
     """The evidence register as CSV (semicolons, UTF-8 with BOM, as French Excel expects) or
@@ -166,33 +158,13 @@ def evidence_export(request: HttpRequest, export_format: str) -> HttpResponse:
     header = [str(label) for _key, label in EXPORT_COLUMNS]
     stamp = timezone.localdate().isoformat()
     filename = f"registre-preuves-{request.organisation.slug}-{stamp}"
-    if export_format == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(header)
-        for item in items.iterator(chunk_size=500):
-            writer.writerow([_safe_cell("" if v is None else str(v)) for v in _export_row(item)])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    if export_format == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Registre des preuves"))
-        sheet.append(header)
-        for item in items.iterator(chunk_size=500):
-            sheet.append([_safe_cell(v) for v in _export_row(item)])
-        output = io.BytesIO()
-        workbook.save(output)
-        response = HttpResponse(
-            output.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    raise Http404
+    return table_response(
+        export_format=export_format,
+        filename=filename,
+        sheet_title=_("Registre des preuves"),
+        header=header,
+        rows=(_export_row(item) for item in items.iterator(chunk_size=500)),
+    )
 
 
 # --- Coverage ---------------------------------------------------------------------------------

@@ -133,7 +133,12 @@ urlpatterns = [
     ),
     path("offres/", offer_views.offer_list, name="offer_list"),
     path("offres/nouvelle/", offer_views.offer_create, name="offer_create"),
-    path("offres/resultats/", offer_views.results, name="offer_results"),
+    path("offres/resultats/", survey_views.results, name="offer_results"),
+    path(
+        "offres/resultats/export.<str:export_format>",
+        survey_views.results_export,
+        name="offer_results_export",
+    ),
     path(
         "offres/catalogue-en-preuve/",
         offer_views.catalogue_as_evidence,

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -133,6 +133,7 @@ def invitations_for_session(
     schema = current_schema_name()
     for invitation in created:
         queue_task_after_commit("surveys.invitation_send", args=[schema, invitation.pk])
+    session_survey_figures_sync(session)
     return created
 
 
@@ -355,48 +356,84 @@ def answer_submit(
     return response
 
 
+COLD_KINDS = (Questionnaire.Kind.APPRAISAL_COLD,)
+# The situation answer that counts as « en emploi » in the insertion rate.
+EMPLOYED = "employed"
+
+
 def session_survey_figures_sync(session: Session) -> None:
-    """The session's satisfaction and recommendation figures from the answers received, once
-    it has any: the results published (indicator 2) then come from what respondents said.
+    """The session's survey figures from its invitations and answers, under the session's row
+    lock: the results published (indicator 2) then come from what respondents said.
 
     Satisfaction: the average of the answers to the questionnaire's satisfaction question, on
     10 (a 1–5 scale counts double); recommendation: the « oui » among the answers to the
-    recommendation question. Hot: the end-of-session questionnaire; cold: the learners' cold
-    appraisal."""
-    rows = list(
-        Answer.objects.filter(
-            response__session=session,
-            question__role__in=("satisfaction", "recommend"),
-            question__questionnaire__kind__in=(
-                Questionnaire.Kind.SATISFACTION_HOT,
-                Questionnaire.Kind.APPRAISAL_COLD,
-            ),
-        ).values_list(
-            "question__questionnaire__kind", "question__role", "question__type", "number", "choices"
+    recommendation question; insertion: « en emploi » among the answers to the cold
+    appraisal's situation question. Hot: the end-of-session questionnaire; cold: the learners'
+    cold appraisal. Typed figures stay as they are while the session has no answer."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        rows = list(
+            Answer.objects.filter(
+                response__session=session,
+                question__role__in=("satisfaction", "recommend", "employment"),
+                question__questionnaire__kind__in=(
+                    Questionnaire.Kind.SATISFACTION_HOT,
+                    *COLD_KINDS,
+                ),
+            ).values_list(
+                "question__questionnaire__kind",
+                "question__role",
+                "question__type",
+                "number",
+                "choices",
+            )
         )
-    )
-    if not rows:
-        return
-    figures: dict[str, list[float]] = {"hot": [], "cold": []}
-    recommend = [0, 0]
-    for kind, role, type_, number, choices in rows:
-        if role == "satisfaction" and number is not None:
-            on_ten = number * 2 if type_ == "scale5" else number
-            figures["hot" if kind == Questionnaire.Kind.SATISFACTION_HOT else "cold"].append(on_ten)
-        elif role == "recommend" and choices:
-            recommend[0] += 1 if choices[0] == "yes" else 0
-            recommend[1] += 1
-    fields = []
-    for key in ("hot", "cold"):
-        values = figures[key]
-        if values:
-            setattr(session, f"{key}_average", round(Decimal(sum(values)) / len(values), 1))
-            setattr(session, f"{key}_responses", len(values))
-            fields += [f"{key}_average", f"{key}_responses"]
-    if recommend[1]:
-        session.recommend_yes, session.recommend_responses = recommend
-        fields += ["recommend_yes", "recommend_responses"]
-    if fields:
+        asked = {
+            kind: (invited, answered)
+            for kind, invited, answered in Invitation.objects.filter(
+                session=session,
+                questionnaire__kind__in=(Questionnaire.Kind.SATISFACTION_HOT, *COLD_KINDS),
+            )
+            .values_list("questionnaire__kind")
+            .annotate(
+                invited=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
+            )
+        }
+        figures: dict[str, list[float]] = {"hot": [], "cold": []}
+        recommend = [0, 0]
+        employment = [0, 0]
+        for kind, role, type_, number, choices in rows:
+            key = "hot" if kind == Questionnaire.Kind.SATISFACTION_HOT else "cold"
+            if role == "satisfaction" and number is not None:
+                figures[key].append(number * 2 if type_ == "scale5" else number)
+            elif role == "recommend" and choices:
+                recommend[0] += 1 if choices[0] == "yes" else 0
+                recommend[1] += 1
+            elif role == "employment" and choices and key == "cold":
+                employment[0] += 1 if choices[0] == EMPLOYED else 0
+                employment[1] += 1
+        hot_asked = asked.get(Questionnaire.Kind.SATISFACTION_HOT, (0, 0))
+        cold_asked = asked.get(Questionnaire.Kind.APPRAISAL_COLD, (0, 0))
+        session.hot_invited, session.hot_answered = hot_asked
+        session.cold_invited, session.cold_answered = cold_asked
+        session.employed, session.employment_responses = employment
+        fields = [
+            "hot_invited",
+            "hot_answered",
+            "cold_invited",
+            "cold_answered",
+            "employed",
+            "employment_responses",
+        ]
+        for key in ("hot", "cold"):
+            values = figures[key]
+            if values:
+                setattr(session, f"{key}_average", round(Decimal(sum(values)) / len(values), 1))
+                setattr(session, f"{key}_responses", len(values))
+                fields += [f"{key}_average", f"{key}_responses"]
+        if recommend[1]:
+            session.recommend_yes, session.recommend_responses = recommend
+            fields += ["recommend_yes", "recommend_responses"]
         session.save(update_fields=fields)
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from learners.views import session_with_learners_or_404
+from qualiopi_portal.core.exports import FORMATS, table_response
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import ActionCategory
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import org_reverse
+from training_offers import selectors as offer_selectors
+from training_offers.forms import PeriodForm
 from training_offers.models import Session
 
-from . import services
+from . import selectors, services
 from .models import Invitation, Questionnaire
 
 
@@ -146,4 +151,88 @@ def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "answered": sum(1 for i in invitations if i.answered_at),
         },
+    )
+
+
+# --- Results (indicator 2) ---------------------------------------------------------------------
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, dict | None]:
+    """The period asked for (the last twelve months by default); None when it is invalid."""
+    today = timezone.localdate()
+    default = {"start": offer_selectors.last_twelve_months(today), "end": today}
+    if not request.GET:
+        return PeriodForm(initial=default), default
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    return form, {"start": form.cleaned_data.get("start"), "end": form.cleaned_data.get("end")}
+
+
+@organisation_permission_required(Permission.OFFERS_VIEW)
+@require_http_methods(["GET"])
+def results(request: HttpRequest) -> HttpResponse:
+    """The result rates of a period with their sample, response rate, method and charts, and
+    the questionnaire versions they read."""
+    form, period = _period(request)
+    context: dict = {
+        "form": form,
+        "results": None,
+        "results_min_sample": settings.RESULTS_MIN_SAMPLE,
+    }
+    if period is not None:
+        results = offer_selectors.period_results(start=period["start"], end=period["end"])
+        context.update(
+            results=results,
+            charts=offer_selectors.results_charts(results),
+            uses=selectors.questionnaire_uses(start=results.start, end=results.end),
+            export_query=request.GET.urlencode(),
+        )
+    return render(request, "surveys/results.html", context, status=400 if form.errors else 200)
+
+
+@organisation_permission_required(Permission.OFFERS_VIEW)
+@require_http_methods(["GET"])
+def results_export(request: HttpRequest, export_format: str) -> HttpResponse:
+    """The period's rates, then each quarter's, one line per rate (CSV or XLSX)."""
+    if export_format not in FORMATS:
+        raise Http404
+    _form, period = _period(request)
+    if period is None:
+        messages.error(request, _("La période demandée n'est pas valide."))
+        return redirect(org_reverse(request, "org:offer_results"))
+    results = offer_selectors.period_results(start=period["start"], end=period["end"])
+    start = results.start.isoformat() if results.start else ""
+    whole = _("Du %(start)s au %(end)s") % {"start": start or "…", "end": results.end.isoformat()}
+    rows = [
+        [
+            label,
+            rate.label,
+            "" if rate.value is None else float(rate.value),
+            rate.unit,
+            rate.sample,
+            rate.invited or "",
+            rate.answered if rate.invited else "",
+            "" if rate.response_rate is None else float(rate.response_rate),
+            rate.method,
+        ]
+        for label, rates in [(whole, results.rates), *results.quarters]
+        for rate in rates
+    ]
+    return table_response(
+        export_format=export_format,
+        filename=f"resultats-{request.organisation.slug}-{start or 'debut'}-{results.end}",
+        sheet_title=_("Résultats"),
+        header=[
+            _("Période"),
+            _("Indicateur"),
+            _("Résultat (vide : en cours de constitution)"),
+            _("Unité"),
+            _("Effectif"),
+            _("Interrogé·es par le portail"),
+            _("Ont répondu"),
+            _("Taux de réponse (%)"),
+            _("Méthode de calcul"),
+        ],
+        rows=rows,
     )

@@ -233,6 +233,16 @@ class Session(models.Model):
     recommend_responses = models.PositiveIntegerField(
         _("réponses sur la recommandation"), default=0
     )
+    # Filled from the surveys app (invitations and answers), never typed: the response rate and
+    # the insertion rate published with the results (indicator 2).
+    hot_invited = models.PositiveIntegerField(_("interrogé·es à chaud"), default=0)
+    hot_answered = models.PositiveIntegerField(_("ont répondu à chaud"), default=0)
+    cold_invited = models.PositiveIntegerField(_("interrogé·es à froid"), default=0)
+    cold_answered = models.PositiveIntegerField(_("ont répondu à froid"), default=0)
+    employed = models.PositiveIntegerField(_("en emploi à froid"), default=0)
+    employment_responses = models.PositiveIntegerField(
+        _("réponses sur la situation à froid"), default=0
+    )
 
     class Meta:
         verbose_name = _("session")

@@ -28,6 +28,14 @@ class SessionFigures:
     cold_responses: int = 0
     recommend_yes: int = 0
     recommend_responses: int = 0
+    # Invitations sent by the portal and those answered (imported answers have none).
+    hot_invited: int = 0
+    hot_answered: int = 0
+    cold_invited: int = 0
+    cold_answered: int = 0
+    # Cold appraisal: « en emploi » among the answers to the situation question.
+    employed: int = 0
+    employment_responses: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,18 @@ class Rate:
     sample: int
     value: Decimal | None  # None: "en cours de constitution"
     unit: str = "%"
+    # People the portal asked and those who answered, for the rates read from questionnaires.
+    invited: int = 0
+    answered: int = 0
 
     @property
     def is_established(self) -> bool:
         return self.value is not None
+
+    @property
+    def response_rate(self) -> Decimal | None:
+        """Answered invitations over invitations; None when the portal asked nobody."""
+        return _ratio(self.answered, self.invited) if self.invited else None
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal:
@@ -73,6 +89,10 @@ def rates(
     cold, cold_n = _weighted(
         [(s.cold_average, s.cold_responses) for s in sessions if s.cold_average is not None]
     )
+    hot_asked = (sum(s.hot_invited for s in sessions), sum(s.hot_answered for s in sessions))
+    cold_asked = (sum(s.cold_invited for s in sessions), sum(s.cold_answered for s in sessions))
+    employed = sum(s.employed for s in sessions)
+    employment_responses = sum(s.employment_responses for s in sessions)
 
     def established(value, sample):
         return value if sample >= min_sample else None
@@ -91,6 +111,7 @@ def rates(
             hot_n,
             established(hot, hot_n),
             "/10",
+            *hot_asked,
         ),
         Rate(
             "satisfaction_cold",
@@ -104,6 +125,7 @@ def rates(
             cold_n,
             established(cold, cold_n),
             "/10",
+            *cold_asked,
         ),
         Rate(
             "completion",
@@ -135,6 +157,23 @@ def rates(
             ),
         ),
     ]
+    if employment_responses:
+        result.append(
+            Rate(
+                "insertion",
+                str(_("Taux d'insertion")),
+                str(
+                    _(
+                        "Réponses « en emploi » à la question sur la situation actuelle de "
+                        "l'évaluation à froid, divisées par les réponses à cette question."
+                    )
+                ),
+                employment_responses,
+                established(_ratio(employed, employment_responses), employment_responses),
+                "%",
+                *cold_asked,
+            )
+        )
     if candidates:
         result.append(
             Rate(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qualiopi_portal.core.charts import BarChart, bar_chart
 
 from .completeness import Completeness, check
 from .eligibility import CpfEligibility, cpf_eligibility
@@ -32,6 +36,24 @@ class PeriodResults:
     start: date | None
     end: date  # sessions that ended on or before this day, never after today
     session_count: int
+    # Per calendar quarter of the sessions' end, oldest first: ("T3 2026", rates).
+    quarters: list[tuple[str, list[Rate]]] = field(default_factory=list)
+
+    def rate(self, code: str) -> Rate | None:
+        return next((rate for rate in self.rates if rate.code == code), None)
+
+    @property
+    def asked(self) -> bool:
+        """Whether any rate comes from people the portal asked (a response rate to show)."""
+        return any(rate.invited for rate in self.rates)
+
+
+def last_twelve_months(today: date) -> date:
+    """The first day of the year of results ending today (the default period published)."""
+    try:
+        return today.replace(year=today.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28) + timedelta(days=1)
 
 
 def sessions_ended(
@@ -60,8 +82,21 @@ def period_results(
     """
     today = today or timezone.localdate()
     end = min(end, today) if end else today
-    sessions = list(sessions_ended(offer=offer, start=start, end=end))
-    return PeriodResults(rates=_rates(sessions), start=start, end=end, session_count=len(sessions))
+    sessions = list(sessions_ended(offer=offer, start=start, end=end).order_by("ends_on", "pk"))
+    by_quarter: dict[tuple[int, int], list[Session]] = {}
+    for session in sessions:
+        quarter = (session.ends_on.year, (session.ends_on.month - 1) // 3 + 1)
+        by_quarter.setdefault(quarter, []).append(session)
+    return PeriodResults(
+        rates=_rates(sessions),
+        start=start,
+        end=end,
+        session_count=len(sessions),
+        quarters=[
+            (str(_("T%(quarter)s %(year)s") % {"quarter": quarter, "year": year}), _rates(group))
+            for (year, quarter), group in by_quarter.items()
+        ],
+    )
 
 
 def _rates(sessions: list[Session]) -> list[Rate]:
@@ -79,6 +114,12 @@ def _rates(sessions: list[Session]) -> list[Rate]:
                 cold_responses=s.cold_responses,
                 recommend_yes=s.recommend_yes,
                 recommend_responses=s.recommend_responses,
+                hot_invited=s.hot_invited,
+                hot_answered=s.hot_answered,
+                cold_invited=s.cold_invited,
+                cold_answered=s.cold_answered,
+                employed=s.employed,
+                employment_responses=s.employment_responses,
             )
             for s in sessions
         ),
@@ -93,3 +134,51 @@ def offers_threatening(*, version_code: str) -> dict[int, int]:
         for number in completeness(offer, version_code=version_code).threatened():
             counts[number] = counts.get(number, 0) + 1
     return counts
+
+
+def rate_text(rate: Rate | None) -> str:
+    """A rate as pages write it: « 87,5 % », « 8,4 / 10 » or « en cours de constitution »."""
+    if rate is None or rate.value is None:
+        return str(_("en cours de constitution"))
+    value = floatformat(rate.value, -1)
+    return f"{value} %" if rate.unit == "%" else f"{value} / 10"
+
+
+def results_charts(results: PeriodResults) -> list[BarChart]:
+    """The period's percentage rates, then the end-of-session satisfaction per quarter."""
+    charts = [
+        bar_chart(
+            slug="rates-chart",
+            title=str(_("Taux de la période")),
+            items=[
+                (rate.label, rate.value, rate_text(rate))
+                for rate in results.rates
+                if rate.unit == "%"
+            ],
+            maximum=100,
+        )
+    ]
+    if results.quarters:
+        quarters = [
+            (label, next(r for r in rates if r.code == "satisfaction_hot"))
+            for label, rates in results.quarters
+        ]
+        charts.append(
+            bar_chart(
+                slug="satisfaction-chart",
+                title=str(_("Satisfaction à chaud par trimestre de fin de session (sur 10)")),
+                items=[
+                    (
+                        label,
+                        rate.value,
+                        str(
+                            _("%(value)s (%(count)s réponses)")
+                            % {"value": rate_text(rate), "count": rate.sample}
+                        ),
+                    )
+                    for label, rate in quarters
+                ],
+                maximum=10,
+            )
+        )
+    return charts

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from qualiopi_portal.tenancy.selectors import organisation_access_get
 from qualiopi_portal.tenancy.shortcuts import apply_errors, csv_import_response, org_reverse
 
 from . import imports, selectors, services
-from .forms import OfferForm, PeriodForm, SessionForm
+from .forms import OfferForm, SessionForm
 from .models import PUBLIC_FIELDS, Offer, Session
 
 PAGE_SIZE = 50
@@ -173,22 +174,6 @@ def session_edit(request: HttpRequest, pk: int, session_pk: int | None = None) -
     )
 
 
-@organisation_permission_required(Permission.OFFERS_VIEW)
-def results(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        results = None  # no figure for a period that does not exist
-    else:
-        period = form.cleaned_data if form.is_bound else {}
-        results = selectors.period_results(start=period.get("start"), end=period.get("end"))
-    return render(
-        request,
-        "training_offers/results.html",
-        {"form": form, "results": results},
-        status=400 if form.errors else 200,
-    )
-
-
 # --- Public pages (no login) ---------------------------------------------------------------
 
 
@@ -217,7 +202,7 @@ def public_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _public_organisation(slug)
     with schema_context(organisation.schema_name):
         offers = list(Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("title"))
-        results = selectors.period_results()
+        results = selectors.period_results(start=selectors.last_twelve_months(timezone.localdate()))
     embedded = request.GET.get("integre") == "1"
     embed_code = None
     if not embedded and _is_member(request, organisation):
@@ -262,7 +247,9 @@ def public_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         offer = Offer.objects.filter(pk=pk, status=Offer.Status.PUBLISHED).first()
         if offer is None:
             raise Http404
-        results = selectors.period_results(offer=offer)
+        results = selectors.period_results(
+            offer=offer, start=selectors.last_twelve_months(timezone.localdate())
+        )
     fields = [
         (label, _public_value(name, getattr(offer, name)))
         for name, label in PUBLIC_FIELDS

@@ -272,14 +272,20 @@ def test_published_rates_count_only_the_sessions_that_have_ended(client, world):
         _session(offer, today + timedelta(days=1), enrolled=8, completed=0, dropouts=0)
         _session(offer, today + timedelta(days=400), enrolled=12, completed=0, dropouts=0)
 
+        # Older than a year: the public page publishes the last twelve months only.
+        _session(offer, today - timedelta(days=366), enrolled=10, completed=0, dropouts=10)
+
     day = date_format(today, "SHORT_DATE_FORMAT")
+    year_ago = date_format(
+        today.replace(year=today.year - 1) + timedelta(days=1), "SHORT_DATE_FORMAT"
+    )
     for url in ("/catalogue/alpha/", f"/catalogue/alpha/offres/{offer.pk}/"):
         public = client.get(url).content.decode()
         assert "<strong>90 %</strong>" in public  # completion 9 / 10, not 9 / 30
         assert "<strong>10 %</strong>" in public  # dropout 1 / 10
         assert (
-            f"Sessions terminées au {day} : 2 sessions. Les sessions à venir ou en cours ne "
-            "sont pas comptées." in public
+            f"Sessions terminées du {year_ago} au {day} : 2 sessions. Les sessions à venir ou "
+            "en cours ne sont pas comptées." in public
         )
 
     client.force_login(world.referent_a)
@@ -292,7 +298,7 @@ def test_published_rates_count_only_the_sessions_that_have_ended(client, world):
     assert f"Sessions terminées du {start} au {day} : 2 sessions." in page
     assert "<strong>90 %</strong>" in page
     detail = client.get(f"/o/alpha/offres/{offer.pk}/").content.decode()
-    assert f"Sessions terminées au {day} : 2 sessions." in detail
+    assert f"Sessions terminées au {day} : 3 sessions." in detail
 
 
 def test_a_results_period_ending_before_it_starts_is_refused(client, world):

@@ -1,0 +1,72 @@
+"""Horizontal bar charts drawn on the server as SVG (templates/partials/bar_chart.html): the same
+markup in the page and in the PDF, no script, readable by a screen reader (title + desc)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+LABEL_WIDTH = 150
+BAR_AREA = 240
+ROW_HEIGHT = 28
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    label: str
+    text: str  # the value as the page writes it, or why there is none
+    width: float  # 0 when there is no value
+    y: int
+    established: bool
+
+
+@dataclass(frozen=True)
+class BarChart:
+    slug: str  # unique in the page: ids of the title and description
+    title: str
+    bars: tuple[ChartBar, ...]
+    height: int
+    label_width: int = LABEL_WIDTH
+    bar_area: int = BAR_AREA
+
+    @property
+    def width(self) -> int:
+        return self.label_width + self.bar_area + 170
+
+    @property
+    def bar_x(self) -> int:
+        return self.label_width + 6
+
+    @property
+    def text_x(self) -> int:
+        return self.label_width + self.bar_area + 12
+
+    @property
+    def description(self) -> str:
+        return " ; ".join(f"{bar.label} : {bar.text}" for bar in self.bars)
+
+
+def bar_chart(
+    *,
+    slug: str,
+    title: str,
+    items: Sequence[tuple[str, Decimal | float | None, str]],
+    maximum: float,
+) -> BarChart:
+    """One bar per (label, value, text); a value of None draws no bar and shows its text."""
+    bars = tuple(
+        ChartBar(
+            label=label,
+            text=text,
+            width=(
+                round(BAR_AREA * min(float(value), maximum) / maximum, 1)
+                if value is not None and maximum
+                else 0
+            ),
+            y=6 + ROW_HEIGHT * index,
+            established=value is not None,
+        )
+        for index, (label, value, text) in enumerate(items)
+    )
+    return BarChart(slug=slug, title=title, bars=bars, height=12 + ROW_HEIGHT * len(bars))

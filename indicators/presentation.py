@@ -153,6 +153,34 @@ READINESS_REASON_LABELS = {
     "sessions_incomplete": gettext_lazy(
         "des sessions récentes n'ont pas cette preuve pour chacun·e de leurs apprenant·es"
     ),
+    # Surveys (surveys.selectors.appraisal_gaps); the 12 months are the portal's window.
+    "appraisal_missing_learner": gettext_lazy(
+        "aucune appréciation des apprenant·es reçue depuis 12 mois (indicateur 30 : « "
+        "bénéficiaires » ; fenêtre de 12 mois : choix du portail, règle non sourcée)"
+    ),
+    "appraisal_missing_financer": gettext_lazy(
+        "aucune appréciation des financeurs des sessions reçue depuis 12 mois (indicateur 30 : "
+        "« financeurs » ; fenêtre de 12 mois : choix du portail, règle non sourcée)"
+    ),
+    "appraisal_missing_employer": gettext_lazy(
+        "aucune appréciation des employeurs des apprenant·es reçue depuis 12 mois (indicateur "
+        "30 : « entreprises concernées » ; fenêtre de 12 mois : choix du portail, règle non "
+        "sourcée)"
+    ),
+    "appraisal_missing_teaching_team": gettext_lazy(
+        "aucune appréciation de l'équipe pédagogique reçue depuis 12 mois (indicateur 30 : « "
+        "équipes pédagogiques » ; fenêtre de 12 mois : choix du portail, règle non sourcée)"
+    ),
+    "results_without_answers": gettext_lazy(
+        "aucune réponse à l'enquête de fin de session depuis 12 mois : les taux publiés ne "
+        "viennent pas des réponses (indicateur 2 : modalités de calcul transparentes ; règle du "
+        "portail, non sourcée)"
+    ),
+    "apprentice_evaluation_missing": gettext_lazy(
+        "des sessions d'apprentissage terminées depuis 12 mois, sans évaluation des contenus et "
+        "des enseignements par les apprenti·es (indicateur 33, V10 ; fenêtre de 12 mois : choix "
+        "du portail, règle non sourcée)"
+    ),
     "v9_to_review": gettext_lazy(
         "preuve déposée sous la V9 : à revoir pour la nouvelle rédaction V10 (décret "
         "2026-728, en vigueur le 1er novembre 2026), puis à confirmer"

@@ -8,7 +8,8 @@ Indicator status, for the target audit date:
 - *partial*: only submitted or draft items, validated items that expire before the target date,
   an open minor NC, a self-rating "NC mineure", a published offer missing what the indicator
   asks it to say, or recent sessions whose learners miss the indicator's per-learner proof
-  (positioning 4 and 8, convocation 9, evaluation and attestation 11: learners.journey);
+  (positioning 4 and 8, convocation 9, evaluation and attestation 11: learners.journey), or
+  surveys that leave a gap (surveys.selectors.appraisal_gaps: 2, 30, V10's 33);
 - *missing*: no usable item, an open major NC, or a self-rating "NC majeure".
 Scores: ready 1, partial 0.5, missing 0; weight 2 for fundamental indicators, 1 otherwise.
 
@@ -203,6 +204,7 @@ def indicator_status(
     open_nc: Severity | str | None = None,
     offers_incomplete: bool = False,
     sessions_incomplete: bool = False,
+    survey_reasons: Sequence[str] = (),
 ) -> tuple[IndicatorStatus, tuple[str, ...]]:
     """The status of one applicable indicator and the reasons behind it (its evidence as
     `compute` sees it for this indicator: "to_review" for a V9 proof awaiting confirmation)."""
@@ -244,6 +246,9 @@ def indicator_status(
     if sessions_incomplete:
         # Recent sessions' learners miss the per-learner proof this indicator asks for.
         partial_reasons.append("sessions_incomplete")
+    # The surveys leave a gap: a stakeholder group never asked (30), no published rate read
+    # from answers (2), apprentices without their own evaluation (V10's 33).
+    partial_reasons.extend(survey_reasons)
     if partial_reasons:
         return IndicatorStatus.PARTIAL, tuple(partial_reasons)
     return IndicatorStatus.READY, ("validated",)
@@ -277,10 +282,11 @@ def compute(
     open_ncs: Mapping[int, Severity | str] | None = None,
     offer_gaps: Mapping[int, int] | None = None,
     session_gaps: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
+    survey_gaps: Mapping[int, Sequence[str]] | None = None,
     minor_threshold: int = DEFAULT_MINOR_THRESHOLD,
 ) -> Readiness:
     ratings, open_ncs, offer_gaps = ratings or {}, open_ncs or {}, offer_gaps or {}
-    session_gaps = session_gaps or {}
+    session_gaps, survey_gaps = session_gaps or {}, survey_gaps or {}
     by_number: dict[int, list[EvidenceFacts]] = {}
     for item in evidence:
         for number in set(item.indicator_numbers):
@@ -315,6 +321,7 @@ def compute(
                 open_nc=open_nc,
                 offers_incomplete=bool(offer_gaps.get(indicator.number)),
                 sessions_incomplete=bool(session_gaps.get(indicator.number)),
+                survey_reasons=tuple(survey_gaps.get(indicator.number, ())),
             )
             reasons += notes
         results.append(

@@ -25,6 +25,7 @@ from improvement.models import Action
 from learners import selectors as learner_selectors
 from qualiopi_portal.core.queue import queue_task
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
+from surveys import selectors as survey_selectors
 from training_offers import selectors as offer_selectors
 
 from .models import ReadinessSnapshot
@@ -119,6 +120,10 @@ def _compute(
         session_gaps=learner_selectors.journey_gaps(
             today=today or timezone.localdate(),
             recent_days=settings.READINESS_RECENT_SESSIONS_DAYS,
+        ),
+        survey_gaps=survey_selectors.appraisal_gaps(
+            today=today or timezone.localdate(),
+            days=settings.READINESS_RECENT_SESSIONS_DAYS,
         ),
         minor_threshold=settings.READINESS_MINOR_NC_THRESHOLD,
     )

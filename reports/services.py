@@ -35,6 +35,7 @@ from qualiopi_portal.core.queue import queue_task
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.workers import worker_incarnation
 from qualiopi_portal.tenancy.models import Organisation
+from training_offers import selectors as offer_selectors
 
 from .models import Report
 from .pack import build_pack
@@ -89,7 +90,13 @@ def readiness_context(organisation: Organisation, snapshot: ReadinessSnapshot) -
     _result, rows = indicator_rows_for(organisation, version)
     sections = _sections(snapshot, version)
     today = timezone.localdate()
+    # The results the public catalogue publishes (indicator 2), with the same charts.
+    results = offer_selectors.period_results(
+        start=offer_selectors.last_twelve_months(today), today=today
+    )
     return {
+        "results": results,
+        "results_charts": offer_selectors.results_charts(results),
         "organisation": organisation,
         "version": version,
         "snapshot": snapshot,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Q
+
+from qualiopi_portal.tenancy.models import ActionCategory
+from training_offers.models import Session
 
 from .models import Invitation, Questionnaire, Response
 
@@ -70,3 +73,70 @@ def questionnaire_uses(*, start: date | None, end: date) -> list[QuestionnaireUs
         .order_by("kind", "code", "version")
         .values_list("pk", "title", "version", "kind")
     ]
+
+
+# --- Readiness (indicators 2, 30 and V10's 33) ----------------------------------------------
+
+# Reason codes readiness shows (indicators.presentation says them in French, with their source).
+APPRAISAL_REASONS = {
+    Questionnaire.Audience.LEARNER: "appraisal_missing_learner",
+    Questionnaire.Audience.FINANCER: "appraisal_missing_financer",
+    Questionnaire.Audience.EMPLOYER: "appraisal_missing_employer",
+    Questionnaire.Audience.TEACHING_TEAM: "appraisal_missing_teaching_team",
+}
+RESULTS_WITHOUT_ANSWERS = "results_without_answers"
+APPRENTICE_EVALUATION_MISSING = "apprentice_evaluation_missing"
+
+
+def appraisal_gaps(*, today: date, days: int) -> dict[int, list[str]]:
+    """Per indicator, the reasons the surveys leave a gap over the last `days` days.
+
+    30: each stakeholder group the organisation worked with in the window (learners of ended
+    sessions, the financers of their funding lines, the employers of their learners, their
+    trainers) without an answer from a questionnaire addressed to that group. 2: ended sessions
+    and no end-of-session satisfaction answer, so no published rate comes from answers.
+    33 (V10; ignored by a version without it): apprenticeship sessions ended and no
+    apprentices' evaluation. Three queries."""
+    since = today - timedelta(days=days)
+    ended = Session.objects.filter(ends_on__gte=since, ends_on__lte=today)
+    facts = ended.aggregate(
+        sessions=Count("pk", distinct=True),
+        apprentice=Count(
+            "pk", filter=Q(offer__category=ActionCategory.APPRENTICESHIP), distinct=True
+        ),
+        funded=Count("funding_lines", distinct=True),
+        employers=Count("enrolments", filter=~Q(enrolments__learner__employer=""), distinct=True),
+        trainers=Count("trainer_links", distinct=True),
+    )
+    if not facts["sessions"]:
+        return {}
+    answered = set(
+        Response.objects.filter(submitted_at__date__gte=since)
+        .exclude(questionnaire__kind=Questionnaire.Kind.POSITIONING)
+        .values_list("questionnaire__audience", "questionnaire__kind")
+        .distinct()
+    )
+    audiences = {audience for audience, _kind in answered}
+    kinds = {kind for _audience, kind in answered}
+    involved = {
+        Questionnaire.Audience.LEARNER: True,
+        Questionnaire.Audience.FINANCER: bool(facts["funded"]),
+        Questionnaire.Audience.EMPLOYER: bool(facts["employers"]),
+        Questionnaire.Audience.TEACHING_TEAM: bool(facts["trainers"]),
+    }
+    # Apprentices answering the general questionnaires are learners too.
+    if Questionnaire.Audience.APPRENTICE in audiences:
+        audiences.add(Questionnaire.Audience.LEARNER)
+    gaps: dict[int, list[str]] = {}
+    missing = [
+        reason
+        for audience, reason in APPRAISAL_REASONS.items()
+        if involved[audience] and audience not in audiences
+    ]
+    if missing:
+        gaps[30] = missing
+    if Questionnaire.Kind.SATISFACTION_HOT not in kinds:
+        gaps[2] = [RESULTS_WITHOUT_ANSWERS]
+    if facts["apprentice"] and Questionnaire.Kind.APPRENTICE_EVALUATION not in kinds:
+        gaps[33] = [APPRENTICE_EVALUATION_MISSING]
+    return gaps

@@ -142,6 +142,7 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:offer_list": lambda b: {},
     "org:offer_create": lambda b: {},
     "org:offer_results": lambda b: {},
+    "org:offer_results_export": lambda b: {"export_format": "csv"},
     "org:catalogue_as_evidence": lambda b: {},
     "org:offer_detail": lambda b: {"pk": b["offer"].pk},
     "org:offer_edit": lambda b: {"pk": b["offer"].pk},
@@ -251,6 +252,8 @@ WITHOUT_NAME = {
     "org:document_send",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
+    # Figures only: the organisation is named by the file name.
+    "org:offer_results_export",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.

@@ -695,6 +695,134 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
     }
 
 
+def bench_survey_results(sessions: int = 100, per_session: int = 12, requests: int = 40) -> dict:
+    """The results page over 10,800 answers (100 ended sessions × 12 respondents × 9 questions
+    of the end-of-session questionnaire), against the bare view (/ping) timed in the same run:
+    medians, their ratio, and the page's data statements."""
+    from datetime import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.template.defaultfilters import floatformat
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from learners.models import Enrolment, Learner
+    from qualiopi_portal.tenancy import services
+    from surveys import services as survey_services
+    from surveys.models import Answer, Invitation, Response
+    from training_offers import services as offer_services
+
+    user = get_user_model().objects.create_user("bench.surveys@exemple.test", "x")
+    organisation = services.organisation_create(
+        slug="bench-surveys",
+        name="Organisme des enquêtes",
+        siret="73282932000074",
+        nda="11755555576",
+        categories=["AF"],
+    )
+    services.membership_add(organisation=organisation, user=user, role="referent")
+    today = timezone.localdate()
+    with schema_context(organisation.schema_name):
+        (hot, *_rest) = [
+            q for q in survey_services.questionnaires_install() if q.kind == "satisfaction_hot"
+        ]
+        questions = list(hot.questions.all())
+        offer = offer_services.offer_save(
+            offer=None, saved_by=user, title="Gérer son temps", category="AF"
+        )
+        answers = 0
+        for index in range(sessions):
+            ends = today - timedelta(days=3 + 3 * index)
+            session = offer_services.session_save(
+                offer=offer,
+                session=None,
+                starts_on=ends - timedelta(days=1),
+                ends_on=ends,
+                enrolled=per_session + 2,
+                completed=per_session,
+                dropouts=2,
+            )
+            learners = Learner.objects.bulk_create(
+                Learner(first_name=f"P{index}-{n}", last_name="Bench", email=f"{index}-{n}@x.fr")
+                for n in range(per_session + 2)
+            )
+            enrolments = Enrolment.objects.bulk_create(
+                Enrolment(session=session, learner=learner, status="completed")
+                for learner in learners
+            )
+            answered_at = timezone.make_aware(datetime.combine(ends, datetime.min.time()))
+            invitations = Invitation.objects.bulk_create(
+                Invitation(
+                    questionnaire=hot,
+                    session=session,
+                    enrolment=enrolment,
+                    email=enrolment.learner.email,
+                    name="x",
+                    token_hash=f"{index:04d}{n:04d}".ljust(64, "0"),
+                    expires_at=answered_at + timedelta(days=30),
+                    sent_at=answered_at,
+                    answered_at=answered_at if n < per_session else None,
+                )
+                for n, enrolment in enumerate(enrolments)
+            )
+            responses = Response.objects.bulk_create(
+                Response(questionnaire=hot, invitation=invitation, session=session)
+                for invitation in invitations[:per_session]
+            )
+            rows = []
+            for n, response in enumerate(responses):
+                for question in questions:
+                    if question.type in ("scale5", "scale10"):
+                        rows.append(Answer(response=response, question=question, number=3 + n % 3))
+                    elif question.type == "text":
+                        rows.append(Answer(response=response, question=question, text="Bien."))
+                    else:
+                        code = question.choices[n % len(question.choices)]["code"]
+                        rows.append(Answer(response=response, question=question, choices=[code]))
+            answers += len(Answer.objects.bulk_create(rows))
+            survey_services.session_survey_figures_sync(session)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    url = f"/o/{organisation.slug}/offres/resultats/"
+
+    def median_ms(path: str) -> float:
+        assert client.get(path).status_code == 200
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200
+        return statistics.median(timings) * 1000
+
+    page_ms, ping_ms = median_ms(url), median_ms("/ping")
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [client.get(url) for _ in range(10)])
+        stats = pstats.Stats(profile).sort_stats("cumulative")
+        stats.print_callees("_setup")
+        stats.sort_stats("tottime").print_stats(25)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url)
+    asked, answered = sessions * (per_session + 2), sessions * per_session
+    expected = f"{floatformat(100 * answered / asked, 1)} % ({answered} sur {asked})"
+    assert expected in page.content.decode(), "response rate not on the page"
+    return {
+        "survey_results_answers": answers,
+        "survey_results_ms_median": round(page_ms, 2),
+        "survey_results_ping_ms_median": round(ping_ms, 3),
+        "survey_results_ratio": round(page_ms / ping_ms, 1),
+        "survey_results_queries": _data_statements(captured),
+        "survey_results_statements": len(captured),
+    }
+
+
 def _session_cookie(user) -> str:
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -1063,6 +1191,7 @@ def main() -> int:
     results.update(bench_evidence_pack())
     results.update(bench_attendance())
     results.update(bench_signing())
+    results.update(bench_survey_results())
     results.update(bench_load())
     results.update(bench_upload())
     connection.close()

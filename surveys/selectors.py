@@ -20,7 +20,6 @@ class QuestionnaireUse:
     questionnaire_pk: int
     title: str
     version: int
-    kind: str
     invited: int
     answered: int
     responses: int  # imported answers included
@@ -40,38 +39,30 @@ def questionnaire_uses(*, start: date | None, end: date) -> list[QuestionnaireUs
     loose = Q(session__isnull=True, created_at__date__lte=end)
     if start:
         loose &= Q(created_at__date__gte=start)
-    asked = {
-        pk: (invited, answered)
-        for pk, invited, answered in Invitation.objects.filter(in_period | loose)
-        .values_list("questionnaire")
+    named = ("questionnaire", "questionnaire__title", "questionnaire__version")
+    uses: dict[tuple[int, str, int], list[int]] = {}
+    for *key, invited, answered in (
+        Invitation.objects.filter(in_period | loose)
+        .values_list(*named)
         .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)))
         .order_by()
-    }
+    ):
+        uses[tuple(key)] = [invited, answered, 0]
     loose_responses = Q(session__isnull=True, submitted_at__date__lte=end)
     if start:
         loose_responses &= Q(submitted_at__date__gte=start)
-    received = dict(
+    for *key, count in (
         Response.objects.filter(in_period | loose_responses)
-        .values_list("questionnaire")
+        .values_list(*named)
         .annotate(count=Count("pk"))
         .order_by()
-    )
-    keys = set(asked) | set(received)
-    if not keys:
-        return []
+    ):
+        uses.setdefault(tuple(key), [0, 0, 0])[2] = count
     return [
-        QuestionnaireUse(
-            questionnaire_pk=pk,
-            title=title,
-            version=version,
-            kind=kind,
-            invited=asked.get(pk, (0, 0))[0],
-            answered=asked.get(pk, (0, 0))[1],
-            responses=received.get(pk, 0),
+        QuestionnaireUse(pk, title, version, invited, answered, responses)
+        for (pk, title, version), (invited, answered, responses) in sorted(
+            uses.items(), key=lambda item: (item[0][1], item[0][2])
         )
-        for pk, title, version, kind in Questionnaire.objects.filter(pk__in=keys)
-        .order_by("kind", "code", "version")
-        .values_list("pk", "title", "version", "kind")
     ]
 
 

@@ -293,6 +293,11 @@ urlpatterns = [
     path("enquetes/", survey_views.questionnaire_list, name="questionnaire_list"),
     path("enquetes/<int:pk>/", survey_views.questionnaire_detail, name="questionnaire_detail"),
     path(
+        "enquetes/<int:pk>/reponses.<str:export_format>",
+        survey_views.questionnaire_answers_export,
+        name="questionnaire_answers_export",
+    ),
+    path(
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,
         name="session_surveys",

@@ -24,7 +24,7 @@ from training_offers.forms import PeriodForm
 from training_offers.models import Session
 
 from . import selectors, services
-from .models import Invitation, Questionnaire
+from .models import Answer, Invitation, Questionnaire
 
 
 @organisation_permission_required(Permission.LEARNERS_VIEW)
@@ -84,6 +84,57 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Questionnaire.objects.filter(code=questionnaire.code).order_by("-version")
             ),
         },
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_http_methods(["GET"])
+def questionnaire_answers_export(request: HttpRequest, pk: int, export_format: str) -> HttpResponse:
+    """The answers to one questionnaire version, one line per response, one column per
+    question (CSV or XLSX). No respondent's name: the export serves analysis, not files."""
+    if export_format not in FORMATS:
+        raise Http404
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    questions = list(questionnaire.questions.all())
+    labels = {q.pk: {c["code"]: c["label"] for c in q.choices or []} for q in questions}
+    responses = (
+        questionnaire.responses.select_related("session__offer")
+        .prefetch_related("answers")
+        .order_by("submitted_at", "pk")
+    )
+
+    def cell(answer: Answer | None) -> object:
+        if answer is None:
+            return ""
+        if answer.number is not None:
+            return answer.number
+        if answer.choices:
+            chosen = labels.get(answer.question_id, {})
+            return " ; ".join(chosen.get(code, code) for code in answer.choices)
+        return answer.text
+
+    def rows():
+        for response in responses:
+            given = {answer.question_id: answer for answer in response.answers.all()}
+            session = response.session
+            yield [
+                timezone.localtime(response.submitted_at).strftime("%d/%m/%Y %H:%M"),
+                (
+                    f"{session.offer.title} ({session.starts_on:%d/%m/%Y} – "
+                    f"{session.ends_on:%d/%m/%Y})"
+                    if session
+                    else ""
+                ),
+                _("lien personnel") if response.invitation_id else _("import ou anonyme"),
+                *(cell(given.get(question.pk)) for question in questions),
+            ]
+
+    return table_response(
+        export_format=export_format,
+        filename=f"reponses-{questionnaire.code}-v{questionnaire.version}",
+        sheet_title=_("Réponses"),
+        header=[_("Reçue le"), _("Session"), _("Origine"), *(q.label for q in questions)],
+        rows=rows(),
     )
 
 

@@ -192,6 +192,10 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:document_template": lambda b: {"kind": "convocation"},
     "org:questionnaire_list": lambda b: {},
     "org:questionnaire_detail": lambda b: {"pk": b["questionnaire"].pk},
+    "org:questionnaire_answers_export": lambda b: {
+        "pk": b["questionnaire"].pk,
+        "export_format": "csv",
+    },
     "org:session_surveys": lambda b: {"session_pk": b["session"].pk},
 }
 
@@ -254,6 +258,7 @@ WITHOUT_NAME = {
     "org:attendance_sheet",
     # Figures only: the organisation is named by the file name.
     "org:offer_results_export",
+    "org:questionnaire_answers_export",
 }
 
 # Public URLs: those taking no argument are requested as they are; the others are listed here.

@@ -77,7 +77,9 @@ def answered(world):
         overall = ["5", "5", "4", "4", "3", None]
         recommend = ["yes", "yes", "yes", "yes", "no"]
         for enrolment, note, again in zip(enrolments, overall, [*recommend, None], strict=True):
-            raw = None if note is None else _required(hot, {"overall": [note], "recommend": [again]})
+            raw = (
+                None if note is None else _required(hot, {"overall": [note], "recommend": [again]})
+            )
             _answer(hot, session, enrolment, raw)
         situations = ["employed", "employed", "employed", "job_seeking", None]
         for enrolment, situation in zip(enrolments, situations, strict=False):
@@ -99,9 +101,7 @@ def test_each_session_keeps_its_figures_from_the_invitations_and_answers(answere
     assert session.cold_responses == 4
 
 
-def test_the_results_page_shows_rates_with_sample_response_rate_and_charts(
-    client, world, answered
-):
+def test_the_results_page_shows_rates_with_sample_response_rate_and_charts(client, world, answered):
     with schema_context("org_alpha"):
         Session.objects.filter(pk=answered.pk).update(enrolled=6, completed=5, dropouts=1)
     client.force_login(world.referent_a)
@@ -239,3 +239,28 @@ def test_the_readiness_snapshot_and_report_pdf_carry_the_survey_gaps_and_results
     assert "Résultats publiés (indicateur 2)" in text
     assert "Taux de la période" in text
     assert "8,4 / 10" in text
+
+
+def test_the_answers_of_a_questionnaire_version_export_without_names(client, world, answered):
+    with schema_context("org_alpha"):
+        hot = services.current("satisfaction_hot")
+        labels = list(hot.questions.values_list("label", flat=True))
+    client.force_login(world.referent_a)
+    response = client.get(f"/o/alpha/enquetes/{hot.pk}/reponses.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Reçue le", "Session", "Origine", *labels]
+    assert len(rows) == 6  # five answers
+    overall = rows[0].index(labels[0])
+    assert sorted(row[overall] for row in rows[1:]) == ["3", "4", "4", "5", "5"]
+    recommend = next(i for i, label in enumerate(rows[0]) if "recommanderiez" in label.lower())
+    assert sorted(row[recommend] for row in rows[1:]) == ["Non", "Oui", "Oui", "Oui", "Oui"]
+    assert {row[2] for row in rows[1:]} == {"lien personnel"}
+    assert all(
+        row[1].startswith("Accueillir le public en situation de handicap (") for row in rows[1:]
+    )
+    assert "Prénom0" not in response.content.decode("utf-8-sig")
+    xlsx = client.get(f"/o/alpha/enquetes/{hot.pk}/reponses.xlsx")
+    assert len(list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows())) == 6
+    assert client.get(f"/o/alpha/enquetes/{hot.pk}/reponses.ods").status_code == 404
+    client.force_login(world.director_a)  # no access to the learners' answers
+    assert client.get(f"/o/alpha/enquetes/{hot.pk}/reponses.csv").status_code == 404

@@ -287,9 +287,20 @@ urlpatterns = [
     # Surveys
     path("enquetes/", survey_views.questionnaire_list, name="questionnaire_list"),
     path("enquetes/<int:pk>/", survey_views.questionnaire_detail, name="questionnaire_detail"),
+    path("enquetes/<int:pk>/modifier/", survey_views.questionnaire_edit, name="questionnaire_edit"),
+    path(
+        "enquetes/<int:pk>/importer/",
+        survey_views.questionnaire_import,
+        name="questionnaire_import",
+    ),
     path(
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,
         name="session_surveys",
+    ),
+    path(
+        "sessions/<int:session_pk>/enquetes/qr-code/",
+        survey_views.session_survey_room,
+        name="session_survey_room",
     ),
 ]

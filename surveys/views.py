@@ -222,8 +222,9 @@ def questionnaire_import(request: HttpRequest, pk: int) -> HttpResponse:
     questions = services.import_questions(questionnaire)
     context = {"questionnaire": questionnaire, "max_rows": imports.MAX_ROWS}
     errors: list[str] = []
+    uploading = request.method == "POST" and "payload" not in request.POST
     form = AnswersFileForm(
-        request.POST if "payload" not in request.POST else None, request.FILES or None
+        request.POST if uploading else None, request.FILES if uploading else None
     )
     if request.method == "POST" and "payload" in request.POST:
         try:
@@ -252,7 +253,7 @@ def questionnaire_import(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"count": len(created)},
             )
             return redirect(org_reverse(request, "org:questionnaire_detail", pk=questionnaire.pk))
-    elif request.method == "POST" and form.is_valid():
+    elif uploading and form.is_valid():
         try:
             table = imports.table_read(form.file_bytes())
         except ValidationError as error:

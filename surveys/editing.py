@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,8 +69,9 @@ def choices_parse(text: str) -> tuple[list[dict[str, str]], list[str]]:
         if not line:
             continue
         code, separator, label = line.partition(":")
-        if separator and _CODE.match(code.strip()) and label.strip():
-            code, label = code.strip(), label.strip()
+        # « code: libellé »; with a space before the colon (« Oui : tout à fait »), a label.
+        if separator and _CODE.match(code) and label.strip():
+            label = label.strip()
         else:
             code, label = _slug(line), line
         if any(choice["code"] == code for choice in choices):
@@ -105,7 +106,7 @@ def plan(
         def refuse(message: str, draft: QuestionDraft = draft) -> None:
             errors.append(
                 _("Question %(row)s (« %(label)s ») : %(error)s")
-                % {"row": draft.row, "label": draft.label[:60], "error": message}
+                % {"row": draft.row, "label": Truncator(draft.label).chars(80), "error": message}
             )
 
         if draft.code and draft.code not in previous:
@@ -127,7 +128,7 @@ def plan(
             choices, choice_errors = choices_parse(draft.choices_text)
             for message in choice_errors:
                 refuse(message)
-            if len(choices) < 2:
+            if len(choices) < 2 and not choice_errors:
                 refuse(_("un choix demande au moins deux réponses proposées, une par ligne."))
         role = draft.role
         if role:

@@ -32,7 +32,9 @@ def _show(client, world, session, kind="satisfaction_hot") -> str:
     assert response.status_code == 200
     body = response.content.decode()
     assert '<svg role="img" aria-label="QR code de l&#x27;enquête' in body
-    url = re.search(r'href="(http://testserver(/enquete/alpha/salle/[a-z0-9]+/))" data-room-url', body)
+    url = re.search(
+        r'href="(http://testserver(/enquete/alpha/salle/[a-z0-9]+/))" data-room-url', body
+    )
     assert url is not None
     client.logout()
     return url.group(2)
@@ -183,7 +185,9 @@ def test_the_room_hands_over_the_invitation_already_made_or_sent(client, world):
         assert tom_invitation.old_token_hashes == []
         lea_invitation.refresh_from_db()
         assert len(lea_invitation.old_token_hashes) == 1
-        assert not services.invitation_send(invitation_pk=tom_invitation.pk, organisation=world.org_a)
+        assert not services.invitation_send(
+            invitation_pk=tom_invitation.pk, organisation=world.org_a
+        )
     assert len(mail.outbox) == 1
     # Léa's e-mailed link still opens her form.
     assert client.get(e_mailed).status_code == 200

@@ -31,6 +31,7 @@ urlpatterns = [
     path("auditeur/<str:token>/dossier-de-preuves.zip", auditor.auditor_pack, name="auditor_pack"),
     path("emargement/<slug:slug>/<str:token>/", learner_public.sign, name="sign"),
     path("emargement/<slug:slug>/salle/<str:token>/", learner_public.sign_room, name="sign_room"),
+    path("enquete/<slug:slug>/salle/<str:token>/", survey_public.room, name="survey_room"),
     path("enquete/<slug:slug>/<str:token>/", survey_public.answer, name="survey_answer"),
     path("enquete/<slug:slug>/<str:token>/stop/", survey_public.stop, name="survey_stop"),
     path("catalogue/<slug:slug>/", offer_views.public_catalogue, name="public_catalogue"),

@@ -292,6 +292,12 @@ urlpatterns = [
     # Surveys
     path("enquetes/", survey_views.questionnaire_list, name="questionnaire_list"),
     path("enquetes/<int:pk>/", survey_views.questionnaire_detail, name="questionnaire_detail"),
+    path("enquetes/<int:pk>/modifier/", survey_views.questionnaire_edit, name="questionnaire_edit"),
+    path(
+        "enquetes/<int:pk>/importer/",
+        survey_views.questionnaire_import,
+        name="questionnaire_import",
+    ),
     path(
         "enquetes/<int:pk>/reponses.<str:export_format>",
         survey_views.questionnaire_answers_export,
@@ -301,5 +307,10 @@ urlpatterns = [
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,
         name="session_surveys",
+    ),
+    path(
+        "sessions/<int:session_pk>/enquetes/qr-code/",
+        survey_views.session_survey_room,
+        name="session_survey_room",
     ),
 ]

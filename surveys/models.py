@@ -98,6 +98,31 @@ class Question(models.Model):
         return self.label
 
 
+class RoomCode(models.Model):
+    """The QR code shown in the room at the end of a session: each learner scans it, gives the
+    address they were enrolled with and answers on their own phone. Only the code's hash is
+    kept; showing a new one ends the previous one."""
+
+    session = models.ForeignKey(
+        "training_offers.Session", on_delete=models.PROTECT, related_name="survey_room_codes"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="room_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    created_by = user_fk(_("affiché par"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("QR code d'enquête en salle")
+        verbose_name_plural = _("QR codes d'enquête en salle")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.questionnaire_id}"
+
+
 class Invitation(models.Model):
     """One person asked to answer one questionnaire version, from a personal link (hash only)."""
 
@@ -135,6 +160,10 @@ class Invitation(models.Model):
     opted_out_at = models.DateTimeField(
         _("ne souhaite plus de relance depuis le"), null=True, blank=True
     )
+    # Opened from the room's QR code rather than e-mailed: no message goes for it.
+    room_code = models.ForeignKey(
+        RoomCode, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
 
     class Meta:
         verbose_name = _("invitation à répondre")
@@ -156,6 +185,10 @@ class Invitation(models.Model):
 class Response(models.Model):
     """One set of answers to one questionnaire version (from a link, or imported)."""
 
+    class Origin(models.TextChoices):
+        LINK = "link", _("lien personnel")
+        IMPORT = "import", _("import d'un fichier")
+
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="responses"
     )
@@ -170,6 +203,10 @@ class Response(models.Model):
         related_name="survey_responses",
     )
     submitted_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+    # Answers collected elsewhere (paper, another tool) and imported from a CSV file.
+    origin = models.CharField(
+        _("provenance"), max_length=10, choices=Origin.choices, default=Origin.LINK
+    )
 
     class Meta:
         verbose_name = _("réponse")

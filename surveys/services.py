@@ -1,8 +1,10 @@
-"""Writes of surveys: the ready-made questionnaires, invitations sent by the worker (one
-message per person, once), and answers taken from a personal link (once, before it expires)."""
+"""Writes of surveys: the ready-made questionnaires and their new versions, invitations sent
+by the worker (one message per person, once) or opened from the room's QR code, answers taken
+from a personal link (once, before it expires) or imported from a file (all lines or none)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,22 +15,24 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from learners.models import Enrolment
+from learners.services import ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH
 from qualiopi_portal.core.queue import queue_task_after_commit
+from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.models import Organisation
 from training_offers.models import Session
 
-from . import answers
-from .models import Answer, Invitation, Question, Questionnaire, Response
+from . import answers, editing, imports
+from .models import Answer, Invitation, Question, Questionnaire, Response, RoomCode
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "surveys" / "questionnaires.yaml"
 # How long a personal link to answer stays valid (the portal's default, no rule).
@@ -173,12 +177,19 @@ def _message(
     return subject, body
 
 
-def _new_link(invitation: Invitation, organisation: Organisation) -> str:
-    """A fresh link for this message; the earlier ones keep working (their hashes are kept)."""
+def _new_token(invitation: Invitation) -> str:
+    """A fresh token for the invitation; the earlier links keep working (their hashes are
+    kept), except the placeholder of an invitation never sent, which nobody holds."""
     token, hashed = new_token()
     if invitation.sent_at is not None:
         invitation.old_token_hashes = [*invitation.old_token_hashes, invitation.token_hash]
     invitation.token_hash = hashed
+    return token
+
+
+def _new_link(invitation: Invitation, organisation: Organisation) -> str:
+    """A fresh link for this message; the earlier ones keep working (their hashes are kept)."""
+    token = _new_token(invitation)
     return settings.PORTAL_URL.rstrip("/") + reverse(
         "survey_answer", kwargs={"slug": organisation.slug, "token": token}
     )
@@ -435,6 +446,282 @@ def session_survey_figures_sync(session: Session) -> None:
             session.recommend_yes, session.recommend_responses = recommend
             fields += ["recommend_yes", "recommend_responses"]
         session.save(update_fields=fields)
+
+
+# --- The room's QR code at the end of a session ----------------------------------------------
+
+# How long the QR code shown in the room takes learners (the portal's default, no rule): the end
+# of the last half-day, with the time to answer at the break or on the way home.
+ROOM_CODE_HOURS = 4
+
+
+@transaction.atomic
+def room_code_create(
+    *, session: Session, questionnaire: Questionnaire, actor: Any, now: datetime | None = None
+) -> tuple[str, RoomCode]:
+    """A fresh code for the QR shown in the room, valid ROOM_CODE_HOURS; only its hash is
+    stored, so the code is shown now only, and showing a new one ends the previous one."""
+    now = now or timezone.now()
+    if session.ends_on > timezone.localdate(now):
+        raise ValidationError(
+            _("Le QR code de l'enquête de fin de session s'affiche le dernier jour, pas avant.")
+        )
+    code = "".join(secrets.choice(ROOM_CODE_ALPHABET) for _n in range(ROOM_CODE_LENGTH))
+    RoomCode.objects.filter(
+        session=session, questionnaire__code=questionnaire.code, expires_at__gt=now
+    ).update(expires_at=now)
+    room = RoomCode.objects.create(
+        session=session,
+        questionnaire=questionnaire,
+        code_hash=token_hash(code),
+        expires_at=now + timedelta(hours=ROOM_CODE_HOURS),
+        created_by=actor,
+    )
+    return code, room
+
+
+def room_code_open(code: str, now: datetime | None = None) -> RoomCode:
+    """The room code a QR opens (current schema): LookupError when unknown, SurveyRefused when
+    it has expired."""
+    now = now or timezone.now()
+    code = code.strip().lower()
+    room = (
+        RoomCode.objects.select_related("questionnaire", "session__offer")
+        .filter(code_hash=token_hash(code))
+        .first()
+        if code
+        else None
+    )
+    if room is None:
+        raise LookupError(code)
+    if now >= room.expires_at:
+        raise SurveyRefused(
+            _(
+                "Ce QR code n'est plus valable : demandez à votre formateur·rice d'en afficher "
+                "un nouveau, ou répondez depuis le lien reçu par e-mail."
+            )
+        )
+    return room
+
+
+class UnknownAddress(SurveyRefused):
+    """An address that names no learner asked in this session (counted against guessing)."""
+
+
+@transaction.atomic
+def room_answer_token(*, code: str, email: str, now: datetime | None = None) -> str:
+    """A learner in the room names themself by the address they were enrolled with and gets
+    a fresh personal link to the questionnaire: their invitation (one per questionnaire and
+    enrolment, made now if there is none, e-mailed never) with a new token.
+
+    An address matching no asked enrolment of this session gets one neutral refusal, whether it
+    is unknown, of another session or of a learner who left or was erased."""
+    now = now or timezone.now()
+    room = room_code_open(code, now)
+    address = email.strip()
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("learner")
+        .filter(
+            session_id=room.session_id,
+            status__in=ASKED_STATUSES,
+            learner__email__iexact=address,
+            learner__anonymised_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+        if address
+        else None
+    )
+    if enrolment is None:
+        raise UnknownAddress(
+            _(
+                "Cette adresse ne correspond à aucune inscription à cette session. Vérifiez-la, "
+                "ou adressez-vous à votre formateur·rice."
+            )
+        )
+    # The enrolment's row is locked: two scans of one learner wait for each other.
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .filter(enrolment=enrolment, questionnaire__code=room.questionnaire.code)
+        .order_by("pk")
+        .first()
+    )
+    if invitation is None:
+        token, hashed = new_token()
+        try:
+            with transaction.atomic():
+                Invitation.objects.create(
+                    questionnaire=room.questionnaire,
+                    session=room.session,
+                    enrolment=enrolment,
+                    email=enrolment.learner.email,
+                    name=str(enrolment.learner),
+                    token_hash=hashed,
+                    expires_at=now + timedelta(days=LINK_DAYS),
+                    # Handed over in the room: the worker has no message to send for it.
+                    sent_at=now,
+                    room_code=room,
+                )
+        except IntegrityError:
+            # Made meanwhile by the end-of-session mailing: that invitation serves.
+            invitation = Invitation.objects.select_for_update(of=("self",)).get(
+                enrolment=enrolment, questionnaire=room.questionnaire
+            )
+        else:
+            return token
+    if invitation.answered_at is not None:
+        raise SurveyRefused(_("Vous avez déjà répondu à ce questionnaire. Merci !"))
+    if now >= invitation.expires_at:
+        raise SurveyRefused(_("Ce questionnaire n'attend plus de réponse de votre part."))
+    token = _new_token(invitation)
+    # An invitation still waiting for its message is handed over here: no e-mail goes later.
+    invitation.sent_at = invitation.sent_at or now
+    invitation.room_code = invitation.room_code or room
+    invitation.save(update_fields=["token_hash", "old_token_hashes", "sent_at", "room_code"])
+    return token
+
+
+# --- Answers collected elsewhere, imported from a file ---------------------------------------
+
+
+def import_questions(questionnaire: Questionnaire) -> list[imports.QuestionInfo]:
+    return [
+        imports.QuestionInfo(
+            code=q.code,
+            label=q.label,
+            type=q.type,
+            required=q.required,
+            choices=tuple((c["code"], c["label"]) for c in q.choices or []),
+        )
+        for q in questionnaire.questions.all()
+    ]
+
+
+@transaction.atomic
+def responses_import(
+    *,
+    questionnaire: Questionnaire,
+    table: imports.Table,
+    chosen: list[str],
+    actor: Any,
+    organisation: Organisation | None = None,
+) -> list[Response]:
+    """Every line of the file as one response to this version (no invitation: collected
+    elsewhere, marked imported), all of them or none; the sessions' figures follow."""
+    questions = import_questions(questionnaire)
+    mapping, errors = imports.mapping_check(table, chosen, questions)
+    if mapping is None:
+        raise ValidationError(errors)
+    known = set(
+        Session.objects.filter(pk__in=imports.session_ids(table, mapping)).values_list(
+            "pk", flat=True
+        )
+    )
+    rows, errors = imports.rows_check(table, mapping, questions, known)
+    if errors:
+        raise ValidationError(errors)
+    created = Response.objects.bulk_create(
+        Response(
+            questionnaire=questionnaire, session_id=row.session_id, origin=Response.Origin.IMPORT
+        )
+        for row in rows
+    )
+    by_code = {q.code: q for q in questionnaire.questions.all()}
+    Answer.objects.bulk_create(
+        (
+            Answer(
+                response=response,
+                question=by_code[code],
+                number=value.number,
+                text=value.text,
+                choices=list(value.choices),
+            )
+            for response, row in zip(created, rows, strict=True)
+            for code, value in row.values.items()
+        ),
+        batch_size=2000,
+    )
+    for session in Session.objects.filter(pk__in={row.session_id for row in rows}):
+        session_survey_figures_sync(session)
+    audit_event_record(
+        action="survey.answers_imported",
+        organisation=organisation,
+        actor=actor,
+        questionnaire=questionnaire.pk,
+        responses=len(created),
+    )
+    readiness_changed("survey answers imported")
+    return created
+
+
+# --- A questionnaire edited into a new version -----------------------------------------------
+
+
+@transaction.atomic
+def questionnaire_version_create(
+    *,
+    questionnaire: Questionnaire,
+    title: str,
+    intro: str,
+    anonymous: bool,
+    drafts: list[editing.QuestionDraft],
+    actor: Any,
+    organisation: Organisation | None = None,
+) -> Questionnaire:
+    """The edited questionnaire as its next version (same code, version + 1, the current one);
+    the version edited, its invitations and its answers stay as they were."""
+    edited = (
+        Questionnaire.objects.select_for_update()
+        .filter(pk=questionnaire.pk, is_current=True)
+        .first()
+    )
+    if edited is None:
+        raise ValidationError(
+            _("Ce questionnaire a déjà une version plus récente : modifiez la version en cours.")
+        )
+    previous = {q.code: q.role for q in edited.questions.all()}
+    plans, errors = editing.plan(drafts, previous=previous)
+    if errors:
+        raise ValidationError(errors)
+    latest = Questionnaire.objects.filter(code=edited.code).aggregate(latest=Max("version"))
+    # One current version per code: the old one stops being current before the new one is.
+    Questionnaire.objects.filter(pk=edited.pk).update(is_current=False)
+    made = Questionnaire.objects.create(
+        code=edited.code,
+        version=latest["latest"] + 1,
+        kind=edited.kind,
+        title=title,
+        audience=edited.audience,
+        anonymous=anonymous,
+        indicator_numbers=list(edited.indicator_numbers),
+        intro=intro,
+        source=edited.source,
+        is_current=True,
+        created_by=actor,
+    )
+    Question.objects.bulk_create(
+        Question(
+            questionnaire=made,
+            position=position,
+            code=plan.code,
+            label=plan.label,
+            type=plan.type,
+            required=plan.required,
+            role=plan.role,
+            choices=plan.choices,
+        )
+        for position, plan in enumerate(plans)
+    )
+    audit_event_record(
+        action="questionnaire.versioned",
+        organisation=organisation,
+        actor=actor,
+        questionnaire=made.pk,
+        code=made.code,
+        version=made.version,
+    )
+    return made
 
 
 # --- A learner's personal data (learners.signals) --------------------------------------------

@@ -4,27 +4,38 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from learners.qr import qr_svg
 from learners.views import session_with_learners_or_404
 from qualiopi_portal.core.exports import FORMATS, table_response
+from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.models import ActionCategory
 from qualiopi_portal.tenancy.permissions import Permission
-from qualiopi_portal.tenancy.shortcuts import org_reverse
+from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 from training_offers import selectors as offer_selectors
 from training_offers.forms import PeriodForm
 from training_offers.models import Session
 
-from . import selectors, services
-from .models import Answer, Invitation, Questionnaire
+from . import imports, selectors, services
+from .forms import (
+    AnswersFileForm,
+    QuestionFormSet,
+    QuestionnaireEditForm,
+    question_drafts,
+    question_initial,
+)
+from .models import Answer, Invitation, Questionnaire, Response, RoomCode
 
 
 @organisation_permission_required(Permission.LEARNERS_VIEW)
@@ -73,7 +84,9 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 @organisation_permission_required(Permission.LEARNERS_VIEW)
 @require_http_methods(["GET"])
 def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One version of a questionnaire (each version has its page), with its answers' count."""
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    received = Response.objects.filter(questionnaire=questionnaire)
     return render(
         request,
         "surveys/questionnaire_detail.html",
@@ -81,8 +94,13 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "questionnaire": questionnaire,
             "questions": list(questionnaire.questions.all()),
             "versions": list(
-                Questionnaire.objects.filter(code=questionnaire.code).order_by("-version")
+                Questionnaire.objects.filter(code=questionnaire.code)
+                .annotate(responses_count=Count("responses"))
+                .order_by("-version")
             ),
+            "responses": received.count(),
+            "imported": received.filter(origin=Response.Origin.IMPORT).count(),
+            "can_manage": request.organisation_access.has(Permission.LEARNERS_MANAGE),
         },
     )
 
@@ -125,7 +143,7 @@ def questionnaire_answers_export(request: HttpRequest, pk: int, export_format: s
                     if session
                     else ""
                 ),
-                _("lien personnel") if response.invitation_id else _("import ou anonyme"),
+                response.get_origin_display(),
                 *(cell(given.get(question.pk)) for question in questions),
             ]
 
@@ -133,8 +151,224 @@ def questionnaire_answers_export(request: HttpRequest, pk: int, export_format: s
         export_format=export_format,
         filename=f"reponses-{questionnaire.code}-v{questionnaire.version}",
         sheet_title=_("Réponses"),
-        header=[_("Reçue le"), _("Session"), _("Origine"), *(q.label for q in questions)],
+        header=[_("Reçue le"), _("Session"), _("Provenance"), *(q.label for q in questions)],
         rows=rows(),
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def questionnaire_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The current version edited: saving makes the next version, the edited one and its
+    answers stay as they were."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    if not questionnaire.is_current:
+        current = Questionnaire.objects.filter(code=questionnaire.code, is_current=True).first()
+        if current is None:
+            raise Http404
+        messages.info(request, _("Seule la version en cours se modifie : la voici."))
+        return redirect(org_reverse(request, "org:questionnaire_edit", pk=current.pk))
+    questions = list(questionnaire.questions.all())
+    data = request.POST if request.method == "POST" else None
+    form = QuestionnaireEditForm(
+        data,
+        initial={
+            "title": questionnaire.title,
+            "intro": questionnaire.intro,
+            "anonymous": questionnaire.anonymous,
+        },
+    )
+    formset = QuestionFormSet(data, initial=question_initial(questions), prefix="questions")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            made = services.questionnaire_version_create(
+                questionnaire=questionnaire,
+                title=form.cleaned_data["title"],
+                intro=form.cleaned_data["intro"],
+                anonymous=form.cleaned_data["anonymous"],
+                drafts=question_drafts(formset),
+                actor=request.user,
+                organisation=request.organisation,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "La version %(new)s est enregistrée et sert désormais ; les réponses déjà "
+                    "reçues gardent la version %(old)s."
+                )
+                % {"new": made.version, "old": questionnaire.version},
+            )
+            return redirect(org_reverse(request, "org:questionnaire_detail", pk=made.pk))
+    return render(
+        request,
+        "surveys/questionnaire_edit.html",
+        {
+            "questionnaire": questionnaire,
+            "form": form,
+            "formset": formset,
+            "next_version": Questionnaire.objects.filter(code=questionnaire.code).aggregate(
+                latest=Max("version")
+            )["latest"]
+            + 1,
+        },
+        status=400 if form.errors or formset.total_error_count() else 200,
+    )
+
+
+# How long the file sent at the first step of an import is taken back at the second.
+IMPORT_MAX_AGE = 3600
+IMPORT_SALT = "surveys.responses_import"
+LOST_FILE = gettext_lazy("Le fichier n'a pas été retrouvé : envoyez-le à nouveau.")
+
+
+def _import_payload(request: HttpRequest, questionnaire: Questionnaire) -> imports.Table:
+    """The file sent at the first step, from the form's signed field: only for this
+    questionnaire of this organisation, and for an hour."""
+    try:
+        payload = signing.loads(
+            request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("Le fichier a été envoyé il y a plus d'une heure : envoyez-le à nouveau.")
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(
+            _("Le fichier n'a pas été retrouvé : envoyez-le à nouveau.")
+        ) from None
+    if payload.get("schema") != current_schema_name() or payload.get("q") != questionnaire.pk:
+        raise ValidationError(_("Le fichier n'a pas été retrouvé : envoyez-le à nouveau."))
+    return imports.Table(
+        header=list(payload["header"]),
+        rows=[(int(line), list(values)) for line, values in payload["rows"]],
+    )
+
+
+def _import_sign(questionnaire: Questionnaire, table: imports.Table) -> str:
+    payload = signing.dumps(
+        {
+            "schema": current_schema_name(),
+            "q": questionnaire.pk,
+            "header": table.header,
+            "rows": table.rows,
+        },
+        salt=IMPORT_SALT,
+        compress=True,
+    )
+    # The second step posts it back: it must fit in what a request may carry.
+    if len(payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE - 64 * 1024:
+        raise ValidationError(
+            _("Ce fichier est trop volumineux pour être importé en une fois : découpez-le.")
+        )
+    return payload
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def questionnaire_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answers collected elsewhere, from a CSV file: first the file, then which column answers
+    which question; every line is kept, or none. The file is never stored: its lines travel
+    back signed in the second step's form."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    questions = services.import_questions(questionnaire)
+    context = {"questionnaire": questionnaire, "max_rows": imports.MAX_ROWS}
+    errors: list[str] = []
+    uploading = request.method == "POST" and "payload" not in request.POST
+    form = AnswersFileForm(
+        request.POST if uploading else None, request.FILES if uploading else None
+    )
+    if request.method == "POST" and "payload" in request.POST:
+        try:
+            table = _import_payload(request, questionnaire)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            chosen = [request.POST.get(f"column_{i}", "") for i in range(len(table.header))]
+            try:
+                created = services.responses_import(
+                    questionnaire=questionnaire,
+                    table=table,
+                    chosen=chosen,
+                    actor=request.user,
+                    organisation=request.organisation,
+                )
+            except ValidationError as error:
+                return _mapping_page(
+                    request, context, questions, table, chosen, error.messages, status=400
+                )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s réponse importée.", "%(count)s réponses importées.", len(created)
+                )
+                % {"count": len(created)},
+            )
+            return redirect(org_reverse(request, "org:questionnaire_detail", pk=questionnaire.pk))
+    elif uploading and form.is_valid():
+        try:
+            table = imports.table_read(form.file_bytes())
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            return _mapping_page(
+                request, context, questions, table, imports.guess(table.header, questions), []
+            )
+    return render(
+        request,
+        "surveys/import.html",
+        {**context, "form": form, "errors": errors},
+        status=400 if errors or form.errors else 200,
+    )
+
+
+def _mapping_page(
+    request: HttpRequest,
+    context: dict,
+    questions: list[imports.QuestionInfo],
+    table: imports.Table,
+    chosen: list[str],
+    errors: list[str],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    try:
+        payload = _import_sign(context["questionnaire"], table)
+    except ValidationError as error:
+        return render(
+            request,
+            "surveys/import.html",
+            {**context, "form": AnswersFileForm(), "errors": error.messages},
+            status=400,
+        )
+    options = [
+        (imports.IGNORE, _("— ignorer cette colonne —")),
+        (imports.SESSION, _("Session (son numéro)")),
+        *((imports.QUESTION_PREFIX + q.code, q.label) for q in questions),
+    ]
+    first = table.rows[0][1] if table.rows else []
+    return render(
+        request,
+        "surveys/import_mapping.html",
+        {
+            **context,
+            "payload": payload,
+            "errors": errors,
+            "lines": len(table.rows),
+            "columns": [
+                {
+                    "index": index,
+                    "name": imports.column_name(table, index),
+                    "sample": first[index][:80] if index < len(first) else "",
+                    "chosen": chosen[index] if index < len(chosen) else imports.IGNORE,
+                }
+                for index in range(len(table.header))
+            ],
+            "options": options,
+        },
+        status=status,
     )
 
 
@@ -286,4 +520,62 @@ def results_export(request: HttpRequest, export_format: str) -> HttpResponse:
             _("Méthode de calcul"),
         ],
         rows=rows,
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def session_survey_room(request: HttpRequest, session_pk: int) -> HttpResponse:
+    """The end-of-session questionnaire's QR code for the room's screen. Only the code's hash
+    is kept, so it is shown once, when asked for; asking again ends the previous one."""
+    session = session_with_learners_or_404(request, session_pk)
+    kinds = _end_of_session_kinds(session)
+    available = {q.kind: q for q in Questionnaire.objects.filter(is_current=True, kind__in=kinds)}
+    url = svg = room = None
+    error = ""
+    if request.method == "POST":
+        questionnaire = available.get(request.POST.get("kind", ""))
+        if questionnaire is None:
+            error = _(
+                "Ce questionnaire n'existe pas encore : ajoutez les questionnaires prêts à "
+                "l'emploi depuis la page Enquêtes."
+            )
+        else:
+            try:
+                code, room = services.room_code_create(
+                    session=session, questionnaire=questionnaire, actor=request.user
+                )
+            except ValidationError as refused:
+                error = " ".join(refused.messages)
+            else:
+                url = request.build_absolute_uri(
+                    reverse(
+                        "survey_room", kwargs={"slug": request.organisation.slug, "token": code}
+                    )
+                )
+                svg = qr_svg(
+                    url,
+                    label=_("QR code de l'enquête « %(title)s » : %(url)s")
+                    % {"title": questionnaire.title, "url": url},
+                )
+    return render(
+        request,
+        "surveys/room_code.html",
+        {
+            "session": session,
+            "kinds": [
+                (kind, Questionnaire.Kind(kind).label, available.get(kind)) for kind in kinds
+            ],
+            "room": room,
+            "url": url,
+            "svg": svg,
+            "error": error,
+            "hours": services.ROOM_CODE_HOURS,
+            "shown": list(
+                RoomCode.objects.filter(session=session, expires_at__gt=timezone.now())
+                .select_related("questionnaire")
+                .exclude(pk=room.pk if room else None)
+            ),
+        },
+        status=400 if error else 200,
     )

@@ -57,6 +57,7 @@ from qualiopi_portal.tenancy.models import (
 )
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from reports.models import Report
+from surveys import models as survey_models
 from training_offers import services as offer_services
 from training_offers.models import Offer, Session
 
@@ -196,7 +197,10 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
         "pk": b["questionnaire"].pk,
         "export_format": "csv",
     },
+    "org:questionnaire_edit": lambda b: {"pk": b["questionnaire"].pk},
+    "org:questionnaire_import": lambda b: {"pk": b["questionnaire"].pk},
     "org:session_surveys": lambda b: {"session_pk": b["session"].pk},
+    "org:session_survey_room": lambda b: {"session_pk": b["session"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -277,6 +281,9 @@ PUBLIC_WITH_ARGUMENTS = {
     # A survey link: the token is the credential (one person, once, until it expires).
     "survey_answer": lambda b: {"slug": "beta", "token": "jeton-devine"},
     "survey_stop": lambda b: {"slug": "beta", "token": "jeton-devine"},
+    # The end-of-session QR code shown in B's room: its code is looked up in B's schema only,
+    # and it expires a few hours after it is shown.
+    "survey_room": lambda b: {"slug": "beta", "token": "jeton-devine"},
     # Public by design: B's catalogue shows only B's published offers (B's draft offer, with the
     # marker, must never appear; see test_public_catalogue_shows_no_draft).
     "public_catalogue": lambda b: {"slug": "beta"},
@@ -488,6 +495,15 @@ def _b_evidence_state() -> tuple:
             list(AttendanceRecord.objects.values_list("pk", "status", "hash")),
             list(SigningLink.objects.values_list("pk", "revoked_at")),
             list(SessionTrainer.objects.values_list("pk", "user_id")),
+            list(
+                survey_models.Questionnaire.objects.values_list(
+                    "pk", "code", "version", "is_current", "title"
+                )
+            ),
+            survey_models.Question.objects.count(),
+            list(survey_models.Invitation.objects.values_list("pk", "token_hash", "sent_at")),
+            survey_models.Response.objects.count(),
+            survey_models.RoomCode.objects.count(),
         )
 
 

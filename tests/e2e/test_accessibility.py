@@ -81,6 +81,7 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
             learners.replace("/apprenants/", "/parcours/"),
             learners.replace("/apprenants/", "/documents/"),
             learners.replace("/apprenants/", "/enquetes/"),
+            learners.replace("/apprenants/", "/enquetes/qr-code/"),
             f"{ORG}/enquetes/",
             f"{ORG}/modeles-de-documents/convocation/",
             f"{ORG}/modeles-de-documents/certificate/",
@@ -90,7 +91,14 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
         page.goto(enrolment[0])
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/anonymiser/")
         page.goto(f"{ORG}/enquetes/")
-        urls += _first_links(page, rf"{ORG}/enquetes/\d+/")
+        questionnaire = _first_links(page, rf"{ORG}/enquetes/\d+/")
+        urls += questionnaire
+        # Its edit (into a new version) and the import of answers collected elsewhere.
+        page.goto(questionnaire[0])
+        edit = _first_links(page, rf"{ORG}/enquetes/\d+/modifier/")
+        upload = _first_links(page, rf"{ORG}/enquetes/\d+/importer/")
+        assert edit and upload, "no edit or import link on the questionnaire's page"
+        urls += edit + upload
     problems = []
     for url in urls:
         page.goto(url)

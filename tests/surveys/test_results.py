@@ -248,7 +248,7 @@ def test_the_answers_of_a_questionnaire_version_export_without_names(client, wor
     client.force_login(world.referent_a)
     response = client.get(f"/o/alpha/enquetes/{hot.pk}/reponses.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Reçue le", "Session", "Origine", *labels]
+    assert rows[0] == ["Reçue le", "Session", "Provenance", *labels]
     assert len(rows) == 6  # five answers
     overall = rows[0].index(labels[0])
     assert sorted(row[overall] for row in rows[1:]) == ["3", "4", "4", "5", "5"]

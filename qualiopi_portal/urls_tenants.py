@@ -292,4 +292,9 @@ urlpatterns = [
         survey_views.session_surveys,
         name="session_surveys",
     ),
+    path(
+        "sessions/<int:session_pk>/enquetes/<int:questionnaire_pk>/clore/",
+        survey_views.campaign_close,
+        name="survey_campaign_close",
+    ),
 ]

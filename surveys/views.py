@@ -18,7 +18,7 @@ from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import org_reverse
 from training_offers.models import Session
 
-from . import services
+from . import selectors, services
 from .models import Invitation, Questionnaire
 
 
@@ -69,12 +69,13 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    questions = list(questionnaire.questions.all())
     return render(
         request,
         "surveys/questionnaire_detail.html",
         {
             "questionnaire": questionnaire,
-            "questions": list(questionnaire.questions.all()),
+            "questions": questions,
             "versions": list(
                 Questionnaire.objects.filter(code=questionnaire.code).order_by("-version")
             ),
@@ -143,7 +144,58 @@ def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
             "kinds": [
                 (kind, Questionnaire.Kind(kind).label, available.get(kind)) for kind in kinds
             ],
+            "campaigns": selectors.campaigns_of_session(session),
             "can_manage": can_manage,
             "answered": sum(1 for i in invitations if i.answered_at),
         },
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def campaign_close(request: HttpRequest, session_pk: int, questionnaire_pk: int) -> HttpResponse:
+    """Close a campaign before its links expire, after confirmation: the links not answered
+    expire now, nothing is deleted, and the summary is made by the worker."""
+    session = session_with_learners_or_404(request, session_pk)
+    campaign = selectors.campaign_get(session_id=session.pk, questionnaire_id=questionnaire_pk)
+    if campaign is None:
+        raise Http404
+    back = org_reverse(request, "org:session_surveys", session_pk=session.pk)
+    if campaign.summary is not None:
+        messages.info(request, _("Cette campagne est déjà close : sa synthèse est faite."))
+        return redirect(back)
+    if campaign.is_closed and request.method == "GET":
+        messages.info(
+            request,
+            _(
+                "Cette campagne est déjà close : sa synthèse sera dans la bibliothèque de "
+                "preuves au plus tard demain matin."
+            ),
+        )
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            expired = services.campaign_close(
+                session=session,
+                questionnaire=campaign.questionnaire,
+                actor=request.user,
+                organisation=request.organisation,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "La campagne est close : %(count)s lien sans réponse a expiré. La synthèse "
+                    "sera dans la bibliothèque de preuves dans un instant.",
+                    "La campagne est close : %(count)s liens sans réponse ont expiré. La "
+                    "synthèse sera dans la bibliothèque de preuves dans un instant.",
+                    expired,
+                )
+                % {"count": expired},
+            )
+        return redirect(back)
+    return render(
+        request, "surveys/campaign_close.html", {"session": session, "campaign": campaign}
     )

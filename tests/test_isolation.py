@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from assessments import services as assessment_services
@@ -47,6 +48,7 @@ from learners.models import (
 )
 from learners.models import Slot as AttendanceSlot
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
     AuditorLink,
@@ -57,6 +59,9 @@ from qualiopi_portal.tenancy.models import (
 )
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from reports.models import Report
+from surveys.models import Answer as SurveyAnswer
+from surveys.models import CampaignSummary
+from surveys.models import Invitation as SurveyInvitation
 from training_offers import services as offer_services
 from training_offers.models import Offer, Session
 
@@ -192,6 +197,10 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:questionnaire_list": lambda b: {},
     "org:questionnaire_detail": lambda b: {"pk": b["questionnaire"].pk},
     "org:session_surveys": lambda b: {"session_pk": b["session"].pk},
+    "org:survey_campaign_close": lambda b: {
+        "session_pk": b["session"].pk,
+        "questionnaire_pk": b["questionnaire"].pk,
+    },
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -423,8 +432,40 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
         from surveys import services as survey_services
 
         (questionnaire, *_others) = survey_services.questionnaires_install(actor=world.referent_b)
+        # A campaign of B's session: one person answered (free text with B's marker), one not.
+        token, hashed = new_token()
+        SurveyInvitation.objects.create(
+            questionnaire=questionnaire,
+            session=session,
+            enrolment=enrolment,
+            email=f"apprenant.{B_MARKER.lower()}@exemple.test",
+            name=f"Apprenant {B_MARKER}",
+            token_hash=hashed,
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        SurveyInvitation.objects.create(
+            questionnaire=questionnaire,
+            session=session,
+            email=f"autre.{B_MARKER.lower()}@exemple.test",
+            token_hash=new_token()[1],
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        given = {
+            "scale5": "3",
+            "scale10": "7",
+            "text": f"Réponse libre {B_MARKER}",
+        }
+        survey_services.answer_submit(
+            token=token,
+            raw={
+                q.code: [given.get(q.type) or q.choices[0]["code"]]
+                for q in questionnaire.questions.all()
+            },
+        )
+        free_text_answer = SurveyAnswer.objects.filter(question__type="text").first()
     return {
         "questionnaire": questionnaire,
+        "free_text_answer": free_text_answer,
         "enrolment": enrolment,
         "attendance_slot": attendance_slot,
         "record": record,
@@ -480,6 +521,9 @@ def _b_evidence_state() -> tuple:
             list(AttendanceRecord.objects.values_list("pk", "status", "hash")),
             list(SigningLink.objects.values_list("pk", "revoked_at")),
             list(SessionTrainer.objects.values_list("pk", "user_id")),
+            list(SurveyInvitation.objects.values_list("pk", "expires_at", "answered_at")),
+            list(SurveyAnswer.objects.values_list("pk", "action_id")),
+            CampaignSummary.objects.count(),
         )
 
 

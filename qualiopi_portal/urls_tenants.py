@@ -288,6 +288,16 @@ urlpatterns = [
     path("enquetes/", survey_views.questionnaire_list, name="questionnaire_list"),
     path("enquetes/<int:pk>/", survey_views.questionnaire_detail, name="questionnaire_detail"),
     path(
+        "enquetes/<int:pk>/reponses-libres/",
+        survey_views.questionnaire_free_text,
+        name="questionnaire_free_text",
+    ),
+    path(
+        "enquetes/<int:pk>/reponses-libres/<int:answer_pk>/action/",
+        survey_views.free_text_action,
+        name="free_text_action",
+    ),
+    path(
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,
         name="session_surveys",

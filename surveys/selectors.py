@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from training_offers.models import Session
 
-from .models import CampaignSummary, Invitation, Questionnaire
+from .models import Answer, CampaignSummary, Invitation, Question, Questionnaire
 
 
 @dataclass
@@ -107,3 +107,46 @@ def campaigns_closed_without_summary(*, now: datetime | None = None) -> list[tup
         .order_by("session_id", "questionnaire_id")
     )
     return [(row["session_id"], row["questionnaire_id"]) for row in rows]
+
+
+# --- Free-text answers ---------------------------------------------------------------------
+
+
+def _free_text(code: str) -> QuerySet[Answer]:
+    return Answer.objects.filter(
+        question__questionnaire__code=code, question__type=Question.Type.TEXT
+    ).exclude(text="")
+
+
+def free_text_answers(*, code: str, session_id: int | None = None) -> QuerySet[Answer]:
+    """The free-text answers to every version of a questionnaire, newest first."""
+    answers = (
+        _free_text(code)
+        .select_related(
+            "question__questionnaire",
+            "response__session__offer",
+            "response__invitation",
+            "action",
+        )
+        .order_by("-response__submitted_at", "-pk")
+    )
+    if session_id is not None:
+        answers = answers.filter(response__session_id=session_id)
+    return answers
+
+
+def free_text_sessions(*, code: str) -> QuerySet[Session]:
+    """The sessions that have free-text answers to a questionnaire (the page's filter)."""
+    return (
+        Session.objects.filter(pk__in=_free_text(code).values("response__session_id"))
+        .select_related("offer")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def free_text_position(answers: QuerySet[Answer], answer: Answer) -> int:
+    """How many answers of the list come before this one (newest first): the page to open."""
+    at = answer.response.submitted_at
+    return answers.filter(
+        Q(response__submitted_at__gt=at) | Q(response__submitted_at=at, pk__gt=answer.pk)
+    ).count()

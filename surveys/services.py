@@ -1,6 +1,7 @@
 """Writes of surveys: the ready-made questionnaires, invitations sent by the worker (one
-message per person, once), answers taken from a personal link (once, before it expires), and the
-summary of each closed campaign in the evidence library."""
+message per person, once), answers taken from a personal link (once, before it expires), the
+summary of each closed campaign in the evidence library, and free-text answers turned into
+actions of the plan de progrès."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from evidence import services as evidence_services
 from evidence.models import Kind as EvidenceKind
+from improvement import services as improvement_services
+from improvement.models import Action
 from indicators.referential import selectors as referential
 from learners.models import Enrolment, SessionTrainer
 from qualiopi_portal.core.pdf import render_pdf
@@ -785,3 +788,71 @@ def notice_send(*, notice_pk: int, organisation: Organisation) -> bool:
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
     return True
+
+
+# --- Free-text answers → the plan de progrès ----------------------------------------------
+# What a referent does with one free-text answer. Today: an action of the plan de progrès.
+# The complaints register (next issue) adds its own follow-up here, beside `answer_action_*`,
+# and its button in templates/surveys/partials/answer_followups.html.
+
+ACTION_INDICATORS = [30, 32]
+TITLE_WORDS = 10
+
+
+def _first_words(text: str, count: int = TITLE_WORDS) -> str:
+    words = text.split()
+    head = " ".join(words[:count])[:120]
+    return head + ("…" if len(words) > count or len(head) == 120 else "")
+
+
+@transaction.atomic
+def answer_action_create(
+    *, answer_id: int, organisation: Organisation, actor: Any
+) -> tuple[Action, bool]:
+    """Turn a free-text answer into an action of the plan de progrès, once: a second request
+    finds the action already made (the answer row is locked meanwhile). Returns (action,
+    made now). The action quotes the answer, never who gave it: the plan de progrès is read
+    by people who do not see the learners."""
+    answer = (
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("question__questionnaire", "response__session__offer", "action")
+        .filter(pk=answer_id, question__type=Question.Type.TEXT)
+        .exclude(text="")
+        .first()
+    )
+    if answer is None:
+        raise LookupError(answer_id)
+    if answer.action is not None:
+        return answer.action, False
+    questionnaire = answer.question.questionnaire
+    session = answer.response.session
+    details = {
+        "question": answer.question.label,
+        "title": questionnaire.title,
+        "version": questionnaire.version,
+        "day": date_format(timezone.localtime(answer.response.submitted_at), "SHORT_DATE_FORMAT"),
+        "session": (
+            _("session %(offer)s du %(dates)s")
+            % {"offer": session.offer.title, "dates": _session_dates(session)}
+            if session
+            else _("sans session")
+        ),
+        "text": answer.text.strip(),
+    }
+    action = improvement_services.action_create(
+        organisation=organisation,
+        title=_("Réponse d'enquête : « %(words)s »") % {"words": _first_words(answer.text)},
+        description=_(
+            "Réponse libre à la question « %(question)s » (enquête « %(title)s », version "
+            "%(version)s, reçue le %(day)s, %(session)s) :\n\n« %(text)s »"
+        )
+        % details,
+        indicator_numbers=ACTION_INDICATORS,
+        owner=improvement_services.default_owner(organisation, actor),
+        due_date=improvement_services.default_due_date(organisation=organisation),
+        created_by=actor,
+        source=Action.Source.SURVEY,
+    )
+    answer.action = action
+    answer.save(update_fields=["action"])
+    return action, True

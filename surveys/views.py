@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from learners.views import session_with_learners_or_404
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
@@ -19,7 +20,9 @@ from qualiopi_portal.tenancy.shortcuts import org_reverse
 from training_offers.models import Session
 
 from . import selectors, services
-from .models import Invitation, Questionnaire
+from .models import Invitation, Question, Questionnaire
+
+FREE_TEXT_PAGE_SIZE = 25
 
 
 @organisation_permission_required(Permission.LEARNERS_VIEW)
@@ -48,6 +51,9 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
                 "invitations", filter=Q(invitations__answered_at__isnull=False), distinct=True
             ),
             questions_count=Count("questions", distinct=True),
+            text_questions=Count(
+                "questions", filter=Q(questions__type=Question.Type.TEXT), distinct=True
+            ),
         )
         .order_by("kind", "pk")
     )
@@ -76,6 +82,7 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "questionnaire": questionnaire,
             "questions": questions,
+            "has_free_text": any(q.type == Question.Type.TEXT for q in questions),
             "versions": list(
                 Questionnaire.objects.filter(code=questionnaire.code).order_by("-version")
             ),
@@ -199,3 +206,68 @@ def campaign_close(request: HttpRequest, session_pk: int, questionnaire_pk: int)
     return render(
         request, "surveys/campaign_close.html", {"session": session, "campaign": campaign}
     )
+
+
+# --- Free-text answers ---------------------------------------------------------------------
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_http_methods(["GET"])
+def questionnaire_free_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """The free-text answers to every version of a questionnaire, newest first, by session;
+    the name of who answered only for a named questionnaire."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    sessions = list(selectors.free_text_sessions(code=questionnaire.code))
+    chosen = request.GET.get("session", "")
+    session = next((s for s in sessions if str(s.pk) == chosen), None)
+    answers = selectors.free_text_answers(
+        code=questionnaire.code, session_id=session.pk if session else None
+    )
+    paginator = Paginator(answers, FREE_TEXT_PAGE_SIZE)
+    number = request.GET.get("page")
+    wanted = request.GET.get("reponse", "")
+    if wanted.isdigit():
+        # From an action's page: the page that shows its answer.
+        answer = answers.filter(pk=int(wanted)).first()
+        if answer is not None:
+            number = str(selectors.free_text_position(answers, answer) // FREE_TEXT_PAGE_SIZE + 1)
+    page = paginator.get_page(number)
+    return render(
+        request,
+        "surveys/free_text.html",
+        {
+            "questionnaire": questionnaire,
+            "page": page,
+            "sessions": sessions,
+            "session": session,
+            "query": f"session={session.pk}" if session else "",
+            "can_act": request.organisation_access.has(Permission.ACTIONS_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_POST
+def free_text_action(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+    """One click: the answer becomes an action of the plan de progrès, once; a second click
+    opens the action already made."""
+    if not request.organisation_access.has(Permission.ACTIONS_MANAGE):
+        raise Http404
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    if not selectors.free_text_answers(code=questionnaire.code).filter(pk=answer_pk).exists():
+        raise Http404
+    try:
+        action, made = services.answer_action_create(
+            answer_id=answer_pk, organisation=request.organisation, actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(org_reverse(request, "org:questionnaire_free_text", pk=questionnaire.pk))
+    if made:
+        messages.success(
+            request,
+            _("L'action a été ajoutée au plan de progrès ; vérifiez l'échéance et le responsable."),
+        )
+    else:
+        messages.info(request, _("Cette réponse a déjà son action dans le plan de progrès."))
+    return redirect(org_reverse(request, "org:action_edit", pk=action.pk))

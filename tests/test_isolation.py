@@ -201,6 +201,11 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
         "session_pk": b["session"].pk,
         "questionnaire_pk": b["questionnaire"].pk,
     },
+    "org:questionnaire_free_text": lambda b: {"pk": b["questionnaire"].pk},
+    "org:free_text_action": lambda b: {
+        "pk": b["questionnaire"].pk,
+        "answer_pk": b["free_text_answer"].pk,
+    },
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -237,6 +242,8 @@ POST_ONLY = {
     "org:document_generate": ({}, 302),
     # Nothing generated yet: a message, back to the documents.
     "org:document_send": ({}, 302),
+    # B's free-text answer becomes an action of B's plan de progrès; on to that action.
+    "org:free_text_action": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -258,6 +265,7 @@ WITHOUT_NAME = {
     "org:journeys_chase",
     "org:document_generate",
     "org:document_send",
+    "org:free_text_action",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
 }

@@ -89,8 +89,11 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/lien/")
         page.goto(enrolment[0])
         urls += _first_links(page, rf"{ORG}/sessions/\d+/apprenants/\d+/anonymiser/")
+        page.goto(learners.replace("/apprenants/", "/enquetes/"))
+        urls += _first_links(page, rf"{ORG}/sessions/\d+/enquetes/\d+/clore/")
         page.goto(f"{ORG}/enquetes/")
         urls += _first_links(page, rf"{ORG}/enquetes/\d+/")
+        urls += _first_links(page, rf"{ORG}/enquetes/\d+/reponses-libres/")
     problems = []
     for url in urls:
         page.goto(url)

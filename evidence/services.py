@@ -519,9 +519,11 @@ def evidence_generated_store(
     description: str,
     content: bytes,
     file_name: str,
+    valid_from: date | None = None,
 ) -> tuple[EvidenceItem, EvidenceVersion]:
     """A document the portal rendered itself (a session's convocation, certificate…): a new
-    item, or a new version of the same item when it is rendered again.
+    item, or a new version of the same item when it is rendered again. `valid_from` dates a
+    new item (a survey campaign's summary is dated by the day the campaign closed).
 
     It may name no indicator (a financer's certificate proves no Qualiopi indicator): the
     library still keeps it, versioned, for the funding plan; readiness does not count it.
@@ -535,6 +537,7 @@ def evidence_generated_store(
             description=description,
             owner=actor,
             created_by=actor,
+            valid_from=valid_from,
             tags=["généré"],
         )
         _event(item, actor, Action.CREATED, generated=True)

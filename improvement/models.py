@@ -25,6 +25,7 @@ class Action(models.Model):
         SELF_ASSESSMENT = "self_assessment", _("Autoévaluation")
         GAP = "gap", _("Écart de préparation")
         FINDING = "finding", _("Constat d'audit")
+        SURVEY = "survey", _("Réponse d'enquête")
 
     OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS)
 

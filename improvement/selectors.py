@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Case, QuerySet, When
 from django.utils import timezone
@@ -42,4 +43,17 @@ def actions_owned_by(*, user) -> QuerySet[Action]:
     """The open actions someone is responsible for (shown in a contributor's own space)."""
     return Action.objects.filter(owner=user, status__in=Action.OPEN_STATUSES).order_by(
         "due_date", "pk"
+    )
+
+
+def action_survey_origin(action: Action) -> Any:
+    """The survey answer an action was made from, or None. The surveys app holds the link
+    (`Answer.action`, reverse name `survey_answers`): improvement reads it without importing
+    surveys, which builds on this app."""
+    if action.source != Action.Source.SURVEY:
+        return None
+    return (
+        action.survey_answers.select_related("question__questionnaire", "response")
+        .order_by("pk")
+        .first()
     )

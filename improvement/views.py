@@ -92,7 +92,12 @@ def _action_form_view(request: HttpRequest, action: Action | None, initial: dict
     return render(
         request,
         "improvement/action_form.html",
-        {"form": form, "action": action, "today": timezone.localdate()},
+        {
+            "form": form,
+            "action": action,
+            "today": timezone.localdate(),
+            "origin": selectors.action_survey_origin(action) if action else None,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -304,6 +304,16 @@ urlpatterns = [
         name="questionnaire_answers_export",
     ),
     path(
+        "enquetes/<int:pk>/reponses-libres/",
+        survey_views.questionnaire_free_text,
+        name="questionnaire_free_text",
+    ),
+    path(
+        "enquetes/<int:pk>/reponses-libres/<int:answer_pk>/action/",
+        survey_views.free_text_action,
+        name="free_text_action",
+    ),
+    path(
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,
         name="session_surveys",
@@ -312,5 +322,10 @@ urlpatterns = [
         "sessions/<int:session_pk>/enquetes/qr-code/",
         survey_views.session_survey_room,
         name="session_survey_room",
+    ),
+    path(
+        "sessions/<int:session_pk>/enquetes/<int:questionnaire_pk>/clore/",
+        survey_views.campaign_close,
+        name="survey_campaign_close",
     ),
 ]

@@ -223,6 +223,16 @@ class Answer(models.Model):
     number = models.SmallIntegerField(null=True, blank=True)  # scales
     text = models.TextField(blank=True)  # free text
     choices = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    # The plan de progrès action a free-text answer gave rise to (one at most; the action's
+    # page reads it back through `survey_answers`, improvement does not import surveys).
+    action = models.ForeignKey(
+        "improvement.Action",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_answers",
+        verbose_name=_("action du plan de progrès"),
+    )
 
     class Meta:
         verbose_name = _("réponse à une question")
@@ -233,3 +243,60 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_id}"
+
+
+class CampaignSummary(models.Model):
+    """The dated summary of a closed campaign (the invitations of one questionnaire version for
+    one session), kept as a proof in the evidence library: one per campaign, ever."""
+
+    session = models.ForeignKey(
+        "training_offers.Session", on_delete=models.PROTECT, related_name="survey_summaries"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="summaries"
+    )
+    evidence = models.ForeignKey(
+        "evidence.EvidenceItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("preuve"),
+    )
+    invited = models.PositiveIntegerField(_("interrogé·es"), default=0)
+    answered = models.PositiveIntegerField(_("réponses"), default=0)
+    closed_at = models.DateTimeField(_("campagne close le"))
+    created_at = models.DateTimeField(_("synthèse établie le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("synthèse d'enquête")
+        verbose_name_plural = _("synthèses d'enquête")
+        ordering = ["-closed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "questionnaire"], name="one_summary_per_campaign"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id} / {self.session_id}"
+
+
+class CampaignSummaryNotice(models.Model):
+    """The message telling one trainer of the session what the apprentices said (V10
+    indicator 33: the evaluation is shared with the teaching team); sent once."""
+
+    summary = models.ForeignKey(CampaignSummary, on_delete=models.PROTECT, related_name="notices")
+    user = user_fk(_("formateur·rice"), null=False)
+    email = models.EmailField(_("adresse"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partage d'une synthèse avec l'équipe pédagogique")
+        verbose_name_plural = _("partages des synthèses avec l'équipe pédagogique")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "user"], name="one_notice_per_trainer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary_id} → {self.user_id}"

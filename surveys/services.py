@@ -1,38 +1,62 @@
 """Writes of surveys: the ready-made questionnaires and their new versions, invitations sent
 by the worker (one message per person, once) or opened from the room's QR code, answers taken
-from a personal link (once, before it expires) or imported from a file (all lines or none)."""
+from a personal link (once, before it expires) or imported from a file (all lines or none), the
+summary of each closed campaign in the evidence library, and free-text answers turned into
+actions of the plan de progrès."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Case, Count, Max, Min, Q, When
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from learners.models import Enrolment
+from evidence import services as evidence_services
+from evidence.models import Kind as EvidenceKind
+from improvement import services as improvement_services
+from improvement.models import Action
+from indicators.referential import selectors as referential
+from learners.models import Enrolment, SessionTrainer
 from learners.services import ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH
+from qualiopi_portal.core.pdf import render_pdf
 from qualiopi_portal.core.queue import queue_task_after_commit
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.core.tokens import new_token, token_hash
-from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.models import Membership, Organisation, Role
+from qualiopi_portal.tenancy.selectors import member_user_ids
+from qualiopi_portal.tenancy.shortcuts import organisation_url
 from training_offers.models import Session
 
-from . import answers, editing, imports
-from .models import Answer, Invitation, Question, Questionnaire, Response, RoomCode
+from . import answers, editing, imports, selectors, summary
+from .models import (
+    Answer,
+    CampaignSummary,
+    CampaignSummaryNotice,
+    Invitation,
+    Question,
+    Questionnaire,
+    Response,
+    RoomCode,
+)
+
+logger = logging.getLogger("qualiopi.surveys")
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "surveys" / "questionnaires.yaml"
 # How long a personal link to answer stays valid (the portal's default, no rule).
@@ -770,3 +794,389 @@ def learner_erase(*, learner: Any, **_signal: Any) -> None:
     Invitation.objects.filter(enrolment__learner=learner).update(
         email="", name="", expires_at=timezone.now()
     )
+
+
+# --- Campaigns: closing, and their summary in the evidence library ------------------------
+
+# What every summary proves: published results and their method (2), the stakeholders'
+# appraisals (30); the apprentices' evaluation of contents and teaching adds V10's 33.
+SUMMARY_INDICATORS = (2, 30)
+APPRENTICE_INDICATOR = 33
+
+
+def summary_indicators(*, organisation: Organisation, questionnaire: Questionnaire) -> list[int]:
+    """The indicators a campaign's summary is filed under: 33 only for the apprentices'
+    evaluation, and only where the organisation's referential version has it (V10)."""
+    numbers = list(SUMMARY_INDICATORS)
+    if questionnaire.kind == Questionnaire.Kind.APPRENTICE_EVALUATION:
+        try:
+            version = referential.version_for_organisation(organisation)
+        except referential.NoVersionInForce:
+            logger.warning("no referential version for %s", organisation.schema_name)
+        else:
+            if version.indicators.filter(number=APPRENTICE_INDICATOR).exists():
+                numbers.append(APPRENTICE_INDICATOR)
+    return numbers
+
+
+def _session_dates(session: Session) -> str:
+    if session.starts_on == session.ends_on:
+        return date_format(session.starts_on, "SHORT_DATE_FORMAT")
+    return _("%(start)s au %(end)s") % {
+        "start": date_format(session.starts_on, "SHORT_DATE_FORMAT"),
+        "end": date_format(session.ends_on, "SHORT_DATE_FORMAT"),
+    }
+
+
+def summary_title(*, session: Session, questionnaire: Questionnaire) -> str:
+    return _("Synthèse de l'enquête « %(title)s » — session %(offer)s du %(dates)s") % {
+        "title": questionnaire.title,
+        "offer": session.offer.title,
+        "dates": _session_dates(session),
+    }
+
+
+@transaction.atomic
+def campaign_close(
+    *,
+    session: Session,
+    questionnaire: Questionnaire,
+    actor: Any,
+    organisation: Organisation,
+    now: datetime | None = None,
+) -> int:
+    """A manager closes a campaign before its links expire: the links not yet answered expire
+    now (nothing is deleted); the worker then makes the summary. Returns how many expired."""
+    now = now or timezone.now()
+    locked = list(
+        Invitation.objects.select_for_update()
+        .filter(session=session, questionnaire=questionnaire)
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        raise ValidationError(_("Personne n'a été interrogé·e avec ce questionnaire."))
+    if CampaignSummary.objects.filter(session=session, questionnaire=questionnaire).exists():
+        raise ValidationError(_("Cette campagne est déjà close : sa synthèse est faite."))
+    expired = Invitation.objects.filter(
+        pk__in=locked, answered_at__isnull=True, expires_at__gt=now
+    ).update(expires_at=now)
+    audit_event_record(
+        action="survey.campaign_closed",
+        actor=actor,
+        organisation=organisation,
+        session=session.pk,
+        questionnaire=questionnaire.pk,
+        expired=expired,
+    )
+    queue_task_after_commit(
+        "surveys.campaign_summary_task",
+        args=[current_schema_name(), session.pk, questionnaire.pk, getattr(actor, "pk", None)],
+    )
+    return expired
+
+
+def _summary_owner(
+    organisation: Organisation, session_id: int, questionnaire_id: int, actor: Any
+) -> Any:
+    """Who the proof belongs to: who closed the campaign, else who sent it, else the referent
+    (members only: an evidence item always has a member as its owner)."""
+    members = member_user_ids(organisation=organisation)
+    if actor is not None and actor.pk in members:
+        return actor
+    senders = (
+        Invitation.objects.filter(
+            session_id=session_id, questionnaire_id=questionnaire_id, created_by__isnull=False
+        )
+        .select_related("created_by")
+        .order_by("created_at", "pk")
+    )
+    for invitation in senders:
+        if invitation.created_by_id in members:
+            return invitation.created_by
+    membership = (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by(Case(When(role=Role.REFERENT, then=0), default=1), "pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _summary_context(
+    *, organisation: Organisation, session: Session, campaign: selectors.Campaign
+) -> dict[str, Any]:
+    questionnaire = campaign.questionnaire
+    questions = list(questionnaire.questions.all())
+    given: dict[int, list[summary.AnswerInput]] = defaultdict(list)
+    for question_id, number, text, choices in Answer.objects.filter(
+        response__session=session, response__questionnaire=questionnaire
+    ).values_list("question_id", "number", "text", "choices"):
+        given[question_id].append(summary.AnswerInput(number, text, tuple(choices or ())))
+    figures = [
+        summary.question_figures(
+            summary.QuestionInput(
+                q.code,
+                q.label,
+                q.type,
+                tuple((c["code"], c["label"]) for c in q.choices or []),
+            ),
+            given[q.pk],
+        )
+        for q in questions
+    ]
+    started = Invitation.objects.filter(session=session, questionnaire=questionnaire).aggregate(
+        first=Min("created_at")
+    )["first"]
+    return {
+        "organisation": organisation,
+        "session": session,
+        "offer": session.offer,
+        "questionnaire": questionnaire,
+        "title": summary_title(session=session, questionnaire=questionnaire),
+        "invited": campaign.invited,
+        "answered": campaign.answered,
+        "rate": summary.percent(campaign.answered, campaign.invited),
+        "started": started,
+        "closed_at": campaign.closed_at,
+        "figures": figures,
+        "indicators": summary_indicators(organisation=organisation, questionnaire=questionnaire),
+        "link_days": LINK_DAYS,
+        "reminders": settings.SURVEY_REMINDERS,
+        "reminder_days": settings.SURVEY_REMINDER_DAYS,
+        "today": timezone.localdate(),
+    }
+
+
+def campaign_summary_make(
+    *,
+    session_id: int,
+    questionnaire_id: int,
+    organisation: Organisation,
+    actor: Any = None,
+    now: datetime | None = None,
+) -> CampaignSummary | None:
+    """The summary of a closed campaign, once (current schema): rendered as a PDF, kept as a
+    dated proof in the evidence library, and for the apprentices' evaluation shared with the
+    session's trainers. A campaign still open, or already summarised, makes nothing."""
+    with transaction.atomic():
+        # A second delivery of the same task waits here, then finds the summary made.
+        list(
+            Invitation.objects.select_for_update()
+            .filter(session_id=session_id, questionnaire_id=questionnaire_id)
+            .values_list("pk", flat=True)
+        )
+        if CampaignSummary.objects.filter(
+            session_id=session_id, questionnaire_id=questionnaire_id
+        ).exists():
+            return None
+        campaign = selectors.campaign_get(
+            session_id=session_id, questionnaire_id=questionnaire_id, now=now
+        )
+        if campaign is None or campaign.closed_at is None:
+            return None
+        owner = _summary_owner(organisation, session_id, questionnaire_id, actor)
+        if owner is None:
+            logger.warning("no member to own the summary in %s", organisation.schema_name)
+            return None
+        session = Session.objects.select_related("offer").get(pk=session_id)
+        questionnaire = campaign.questionnaire
+        with translation.override(settings.LANGUAGE_CODE):
+            context = _summary_context(
+                organisation=organisation, session=session, campaign=campaign
+            )
+            pdf, _refused = render_pdf("surveys/summary_pdf.html", context)
+            item, _version = evidence_services.evidence_generated_store(
+                item=None,
+                actor=owner,
+                title=context["title"],
+                kind=EvidenceKind.SURVEY,
+                indicator_numbers=context["indicators"],
+                description=_(
+                    "Synthèse établie par le portail à partir des réponses reçues ; campagne "
+                    "close le %(day)s."
+                )
+                % {"day": date_format(timezone.localtime(campaign.closed_at), "SHORT_DATE_FORMAT")},
+                content=pdf,
+                file_name=(
+                    f"synthese-{questionnaire.code}-v{questionnaire.version}"
+                    f"-session-{session.pk}.pdf"
+                ),
+                valid_from=timezone.localdate(campaign.closed_at),
+            )
+        made = CampaignSummary.objects.create(
+            session=session,
+            questionnaire=questionnaire,
+            evidence=item,
+            invited=campaign.invited,
+            answered=campaign.answered,
+            closed_at=campaign.closed_at,
+        )
+        if questionnaire.kind == Questionnaire.Kind.APPRENTICE_EVALUATION:
+            CampaignSummaryNotice.objects.bulk_create(
+                CampaignSummaryNotice(summary=made, user=link.user, email=link.user.email)
+                for link in SessionTrainer.objects.filter(session=session)
+                .exclude(user__email="")
+                .select_related("user")
+                .order_by("pk")
+            )
+    return made
+
+
+def notices_unsent() -> list[int]:
+    """Trainers' messages not sent yet (current schema): a mail server down at night."""
+    return list(
+        CampaignSummaryNotice.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)
+    )
+
+
+def _notice_message(notice: CampaignSummaryNotice, organisation: Organisation) -> tuple[str, str]:
+    summary_row = notice.summary
+    session, questionnaire = summary_row.session, summary_row.questionnaire
+    averages = []
+    for question in questionnaire.questions.filter(type__in=summary.SCALES):
+        figures = summary.question_figures(
+            summary.QuestionInput(question.code, question.label, question.type),
+            [
+                summary.AnswerInput(number=number)
+                for number in Answer.objects.filter(
+                    question=question, response__session=session
+                ).values_list("number", flat=True)
+            ],
+        )
+        if figures.average is not None:
+            averages.append(
+                _("- %(question)s : %(average)s sur %(top)s (%(count)s réponses)")
+                % {
+                    "question": question.label,
+                    "average": number_format(figures.average, 1),
+                    "top": 5 if question.type == Question.Type.SCALE5 else 10,
+                    "count": figures.respondents,
+                }
+            )
+    rate = summary.percent(summary_row.answered, summary_row.invited)
+    url = settings.PORTAL_URL.rstrip("/") + organisation_url(
+        organisation, "org:evidence_detail", pk=summary_row.evidence_id
+    )
+    subject = _("[%(organisation)s] Évaluation des enseignements : %(offer)s") % {
+        "organisation": organisation.name,
+        "offer": session.offer.title,
+    }
+    body = _(
+        "Bonjour %(name)s,\n\nLes apprenti·es de la session « %(offer)s » du %(dates)s ont "
+        "évalué les contenus et les enseignements (questionnaire « %(title)s », version "
+        "%(version)s). Voici ce qu'ils et elles en disent, sans aucun nom :\n\n"
+        "- Personnes interrogées : %(invited)s\n- Réponses : %(answered)s (taux de réponse : "
+        "%(rate)s %%)\n%(averages)s\n\nLa synthèse complète, avec les réponses libres, est "
+        "jointe à ce message et rangée dans la bibliothèque de preuves : %(url)s\n\n"
+        "Ce partage avec l'équipe pédagogique est attendu par l'indicateur 33 du référentiel "
+        "national qualité.\n\n%(organisation)s\n"
+    ) % {
+        "name": notice.user.display_name,
+        "offer": session.offer.title,
+        "dates": _session_dates(session),
+        "title": questionnaire.title,
+        "version": questionnaire.version,
+        "invited": summary_row.invited,
+        "answered": summary_row.answered,
+        "rate": number_format(rate, 1) if rate is not None else "—",
+        "averages": "\n".join(averages),
+        "url": url,
+        "organisation": organisation.name,
+    }
+    return subject, body
+
+
+def notice_send(*, notice_pk: int, organisation: Organisation) -> bool:
+    """One trainer's message about an apprentices' evaluation, once (current schema): the row
+    is locked and found unsent, or nothing goes. A server that cannot be reached raises."""
+    with transaction.atomic():
+        notice = (
+            CampaignSummaryNotice.objects.select_for_update(of=("self",))
+            .select_related(
+                "user", "summary__session__offer", "summary__questionnaire", "summary__evidence"
+            )
+            .filter(pk=notice_pk, sent_at__isnull=True)
+            .first()
+        )
+        if notice is None:
+            return False
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = _notice_message(notice, organisation)
+        message = EmailMessage(subject=subject, body=body, to=[notice.email])
+        version = notice.summary.evidence.versions.order_by("-number").first()
+        if version is not None:
+            with version.file.open("rb") as handle:
+                name = PurePath(version.file.name or "synthese.pdf").name
+                message.attach(name, handle.read(), "application/pdf")
+        message.send(fail_silently=False)
+        notice.sent_at = timezone.now()
+        notice.save(update_fields=["sent_at"])
+    return True
+
+
+# --- Free-text answers → the plan de progrès ----------------------------------------------
+# What a referent does with one free-text answer. Today: an action of the plan de progrès.
+# The complaints register (next issue) adds its own follow-up here, beside `answer_action_*`,
+# and its button in templates/surveys/partials/answer_followups.html.
+
+ACTION_INDICATORS = [30, 32]
+TITLE_WORDS = 10
+
+
+def _first_words(text: str, count: int = TITLE_WORDS) -> str:
+    words = text.split()
+    head = " ".join(words[:count])[:120]
+    return head + ("…" if len(words) > count or len(head) == 120 else "")
+
+
+@transaction.atomic
+def answer_action_create(
+    *, answer_id: int, organisation: Organisation, actor: Any
+) -> tuple[Action, bool]:
+    """Turn a free-text answer into an action of the plan de progrès, once: a second request
+    finds the action already made (the answer row is locked meanwhile). Returns (action,
+    made now). The action quotes the answer, never who gave it: the plan de progrès is read
+    by people who do not see the learners."""
+    answer = (
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("question__questionnaire", "response__session__offer", "action")
+        .filter(pk=answer_id, question__type=Question.Type.TEXT)
+        .exclude(text="")
+        .first()
+    )
+    if answer is None:
+        raise LookupError(answer_id)
+    if answer.action is not None:
+        return answer.action, False
+    questionnaire = answer.question.questionnaire
+    session = answer.response.session
+    details = {
+        "question": answer.question.label,
+        "title": questionnaire.title,
+        "version": questionnaire.version,
+        "day": date_format(timezone.localtime(answer.response.submitted_at), "SHORT_DATE_FORMAT"),
+        "session": (
+            _("session %(offer)s du %(dates)s")
+            % {"offer": session.offer.title, "dates": _session_dates(session)}
+            if session
+            else _("sans session")
+        ),
+        "text": answer.text.strip(),
+    }
+    action = improvement_services.action_create(
+        organisation=organisation,
+        title=_("Réponse d'enquête : « %(words)s »") % {"words": _first_words(answer.text)},
+        description=_(
+            "Réponse libre à la question « %(question)s » (enquête « %(title)s », version "
+            "%(version)s, reçue le %(day)s, %(session)s) :\n\n« %(text)s »"
+        )
+        % details,
+        indicator_numbers=ACTION_INDICATORS,
+        owner=improvement_services.default_owner(organisation, actor),
+        due_date=improvement_services.default_due_date(organisation=organisation),
+        created_by=actor,
+        source=Action.Source.SURVEY,
+    )
+    answer.action = action
+    answer.save(update_fields=["action"])
+    return action, True

@@ -6,12 +6,13 @@ import logging
 import smtplib
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import organisations_each
 
-from . import services
+from . import selectors, services
 
 logger = logging.getLogger("qualiopi.surveys")
 
@@ -55,3 +56,63 @@ def invitations_unsent_task() -> int:
             invitation_send.delay(organisation.schema_name, pk)
             count += 1
     return count
+
+
+def _notices_send(organisation: Organisation, pks: list[int]) -> int:
+    """The trainers' messages, each once; a mail server down leaves them for the next night."""
+    sent = 0
+    for pk in pks:
+        try:
+            sent += services.notice_send(notice_pk=pk, organisation=organisation)
+        except (smtplib.SMTPException, OSError):
+            logger.warning("summary notice %s of %s not sent", pk, organisation.schema_name)
+    return sent
+
+
+@shared_task(name="surveys.campaign_summary_task", ignore_result=True, acks_late=True)
+def campaign_summary_task(
+    schema_name: str, session_pk: int, questionnaire_pk: int, actor_pk: int | None = None
+) -> bool:
+    """One campaign closed early by a manager: its summary, once (a redelivered task finds it
+    made; a lost one is made by the nightly task)."""
+    organisation = Organisation.objects.filter(schema_name=schema_name).first()
+    if organisation is None:
+        return False
+    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
+    with schema_context(schema_name):
+        made = services.campaign_summary_make(
+            session_id=session_pk,
+            questionnaire_id=questionnaire_pk,
+            organisation=organisation,
+            actor=actor,
+        )
+        if made is not None:
+            _notices_send(organisation, list(made.notices.values_list("pk", flat=True)))
+    return made is not None
+
+
+@shared_task(name="surveys.campaign_summaries_task", ignore_result=True)
+def campaign_summaries_task() -> int:
+    """Nightly, every organisation: a summary for each closed campaign that has none, then the
+    trainers' messages still unsent. Idempotent: running it twice makes nothing more."""
+    made = 0
+    for organisation in organisations_each():
+        for session_pk, questionnaire_pk in selectors.campaigns_closed_without_summary():
+            try:
+                summary = services.campaign_summary_make(
+                    session_id=session_pk,
+                    questionnaire_id=questionnaire_pk,
+                    organisation=organisation,
+                )
+            except Exception:
+                # One campaign that cannot be rendered does not hold back the others.
+                logger.exception(
+                    "summary of campaign %s/%s of %s failed",
+                    session_pk,
+                    questionnaire_pk,
+                    organisation.schema_name,
+                )
+                continue
+            made += summary is not None
+        _notices_send(organisation, services.notices_unsent())
+    return made

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from learners.qr import qr_svg
 from learners.views import session_with_learners_or_404
@@ -35,7 +36,9 @@ from .forms import (
     question_drafts,
     question_initial,
 )
-from .models import Answer, Invitation, Questionnaire, Response, RoomCode
+from .models import Answer, Invitation, Question, Questionnaire, Response, RoomCode
+
+FREE_TEXT_PAGE_SIZE = 25
 
 
 @organisation_permission_required(Permission.LEARNERS_VIEW)
@@ -64,6 +67,9 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
                 "invitations", filter=Q(invitations__answered_at__isnull=False), distinct=True
             ),
             questions_count=Count("questions", distinct=True),
+            text_questions=Count(
+                "questions", filter=Q(questions__type=Question.Type.TEXT), distinct=True
+            ),
         )
         .order_by("kind", "pk")
     )
@@ -87,12 +93,14 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One version of a questionnaire (each version has its page), with its answers' count."""
     questionnaire = get_object_or_404(Questionnaire, pk=pk)
     received = Response.objects.filter(questionnaire=questionnaire)
+    questions = list(questionnaire.questions.all())
     return render(
         request,
         "surveys/questionnaire_detail.html",
         {
             "questionnaire": questionnaire,
-            "questions": list(questionnaire.questions.all()),
+            "questions": questions,
+            "has_free_text": any(q.type == Question.Type.TEXT for q in questions),
             "versions": list(
                 Questionnaire.objects.filter(code=questionnaire.code)
                 .annotate(responses_count=Count("responses"))
@@ -433,6 +441,7 @@ def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
             "kinds": [
                 (kind, Questionnaire.Kind(kind).label, available.get(kind)) for kind in kinds
             ],
+            "campaigns": selectors.campaigns_of_session(session),
             "can_manage": can_manage,
             "answered": sum(1 for i in invitations if i.answered_at),
         },
@@ -579,3 +588,116 @@ def session_survey_room(request: HttpRequest, session_pk: int) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def campaign_close(request: HttpRequest, session_pk: int, questionnaire_pk: int) -> HttpResponse:
+    """Close a campaign before its links expire, after confirmation: the links not answered
+    expire now, nothing is deleted, and the summary is made by the worker."""
+    session = session_with_learners_or_404(request, session_pk)
+    campaign = selectors.campaign_get(session_id=session.pk, questionnaire_id=questionnaire_pk)
+    if campaign is None:
+        raise Http404
+    back = org_reverse(request, "org:session_surveys", session_pk=session.pk)
+    if campaign.summary is not None:
+        messages.info(request, _("Cette campagne est déjà close : sa synthèse est faite."))
+        return redirect(back)
+    if campaign.is_closed and request.method == "GET":
+        messages.info(
+            request,
+            _(
+                "Cette campagne est déjà close : sa synthèse sera dans la bibliothèque de "
+                "preuves au plus tard demain matin."
+            ),
+        )
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            expired = services.campaign_close(
+                session=session,
+                questionnaire=campaign.questionnaire,
+                actor=request.user,
+                organisation=request.organisation,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "La campagne est close : %(count)s lien sans réponse a expiré. La synthèse "
+                    "sera dans la bibliothèque de preuves dans un instant.",
+                    "La campagne est close : %(count)s liens sans réponse ont expiré. La "
+                    "synthèse sera dans la bibliothèque de preuves dans un instant.",
+                    expired,
+                )
+                % {"count": expired},
+            )
+        return redirect(back)
+    return render(
+        request, "surveys/campaign_close.html", {"session": session, "campaign": campaign}
+    )
+
+
+# --- Free-text answers ---------------------------------------------------------------------
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_http_methods(["GET"])
+def questionnaire_free_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """The free-text answers to every version of a questionnaire, newest first, by session;
+    the name of who answered only for a named questionnaire."""
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    sessions = list(selectors.free_text_sessions(code=questionnaire.code))
+    chosen = request.GET.get("session", "")
+    session = next((s for s in sessions if str(s.pk) == chosen), None)
+    answers = selectors.free_text_answers(
+        code=questionnaire.code, session_id=session.pk if session else None
+    )
+    paginator = Paginator(answers, FREE_TEXT_PAGE_SIZE)
+    number = request.GET.get("page")
+    wanted = request.GET.get("reponse", "")
+    if wanted.isdigit():
+        # From an action's page: the page that shows its answer.
+        answer = answers.filter(pk=int(wanted)).first()
+        if answer is not None:
+            number = str(selectors.free_text_position(answers, answer) // FREE_TEXT_PAGE_SIZE + 1)
+    page = paginator.get_page(number)
+    return render(
+        request,
+        "surveys/free_text.html",
+        {
+            "questionnaire": questionnaire,
+            "page": page,
+            "sessions": sessions,
+            "session": session,
+            "query": f"session={session.pk}" if session else "",
+            "can_act": request.organisation_access.has(Permission.ACTIONS_MANAGE),
+        },
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_POST
+def free_text_action(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
+    """One click: the answer becomes an action of the plan de progrès, once; a second click
+    opens the action already made."""
+    if not request.organisation_access.has(Permission.ACTIONS_MANAGE):
+        raise Http404
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    if not selectors.free_text_answers(code=questionnaire.code).filter(pk=answer_pk).exists():
+        raise Http404
+    try:
+        action, made = services.answer_action_create(
+            answer_id=answer_pk, organisation=request.organisation, actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(org_reverse(request, "org:questionnaire_free_text", pk=questionnaire.pk))
+    if made:
+        messages.success(
+            request,
+            _("L'action a été ajoutée au plan de progrès ; vérifiez l'échéance et le responsable."),
+        )
+    else:
+        messages.info(request, _("Cette réponse a déjà son action dans le plan de progrès."))
+    return redirect(org_reverse(request, "org:action_edit", pk=action.pk))

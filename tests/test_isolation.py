@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from assessments import services as assessment_services
@@ -47,6 +48,7 @@ from learners.models import (
 )
 from learners.models import Slot as AttendanceSlot
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (
     AuditorLink,
@@ -201,6 +203,15 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:questionnaire_import": lambda b: {"pk": b["questionnaire"].pk},
     "org:session_surveys": lambda b: {"session_pk": b["session"].pk},
     "org:session_survey_room": lambda b: {"session_pk": b["session"].pk},
+    "org:survey_campaign_close": lambda b: {
+        "session_pk": b["session"].pk,
+        "questionnaire_pk": b["questionnaire"].pk,
+    },
+    "org:questionnaire_free_text": lambda b: {"pk": b["questionnaire"].pk},
+    "org:free_text_action": lambda b: {
+        "pk": b["questionnaire"].pk,
+        "answer_pk": b["free_text_answer"].pk,
+    },
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -237,6 +248,8 @@ POST_ONLY = {
     "org:document_generate": ({}, 302),
     # Nothing generated yet: a message, back to the documents.
     "org:document_send": ({}, 302),
+    # B's free-text answer becomes an action of B's plan de progrès; on to that action.
+    "org:free_text_action": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -258,6 +271,7 @@ WITHOUT_NAME = {
     "org:journeys_chase",
     "org:document_generate",
     "org:document_send",
+    "org:free_text_action",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
     # Figures only: the organisation is named by the file name.
@@ -438,8 +452,40 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
         from surveys import services as survey_services
 
         (questionnaire, *_others) = survey_services.questionnaires_install(actor=world.referent_b)
+        # A campaign of B's session: one person answered (free text with B's marker), one not.
+        token, hashed = new_token()
+        survey_models.Invitation.objects.create(
+            questionnaire=questionnaire,
+            session=session,
+            enrolment=enrolment,
+            email=f"apprenant.{B_MARKER.lower()}@exemple.test",
+            name=f"Apprenant {B_MARKER}",
+            token_hash=hashed,
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        survey_models.Invitation.objects.create(
+            questionnaire=questionnaire,
+            session=session,
+            email=f"autre.{B_MARKER.lower()}@exemple.test",
+            token_hash=new_token()[1],
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        given = {
+            "scale5": "3",
+            "scale10": "7",
+            "text": f"Réponse libre {B_MARKER}",
+        }
+        survey_services.answer_submit(
+            token=token,
+            raw={
+                q.code: [given.get(q.type) or q.choices[0]["code"]]
+                for q in questionnaire.questions.all()
+            },
+        )
+        free_text_answer = survey_models.Answer.objects.filter(question__type="text").first()
     return {
         "questionnaire": questionnaire,
+        "free_text_answer": free_text_answer,
         "enrolment": enrolment,
         "attendance_slot": attendance_slot,
         "record": record,
@@ -504,6 +550,9 @@ def _b_evidence_state() -> tuple:
             list(survey_models.Invitation.objects.values_list("pk", "token_hash", "sent_at")),
             survey_models.Response.objects.count(),
             survey_models.RoomCode.objects.count(),
+            list(survey_models.Invitation.objects.values_list("pk", "expires_at", "answered_at")),
+            list(survey_models.Answer.objects.values_list("pk", "action_id")),
+            survey_models.CampaignSummary.objects.count(),
         )
 
 

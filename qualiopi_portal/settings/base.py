@@ -203,6 +203,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.reminders_send_all_task",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Each closed survey campaign leaves its dated summary in the evidence library, and the
+    # apprentices' evaluations go to the session's trainers (idempotent: once per campaign; it
+    # also catches the summaries of campaigns closed early whose message was lost).
+    "surveys-campaign-summaries": {
+        "task": "surveys.campaign_summaries_task",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # Learners past their organisation's retention period lose their identity, not their proofs.
     "learners-retention": {
         "task": "learners.anonymise_expired_all_task",

@@ -99,6 +99,8 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
         upload = _first_links(page, rf"{ORG}/enquetes/\d+/importer/")
         assert edit and upload, "no edit or import link on the questionnaire's page"
         urls += edit + upload
+        # Every questionnaire's free-text answers (the end-of-session one has some).
+        urls += _first_links(page, rf"{ORG}/enquetes/\d+/reponses-libres/", limit=10)
     problems = []
     for url in urls:
         page.goto(url)

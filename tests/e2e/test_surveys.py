@@ -17,9 +17,9 @@ ORG = "/o/cooperative-solstice"
 SCHEMA = "org_cooperative_solstice"
 
 
-def _invite(token: str) -> None:
+def _invite(token: str) -> int:
     """An invitation as the worker would have sent it (the e-mail itself stays in the
-    portal's outbox): only the token's hash is stored."""
+    portal's outbox): only the token's hash is stored. Returns its session's id."""
     name = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_e2e"
     with psycopg.connect(database_url(name), autocommit=True) as connection:
         questionnaire, session = connection.execute(
@@ -34,11 +34,25 @@ def _invite(token: str) -> None:
             "'{}', now(), now() + interval '1 day', now(), '', 0)",
             [questionnaire, session, hashlib.sha256(token.encode()).hexdigest()],
         )
+    return session
 
 
 def test_a_learner_answers_on_a_phone_and_the_results_show_it(page, login, browser, portal):
     token = "e2e-jeton-de-reponse-0123456789abcdef"
-    _invite(token)
+    session = _invite(token)
+    # While the campaign waits for that answer, the referent could close it early: the
+    # confirmation says what happens, at 320 px and through axe; they cancel.
+    login("referent.solstice@demo.test")
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{ORG}/sessions/{session}/enquetes/")
+    expect(page.get_by_text("Campagne en cours", exact=False)).to_be_visible()
+    page.get_by_role("link", name="Clore la campagne maintenant").click()
+    expect(page.get_by_text("Rien n'est supprimé", exact=False)).to_be_visible()
+    assert axe_violations(page) == []
+    assert sideways_overflow(page) == []
+    page.get_by_role("link", name="Annuler").click()
+    expect(page.get_by_text("Campagne en cours", exact=False)).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
     phone = browser.new_context(
         base_url=portal, locale="fr-FR", viewport={"width": 390, "height": 844}
     )
@@ -74,8 +88,26 @@ def test_a_learner_answers_on_a_phone_and_the_results_show_it(page, login, brows
     assert sideways_overflow(respondent) == []
     phone.close()
 
-    login("referent.solstice@demo.test")
     page.goto(f"{ORG}/offres/resultats/")
     row = page.get_by_role("row").filter(has_text="Satisfaction à chaud").first
     expect(row).to_contain_text("une note sur 5 compte double")
     expect(row).to_contain_text("calculée des réponses aux questionnaires")
+
+    # The referent reads the free-text answers and makes one of them an action, once.
+    page.goto(f"{ORG}/enquetes/")
+    page.get_by_role("row").filter(has_text="Satisfaction en fin de formation").get_by_role(
+        "link", name="Réponses libres"
+    ).click()
+    answer = page.locator("li.card").filter(has_text="Très bien, merci.").first
+    expect(answer).to_be_visible()
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert axe_violations(page) == []
+    assert sideways_overflow(page) == []
+    answer.get_by_role("button", name="Créer une action du plan de progrès").click()
+    expect(page.get_by_text("Origine : réponse à l’enquête", exact=False)).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="voir la réponse parmi les réponses libres").click()
+    expect(page.locator("li.card:target")).to_contain_text("Très bien, merci.")
+    expect(page.locator("li.card:target").get_by_role("link")).to_contain_text(
+        "Réponse d'enquête : « Très bien, merci. »"
+    )

@@ -167,7 +167,7 @@ def test_the_results_export_one_line_per_rate_in_csv_and_xlsx(client, world, ans
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][1] == "Indicateur"
-    assert [row for row in values if row[1] == "Satisfaction à chaud"][0][2:6] == (
+    assert next(row for row in values if row[1] == "Satisfaction à chaud")[2:6] == (
         8.4,
         "/10",
         5,

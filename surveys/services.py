@@ -373,6 +373,13 @@ def answer_submit(
         invitation=None if questionnaire.anonymous else invitation,
         session=invitation.session,
     )
+    if questionnaire.anonymous:
+        # The day only: the time of an anonymous answer next to the invitation's would say
+        # who gave it.
+        day = timezone.localtime(response.submitted_at).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        Response.objects.filter(pk=response.pk).update(submitted_at=day)
     Answer.objects.bulk_create(
         Answer(
             response=response,

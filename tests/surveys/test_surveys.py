@@ -190,6 +190,10 @@ def test_an_anonymous_questionnaire_keeps_who_answered_not_what(client, world):
         stored = Response.objects.get()
         assert (stored.invitation_id, stored.session_id) == (None, session.pk)
         assert Invitation.objects.get().answered_at is not None
+        # Only the day is kept: the time next to the invitation's would say who answered.
+        kept = timezone.localtime(stored.submitted_at)
+        assert (kept.hour, kept.minute, kept.second, kept.microsecond) == (0, 0, 0, 0)
+        assert kept.date() == timezone.localdate()
 
 
 def test_the_session_s_published_satisfaction_comes_from_the_answers(client, world):

@@ -287,6 +287,17 @@ urlpatterns = [
     # Surveys
     path("enquetes/", survey_views.questionnaire_list, name="questionnaire_list"),
     path("enquetes/<int:pk>/", survey_views.questionnaire_detail, name="questionnaire_detail"),
+    path("enquetes/contacts/", survey_views.stakeholder_list, name="stakeholder_list"),
+    path(
+        "enquetes/contacts/formateurs/",
+        survey_views.stakeholder_trainers_add,
+        name="stakeholder_trainers_add",
+    ),
+    path(
+        "enquetes/contacts/<int:pk>/archiver/",
+        survey_views.stakeholder_archive,
+        name="stakeholder_archive",
+    ),
     path(
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,

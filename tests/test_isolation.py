@@ -57,6 +57,7 @@ from qualiopi_portal.tenancy.models import (
 )
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from reports.models import Report
+from surveys.models import Stakeholder
 from training_offers import services as offer_services
 from training_offers.models import Offer, Session
 
@@ -192,6 +193,9 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
     "org:questionnaire_list": lambda b: {},
     "org:questionnaire_detail": lambda b: {"pk": b["questionnaire"].pk},
     "org:session_surveys": lambda b: {"session_pk": b["session"].pk},
+    "org:stakeholder_list": lambda b: {},
+    "org:stakeholder_trainers_add": lambda b: {},
+    "org:stakeholder_archive": lambda b: {"pk": b["stakeholder"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -228,6 +232,8 @@ POST_ONLY = {
     "org:document_generate": ({}, 302),
     # Nothing generated yet: a message, back to the documents.
     "org:document_send": ({}, 302),
+    # B's trainers (none on a session): a message, back to B's contacts.
+    "org:stakeholder_trainers_add": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -249,6 +255,7 @@ WITHOUT_NAME = {
     "org:journeys_chase",
     "org:document_generate",
     "org:document_send",
+    "org:stakeholder_trainers_add",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
 }
@@ -423,8 +430,16 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
         from surveys import services as survey_services
 
         (questionnaire, *_others) = survey_services.questionnaires_install(actor=world.referent_b)
+        stakeholder = survey_services.stakeholder_create(
+            audience="financer",
+            organisation_name=f"Financeur {B_MARKER}",
+            name=f"Contact {B_MARKER}",
+            email="contact.financeur@example.org",
+            actor=world.referent_b,
+        )
     return {
         "questionnaire": questionnaire,
+        "stakeholder": stakeholder,
         "enrolment": enrolment,
         "attendance_slot": attendance_slot,
         "record": record,
@@ -480,6 +495,7 @@ def _b_evidence_state() -> tuple:
             list(AttendanceRecord.objects.values_list("pk", "status", "hash")),
             list(SigningLink.objects.values_list("pk", "revoked_at")),
             list(SessionTrainer.objects.values_list("pk", "user_id")),
+            list(Stakeholder.objects.values_list("pk", "email", "audience", "archived_at")),
         )
 
 

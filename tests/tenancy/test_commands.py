@@ -17,9 +17,9 @@ from improvement.models import Action
 from learners import services as learner_services
 from learners.models import AttendanceRecord, Enrolment
 from learners.models import Slot as LearnerSlot
+from qualiopi_portal.core.text import fold
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
 from session_documents.models import GeneratedDocument
-from qualiopi_portal.core.text import fold
 from surveys.models import Response as SurveyResponse
 from surveys.models import Stakeholder
 from training_offers.models import Offer, Session

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -189,7 +189,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expire le"))
     # When its last message to the worker was queued: the sweep of lost messages queues again
     # only those whose message predates its barrier (services.invitations_lost).
-    queued_at = models.DateTimeField(default=timezone.now)
+    # (The database's own default serves rows written without the ORM.)
+    queued_at = models.DateTimeField(default=timezone.now, db_default=Now())
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     send_error = models.CharField(max_length=300, blank=True)
     answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)

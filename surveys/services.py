@@ -5,6 +5,7 @@ once), and answers taken from a personal link (once, before it expires)."""
 from __future__ import annotations
 
 import calendar
+import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -50,8 +51,11 @@ YEARLY = {
 # First key of the PostgreSQL advisory lock serialising who writes an organisation's
 # invitations (the schedule, a manager's button); the second is the schema's hash.
 INVITATIONS_LOCK_NAMESPACE = 0x53555256  # "SURV"
-# Invitations still waiting to be sent, and to a contact still listed.
-SENDABLE = Q(sent_at__isnull=True, answered_at__isnull=True) & (
+# The messages of a batch of invitations are queued once it commits; the lost-message sweep
+# leaves alone a row queued less than this long ago (invitations_lost).
+QUEUE_GRACE = timedelta(seconds=30)
+# Invitations still waiting to be sent (their address not refused), to a contact still listed.
+SENDABLE = Q(sent_at__isnull=True, answered_at__isnull=True, send_error="") & (
     Q(stakeholder__isnull=True) | Q(stakeholder__archived_at__isnull=True)
 )
 
@@ -515,23 +519,35 @@ def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
         subject, body = _message(invitation, organisation, url, reminder=False)
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["token_hash", "old_token_hashes", "sent_at"])
-        send_mail(subject, body, None, [invitation.email], fail_silently=False)
+        try:
+            send_mail(subject, body, None, [invitation.email], fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as refused:
+            # The address itself is refused: trying again would give the same answer.
+            invitation.sent_at = None
+            invitation.send_error = str(refused)[:300]
+            invitation.save(update_fields=["sent_at", "send_error"])
+            return False
     return True
 
 
-def invitations_lost(*, before: datetime) -> list[int]:
+def invitations_lost(*, before: datetime, now: datetime | None = None) -> list[int]:
     """Unsent invitations whose last message was queued before `before` (the sweep's barrier:
     every message queued earlier has been taken by a worker) and that no worker is sending now:
     their message was lost (current schema). Each is marked queued again, so the barriers
-    still waiting do not queue it once more."""
+    still waiting do not queue it once more.
+
+    A batch's messages are queued after its transaction commits, which takes seconds for
+    thousands: a row marked less than QUEUE_GRACE ago may still be waiting for its first
+    message, and is left to it."""
+    now = now or timezone.now()
     with transaction.atomic():
         pks = list(
             Invitation.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(SENDABLE, queued_at__lt=before)
+            .filter(SENDABLE, queued_at__lt=min(before, now - QUEUE_GRACE))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        Invitation.objects.filter(pk__in=pks).update(queued_at=timezone.now())
+        Invitation.objects.filter(pk__in=pks).update(queued_at=now)
     return pks
 
 

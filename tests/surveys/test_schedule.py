@@ -384,19 +384,63 @@ def test_the_sweep_queues_again_only_what_was_queued_before_its_barrier(world):
         services.questionnaires_install()
         _contact(world, "financer", "OPCO Atlas", "Karim Benali", "karim@opco.example")
         _contact(world, "teaching_team", "", "Alice Prof", "alice@prof.example")
-        lost, recent = services.invitations_schedule()
+        _contact(world, "teaching_team", "", "Paul Vidal", "paul@prof.example")
+        lost, after, recent = services.invitations_schedule()
         stamp = timezone.now()
-        Invitation.objects.filter(pk=lost.pk).update(queued_at=stamp - timedelta(seconds=5))
-        Invitation.objects.filter(pk=recent.pk).update(queued_at=stamp + timedelta(seconds=5))
-        assert services.invitations_lost(before=stamp) == [lost.pk]
+        Invitation.objects.filter(pk=lost.pk).update(queued_at=stamp - timedelta(minutes=2))
+        # Queued after the barrier: its message is behind it, still to come.
+        Invitation.objects.filter(pk=after.pk).update(queued_at=stamp + timedelta(seconds=1))
+        # Queued before it, but a moment ago: its batch may still be going into the queue.
+        Invitation.objects.filter(pk=recent.pk).update(queued_at=stamp - timedelta(seconds=10))
+        assert services.invitations_lost(before=stamp, now=stamp) == [lost.pk]
         # Queued again now: a barrier stamped earlier and still waiting does not queue it again.
-        assert services.invitations_lost(before=stamp) == []
+        assert services.invitations_lost(before=stamp, now=stamp) == []
+        # 45 s later, still unsent, a later barrier takes the two others, and the first again
+        # (the message queued for it at the stamp was lost too).
+        later = stamp + timedelta(seconds=45)
+        assert services.invitations_lost(before=later, now=later) == sorted(
+            [lost.pk, after.pk, recent.pk]
+        )
+        Invitation.objects.filter(pk__in=[lost.pk, after.pk, recent.pk]).update(
+            queued_at=stamp - timedelta(minutes=2)
+        )
     mail.outbox.clear()
-    # Beat's call only queues the barrier (run at once here): the invitation queued again
-    # before it is sent; the one queued after it waits for a later barrier.
+    # Beat's call only queues the barrier (its second half runs at once here, and sends).
     assert invitations_unsent_task.apply().get() == 0
-    assert [m.to for m in mail.outbox] == [[lost.email]]
-    later = {"before": (stamp + timedelta(seconds=10)).isoformat()}
-    assert invitations_unsent_task.apply(kwargs=later).get() == 1
-    assert [m.to for m in mail.outbox] == [[lost.email], [recent.email]]
-    assert invitations_unsent_task.apply(kwargs=later).get() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([lost.email, after.email, recent.email])
+    mail.outbox.clear()
+    assert invitations_unsent_task.apply().get() == 0
+    assert mail.outbox == []
+
+
+class RefusingBackend:
+    """A mail server that refuses every address."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPRecipientsRefused({m.to[0]: (550, b"No such user") for m in messages})
+
+
+def test_an_address_the_server_refuses_is_kept_as_such_and_not_tried_again(client, world, settings):
+    with schema_context("org_alpha"):
+        services.questionnaires_install()
+        cold = _session(_offer(world, "À froid"), timezone.localdate() - timedelta(days=61))
+        _contact(world, "employer", "Roussel", "Claire Dumas", "inconnue@r.example")
+        _learner(world, cold, "Clara Roussel", "", employer="Roussel")
+        (invitation,) = services.invitations_schedule()
+        settings.EMAIL_BACKEND = "tests.surveys.test_schedule.RefusingBackend"
+        assert (
+            services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a) is False
+        )
+        invitation.refresh_from_db()
+        assert invitation.sent_at is None
+        assert "No such user" in invitation.send_error
+        later = timezone.now() + timedelta(minutes=5)
+        assert services.invitations_lost(before=later, now=later) == []
+    client.force_login(world.referent_a)
+    page = client.get(f"/o/alpha/sessions/{cold.pk}/enquetes/").content.decode()
+    assert "adresse refusée" in page and "en attente d&#x27;envoi" not in page

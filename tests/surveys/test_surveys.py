@@ -318,6 +318,7 @@ def test_lost_messages_are_sent_by_the_sweeps_and_a_broker_down_loses_nothing(
     with schema_context("org_alpha"):
         assert Invitation.objects.get().sent_at is None
         # A minute later the sweeps find them.
+        Invitation.objects.update(queued_at=timezone.now() - timedelta(minutes=2))
         MilestoneChase.objects.update(sent_at=timezone.now() - timedelta(minutes=2))
     # Beat's run only queues the barrier; its second half (run at once here: eager) finds the
     # invitation whose message was queued before the barrier and is still unsent.

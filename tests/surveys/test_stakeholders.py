@@ -230,6 +230,6 @@ def test_the_pages_say_what_is_scheduled_when_and_why(client, world):
             "60 jours : valeur par défaut du portail, le référentiel ne fixe pas de délai." in page
         )
         assert "7 jours : valeur par défaut du portail, aucune règle." in page
-        assert "chaque jour à 8 h 30, 60 jours après le dernier jour de la session" in page
+        assert "Quand : chaque jour à 8 h 30, 60 jours après le dernier jour de la session" in page
         assert "Une fois tous les 12 mois : valeur par défaut du portail." in page
     assert 'href="/o/alpha/enquetes/contacts/"' in client.get("/o/alpha/enquetes/").content.decode()

@@ -313,6 +313,17 @@ urlpatterns = [
         survey_views.free_text_action,
         name="free_text_action",
     ),
+    path("enquetes/contacts/", survey_views.stakeholder_list, name="stakeholder_list"),
+    path(
+        "enquetes/contacts/formateurs/",
+        survey_views.stakeholder_trainers_add,
+        name="stakeholder_trainers_add",
+    ),
+    path(
+        "enquetes/contacts/<int:pk>/archiver/",
+        survey_views.stakeholder_archive,
+        name="stakeholder_archive",
+    ),
     path(
         "sessions/<int:session_pk>/enquetes/",
         survey_views.session_surveys,

@@ -2,7 +2,9 @@
 
 Each organisation gets the ready-made questionnaires; the session that ended three weeks ago
 had its end-of-session questionnaire sent to its learners, and most of them answered: the
-published satisfaction of that session comes from those answers.
+published satisfaction of that session comes from those answers. Two stakeholder contacts
+wait for the schedule: the employer of a demo learner (cold appraisal) and an OPCO adviser
+(the financers' yearly appraisal), at example.com / example.org addresses.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from financing.models import FundingLine
+from learners.models import Learner
 from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy.models import Organisation, Role
 from training_offers.models import Session
@@ -31,6 +35,7 @@ def seed_surveys(*, organisation: Organisation, people: dict[str, Any]) -> bool:
         return False
     referent = people[Role.REFERENT]
     services.questionnaires_install(actor=referent)
+    _seed_contacts(referent)
     today = timezone.localdate()
     session = (
         Session.objects.filter(enrolments__isnull=False, ends_on__lt=today)
@@ -69,3 +74,34 @@ def seed_surveys(*, organisation: Organisation, people: dict[str, Any]) -> bool:
     # The others: sent, not answered yet.
     Invitation.objects.filter(session=session, sent_at__isnull=True).update(sent_at=timezone.now())
     return True
+
+
+def _seed_contacts(referent: Any) -> None:
+    """An employer contact matching a demo learner's employer, an OPCO financer contact."""
+    employer = (
+        Learner.objects.exclude(employer="")
+        .order_by("pk")
+        .values_list("employer", flat=True)
+        .first()
+    )
+    if employer:
+        services.stakeholder_create(
+            audience=Questionnaire.Audience.EMPLOYER,
+            organisation_name=employer,
+            name="Claire Dumas",
+            email="claire.dumas@example.com",
+            actor=referent,
+        )
+    opco = (
+        FundingLine.objects.filter(financer__icontains="OPCO")
+        .order_by("pk")
+        .values_list("financer", flat=True)
+        .first()
+    )
+    services.stakeholder_create(
+        audience=Questionnaire.Audience.FINANCER,
+        organisation_name=opco or "OPCO Atlas",
+        name="Karim Benali",
+        email="karim.benali@opco.example.org",
+        actor=referent,
+    )

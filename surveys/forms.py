@@ -1,15 +1,16 @@
-"""Forms of the surveys pages: the room's address form, the CSV file to import, and a
-questionnaire edited into its next version. Services do the writing."""
+"""Forms of the surveys pages: the room's address form, the CSV file to import, a
+questionnaire edited into its next version, and a stakeholder contact. They read input;
+services decide (surveys.services)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qualiopi_portal.tenancy.forms import CsvFileForm, PortalForm
+from qualiopi_portal.tenancy.forms import CsvFileForm, PortalForm, PortalModelForm
 
 from . import editing, imports
-from .models import Question, Questionnaire
+from .models import Question, Questionnaire, Stakeholder
 
 
 class RoomAnswerForm(PortalForm):
@@ -121,3 +122,14 @@ def question_drafts(formset) -> list[editing.QuestionDraft]:
             )
         )
     return drafts
+
+
+class StakeholderForm(PortalModelForm):
+    class Meta:
+        model = Stakeholder
+        fields = ["audience", "organisation_name", "name", "email"]
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
+        error_messages = {"email": {"invalid": _("Saisissez une adresse e-mail valide.")}}
+
+    def _post_clean(self) -> None:
+        pass  # the service validates and creates (stakeholder_create)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Lower, Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
@@ -123,8 +125,58 @@ class RoomCode(models.Model):
         return f"{self.session_id}/{self.questionnaire_id}"
 
 
+class Stakeholder(models.Model):
+    """Someone other than a learner whose appraisal indicator 30 asks for: an employer's
+    contact, a financer's, a member of the teaching team. Archived, never deleted: their
+    invitations and answers keep pointing at them."""
+
+    AUDIENCES = (
+        Questionnaire.Audience.EMPLOYER,
+        Questionnaire.Audience.FINANCER,
+        Questionnaire.Audience.TEACHING_TEAM,
+    )
+
+    audience = models.CharField(
+        _("public"),
+        max_length=20,
+        choices=[(audience.value, audience.label) for audience in AUDIENCES],
+    )
+    organisation_name = models.CharField(
+        _("entreprise ou financeur"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Pour un employeur, le nom tel qu'il figure sur la fiche des apprenant·es : "
+            "l'évaluation à froid des employeurs s'appuie dessus."
+        ),
+    )
+    name = models.CharField(_("nom de la personne"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)
+    created_by = user_fk(_("ajouté par"))
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact à interroger")
+        verbose_name_plural = _("contacts à interroger")
+        ordering = ["audience", "organisation_name", "name", "pk"]
+        constraints = [
+            # One active contact per address and audience (an archived one may come back).
+            models.UniqueConstraint(
+                Lower("email"),
+                "audience",
+                condition=models.Q(archived_at__isnull=True),
+                name="one_active_stakeholder_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation_name})" if self.organisation_name else self.name
+
+
 class Invitation(models.Model):
-    """One person asked to answer one questionnaire version, from a personal link (hash only)."""
+    """One person asked to answer one questionnaire version, from a personal link (hash only):
+    a learner (by their enrolment) or a stakeholder contact (for a session, or yearly)."""
 
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="invitations"
@@ -143,6 +195,15 @@ class Invitation(models.Model):
         blank=True,
         related_name="survey_invitations",
     )
+    stakeholder = models.ForeignKey(
+        Stakeholder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    # The year of a yearly round (financers, teaching team: no session); empty otherwise.
+    round_year = models.PositiveSmallIntegerField(null=True, blank=True)
     email = models.EmailField(_("adresse"), blank=True)
     name = models.CharField(_("nom"), max_length=200, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -151,6 +212,10 @@ class Invitation(models.Model):
     created_by = user_fk(_("demandé par"))
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("expire le"))
+    # When its last message to the worker was queued: the sweep of lost messages queues again
+    # only those whose message predates its barrier (services.invitations_lost).
+    # (The database's own default serves rows written without the ORM.)
+    queued_at = models.DateTimeField(default=timezone.now, db_default=Now())
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     send_error = models.CharField(max_length=300, blank=True)
     answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
@@ -175,6 +240,24 @@ class Invitation(models.Model):
                 fields=["questionnaire", "enrolment"],
                 condition=models.Q(enrolment__isnull=False),
                 name="one_invitation_per_enrolment",
+            ),
+            # A contact is asked each questionnaire once per session (cold appraisal)…
+            models.UniqueConstraint(
+                fields=["questionnaire", "stakeholder", "session"],
+                condition=models.Q(stakeholder__isnull=False, session__isnull=False),
+                name="one_invitation_per_stakeholder_session",
+            ),
+            # …and, without a session, once per yearly round.
+            models.UniqueConstraint(
+                fields=["questionnaire", "stakeholder", "round_year"],
+                condition=models.Q(stakeholder__isnull=False, session__isnull=True),
+                name="one_invitation_per_stakeholder_round",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(
+                    stakeholder__isnull=False, session__isnull=True, round_year__isnull=True
+                ),
+                name="stakeholder_invitation_has_session_or_round",
             ),
         ]
 

@@ -1,25 +1,28 @@
-"""Writes of surveys: the ready-made questionnaires and their new versions, invitations sent
-by the worker (one message per person, once) or opened from the room's QR code, answers taken
-from a personal link (once, before it expires) or imported from a file (all lines or none), the
-summary of each closed campaign in the evidence library, and free-text answers turned into
-actions of the plan de progrès."""
+"""Writes of surveys: the ready-made questionnaires and their new versions, the stakeholder
+contacts, invitations made by a manager or by the daily schedule and sent by the worker (one
+message per person, once) or opened from the room's QR code, answers taken from a personal link
+(once, before it expires) or imported from a file (all lines or none), the summary of each
+closed campaign in the evidence library, and free-text answers turned into actions of the plan
+de progrès."""
 
 from __future__ import annotations
 
+import calendar
 import logging
 import secrets
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, Max, Min, Q, When
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -38,8 +41,9 @@ from qualiopi_portal.core.queue import queue_task_after_commit
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
+from qualiopi_portal.core.text import fold
 from qualiopi_portal.core.tokens import new_token, token_hash
-from qualiopi_portal.tenancy.models import Membership, Organisation, Role
+from qualiopi_portal.tenancy.models import ActionCategory, Membership, Organisation, Role
 from qualiopi_portal.tenancy.selectors import member_user_ids
 from qualiopi_portal.tenancy.shortcuts import organisation_url
 from training_offers.models import Session
@@ -54,15 +58,35 @@ from .models import (
     Questionnaire,
     Response,
     RoomCode,
+    Stakeholder,
 )
 
 logger = logging.getLogger("qualiopi.surveys")
 
+_Moment = TypeVar("_Moment", date, datetime)
+
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "surveys" / "questionnaires.yaml"
 # How long a personal link to answer stays valid (the portal's default, no rule).
 LINK_DAYS = 30
-# Who is asked at the end of a session.
+# Who is asked at the end of a session, and for the cold appraisal.
 ASKED_STATUSES = (Enrolment.Status.IN_TRAINING, Enrolment.Status.COMPLETED)
+# Financers and the teaching team are asked once every this many months (the portal's
+# default). One round per calendar year is then all the database allows (round_year).
+YEARLY_MONTHS = 12
+YEARLY = {
+    Questionnaire.Kind.FINANCER: Questionnaire.Audience.FINANCER,
+    Questionnaire.Kind.TEACHING_TEAM: Questionnaire.Audience.TEACHING_TEAM,
+}
+# First key of the PostgreSQL advisory lock serialising who writes an organisation's
+# invitations (the schedule, a manager's button); the second is the schema's hash.
+INVITATIONS_LOCK_NAMESPACE = 0x53555256  # "SURV"
+# The messages of a batch of invitations are queued once it commits; the lost-message sweep
+# leaves alone a row queued less than this long ago (invitations_lost).
+QUEUE_GRACE = timedelta(seconds=30)
+# Invitations still waiting to be sent (their address not refused), to a contact still listed.
+SENDABLE = Q(sent_at__isnull=True, answered_at__isnull=True, send_error="") & (
+    Q(stakeholder__isnull=True) | Q(stakeholder__archived_at__isnull=True)
+)
 
 
 def ready_made() -> list[dict[str, Any]]:
@@ -111,6 +135,91 @@ def current(kind: str) -> Questionnaire | None:
     return Questionnaire.objects.filter(kind=kind, is_current=True).order_by("pk").first()
 
 
+def end_of_session_kinds(session: Session) -> list[str]:
+    """What is asked at the end of a session: satisfaction, and for apprenticeship the
+    apprentices' evaluation of contents and teaching (V10 indicator 33)."""
+    kinds: list[str] = [Questionnaire.Kind.SATISFACTION_HOT]
+    if session.offer.category == ActionCategory.APPRENTICESHIP:
+        kinds.append(Questionnaire.Kind.APPRENTICE_EVALUATION)
+    return kinds
+
+
+def _invitations_lock() -> None:
+    """Wait for whoever else is making this organisation's invitations (released at commit):
+    two runs at once would both see the same person not asked yet. A killed worker's session
+    ends, and its lock with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [INVITATIONS_LOCK_NAMESPACE, current_schema_name()],
+        )
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    email: str
+    name: str
+    enrolment: Enrolment | None = None
+    stakeholder: Stakeholder | None = None
+
+
+def _learners_not_asked(session: Session, questionnaire: Questionnaire) -> list[_Recipient]:
+    """The session's learners who followed it, have an address, are not anonymised and were
+    not asked this questionnaire (any version) for this session."""
+    asked = set(
+        Invitation.objects.filter(questionnaire__code=questionnaire.code, session=session)
+        .exclude(enrolment=None)
+        .values_list("enrolment_id", flat=True)
+    )
+    return [
+        _Recipient(email=enrolment.learner.email, name=str(enrolment.learner), enrolment=enrolment)
+        for enrolment in session.enrolments.filter(status__in=ASKED_STATUSES).select_related(
+            "learner"
+        )
+        if enrolment.pk not in asked
+        and enrolment.learner.email
+        and enrolment.learner.anonymised_at is None
+    ]
+
+
+def _invite(
+    questionnaire: Questionnaire,
+    recipients: list[_Recipient],
+    *,
+    session: Session | None,
+    actor: Any,
+    now: datetime,
+    round_year: int | None = None,
+) -> list[Invitation]:
+    """One invitation per recipient, e-mailed by the worker after commit (the one writer of
+    invitations: the manager's button and the schedule)."""
+    if not recipients:
+        return []
+    expires = now + timedelta(days=LINK_DAYS)
+    created = Invitation.objects.bulk_create(
+        Invitation(
+            questionnaire=questionnaire,
+            session=session,
+            enrolment=recipient.enrolment,
+            stakeholder=recipient.stakeholder,
+            round_year=round_year,
+            email=recipient.email,
+            name=recipient.name,
+            # A hash of nothing anyone holds: the worker makes the link it sends.
+            token_hash=new_token()[1],
+            created_by=actor,
+            expires_at=expires,
+        )
+        for recipient in recipients
+    )
+    schema = current_schema_name()
+    for invitation in created:
+        queue_task_after_commit("surveys.invitation_send", args=[schema, invitation.pk])
+    if session is not None:
+        session_survey_figures_sync(session)  # who was asked: the response rate's base
+    return created
+
+
 @transaction.atomic
 def invitations_for_session(
     *, session: Session, questionnaire: Questionnaire, actor: Any, now: datetime | None = None
@@ -122,47 +231,255 @@ def invitations_for_session(
         raise ValidationError(
             _("L'enquête de fin de session part le dernier jour de la session, pas avant.")
         )
-    asked = set(
-        Invitation.objects.filter(questionnaire__code=questionnaire.code, session=session)
-        .exclude(enrolment=None)
-        .values_list("enrolment_id", flat=True)
-    )
-    enrolments = [
-        enrolment
-        for enrolment in session.enrolments.filter(status__in=ASKED_STATUSES).select_related(
-            "learner"
-        )
-        if enrolment.pk not in asked
-        and enrolment.learner.email
-        and enrolment.learner.anonymised_at is None
-    ]
-    if not enrolments:
+    _invitations_lock()
+    recipients = _learners_not_asked(session, questionnaire)
+    if not recipients:
         raise ValidationError(
             _(
                 "Personne à interroger : chaque apprenant·e a déjà reçu ce questionnaire, "
                 "n'a pas d'adresse e-mail, ou n'a pas suivi la session."
             )
         )
-    expires = now + timedelta(days=LINK_DAYS)
-    created = Invitation.objects.bulk_create(
-        Invitation(
-            questionnaire=questionnaire,
-            session=session,
-            enrolment=enrolment,
-            email=enrolment.learner.email,
-            name=str(enrolment.learner),
-            # A hash of nothing anyone holds: the worker makes the link it sends.
-            token_hash=new_token()[1],
-            created_by=actor,
-            expires_at=expires,
-        )
-        for enrolment in enrolments
+    return _invite(questionnaire, recipients, session=session, actor=actor, now=now)
+
+
+# --- The schedule (beat, daily: surveys.schedule_all_task) ----------------------------------
+
+
+def months_before(moment: _Moment, months: int) -> _Moment:
+    """The same day (and time) `months` earlier; the month's last day when it has fewer."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def hot_window(today: date) -> tuple[date, date]:
+    """The last days of the sessions whose end-of-session questionnaires the schedule sends
+    today: from the day after the last day, for SURVEY_HOT_WINDOW_DAYS days."""
+    return today - timedelta(days=settings.SURVEY_HOT_WINDOW_DAYS), today - timedelta(days=1)
+
+
+def cold_window(today: date) -> tuple[date, date]:
+    """The last days of the sessions whose cold appraisal is due today: SURVEY_COLD_DAYS after
+    the last day, caught up during SURVEY_COLD_WINDOW_DAYS (a missed day is not lost, an old
+    session is not surveyed)."""
+    latest = today - timedelta(days=settings.SURVEY_COLD_DAYS)
+    return latest - timedelta(days=settings.SURVEY_COLD_WINDOW_DAYS - 1), latest
+
+
+def _employers_not_asked(
+    session: Session, questionnaire: Questionnaire, employers: dict[str, list[Stakeholder]]
+) -> list[_Recipient]:
+    """The active employer contacts whose company is the employer of one of the session's
+    learners (compared without case, accents or extra spaces), not asked yet for it."""
+    names = {
+        fold(employer)
+        for employer in session.enrolments.filter(status__in=ASKED_STATUSES)
+        .exclude(learner__employer="")
+        .values_list("learner__employer", flat=True)
+    }
+    asked = set(
+        Invitation.objects.filter(
+            questionnaire__code=questionnaire.code, session=session, stakeholder__isnull=False
+        ).values_list("stakeholder_id", flat=True)
     )
-    schema = current_schema_name()
-    for invitation in created:
-        queue_task_after_commit("surveys.invitation_send", args=[schema, invitation.pk])
-    session_survey_figures_sync(session)
+    return [
+        _Recipient(email=contact.email, name=contact.name, stakeholder=contact)
+        for name in sorted(names)
+        for contact in employers.get(name, [])
+        if contact.pk not in asked
+    ]
+
+
+def _yearly_not_asked(
+    questionnaire: Questionnaire, audience: str, now: datetime
+) -> list[_Recipient]:
+    """The active contacts of the audience asked no questionnaire of this kind (any version)
+    in the last YEARLY_MONTHS months."""
+    since = months_before(now, YEARLY_MONTHS)
+    asked = set(
+        Invitation.objects.filter(
+            questionnaire__kind=questionnaire.kind,
+            stakeholder__isnull=False,
+            created_at__gt=since,
+        ).values_list("stakeholder_id", flat=True)
+    )
+    return [
+        _Recipient(email=contact.email, name=contact.name, stakeholder=contact)
+        for contact in Stakeholder.objects.filter(audience=audience, archived_at__isnull=True)
+        .exclude(pk__in=asked)
+        .order_by("pk")
+    ]
+
+
+@transaction.atomic
+def invitations_schedule(*, now: datetime | None = None) -> list[Invitation]:
+    """Make today's owed invitations (current schema), each sent by the worker after commit:
+
+    - the end-of-session questionnaires to the learners of the sessions ended in the last
+      SURVEY_HOT_WINDOW_DAYS days who were not asked (the manager's button may have been first);
+    - the cold appraisal SURVEY_COLD_DAYS after a session's end: to its learners, and to the
+      employer contacts of their companies;
+    - the financers' and the teaching team's appraisals to each contact not asked in the last
+      12 months.
+
+    A questionnaire the organisation has not installed is skipped. Idempotent: a second run
+    finds everyone asked (the lock serialises two runs; the constraints hold the rest)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    _invitations_lock()
+    currents: dict[str, Questionnaire | None] = {}
+
+    def questionnaire_of(kind: str) -> Questionnaire | None:
+        if kind not in currents:
+            currents[kind] = current(kind)
+        return currents[kind]
+
+    created: list[Invitation] = []
+    first, last = hot_window(today)
+    for session in Session.objects.filter(ends_on__range=(first, last)).select_related("offer"):
+        for kind in end_of_session_kinds(session):
+            questionnaire = questionnaire_of(kind)
+            if questionnaire is not None:
+                created += _invite(
+                    questionnaire,
+                    _learners_not_asked(session, questionnaire),
+                    session=session,
+                    actor=None,
+                    now=now,
+                )
+    learners_cold = questionnaire_of(Questionnaire.Kind.APPRAISAL_COLD)
+    employers_cold = questionnaire_of(Questionnaire.Kind.APPRAISAL_COLD_EMPLOYER)
+    employers: dict[str, list[Stakeholder]] = {}
+    if employers_cold is not None:
+        for contact in Stakeholder.objects.filter(
+            audience=Questionnaire.Audience.EMPLOYER, archived_at__isnull=True
+        ).order_by("pk"):
+            employers.setdefault(fold(contact.organisation_name), []).append(contact)
+    first, last = cold_window(today)
+    for session in Session.objects.filter(ends_on__range=(first, last)):
+        if learners_cold is not None:
+            created += _invite(
+                learners_cold,
+                _learners_not_asked(session, learners_cold),
+                session=session,
+                actor=None,
+                now=now,
+            )
+        if employers_cold is not None and employers:
+            created += _invite(
+                employers_cold,
+                _employers_not_asked(session, employers_cold, employers),
+                session=session,
+                actor=None,
+                now=now,
+            )
+    for kind, audience in YEARLY.items():
+        questionnaire = questionnaire_of(kind)
+        if questionnaire is not None:
+            created += _invite(
+                questionnaire,
+                _yearly_not_asked(questionnaire, audience, now),
+                session=None,
+                actor=None,
+                now=now,
+                round_year=today.year,
+            )
     return created
+
+
+# --- Stakeholder contacts --------------------------------------------------------------------
+
+
+def stakeholder_create(
+    *, audience: str, organisation_name: str, name: str, email: str, actor: Any
+) -> Stakeholder:
+    """Add a contact; the same address twice in one audience (among active contacts) is
+    refused, in French, and nothing is stored."""
+    organisation_name, name, email = (
+        organisation_name.strip(),
+        name.strip(),
+        email.strip(),
+    )
+    errors: dict[str, str] = {}
+    if audience not in Stakeholder.AUDIENCES:
+        errors["audience"] = _("Choisissez un public parmi ceux proposés.")
+    if not name:
+        errors["name"] = _("Indiquez le nom de la personne.")
+    if audience in (Questionnaire.Audience.EMPLOYER, Questionnaire.Audience.FINANCER) and (
+        not organisation_name
+    ):
+        errors["organisation_name"] = _("Indiquez l'entreprise ou le financeur.")
+    try:
+        Stakeholder._meta.get_field("email").run_validators(email)
+    except ValidationError:
+        errors["email"] = _("Saisissez une adresse e-mail valide.")
+    if not email:
+        errors["email"] = _("Indiquez l'adresse e-mail de la personne.")
+    duplicate = _("Ce contact est déjà dans la liste pour ce public (même adresse e-mail).")
+    if "email" not in errors and (
+        Stakeholder.objects.filter(
+            audience=audience, email__iexact=email, archived_at__isnull=True
+        ).exists()
+    ):
+        errors["email"] = duplicate
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return Stakeholder.objects.create(
+                audience=audience,
+                organisation_name=organisation_name,
+                name=name,
+                email=email,
+                created_by=actor,
+            )
+    except IntegrityError:  # added meanwhile by someone else
+        raise ValidationError({"email": duplicate}) from None
+
+
+def stakeholder_archive(*, stakeholder: Stakeholder, now: datetime | None = None) -> Stakeholder:
+    """The contact is asked nothing more, reminded of nothing; their answers stay."""
+    if stakeholder.archived_at is None:
+        stakeholder.archived_at = now or timezone.now()
+        stakeholder.save(update_fields=["archived_at"])
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholders_from_trainers(*, actor: Any, today: date | None = None) -> list[Stakeholder]:
+    """The trainers of the sessions held in the last 12 months become teaching-team contacts,
+    unless their address is already listed for the teaching team (archived contacts included:
+    someone archived on purpose does not come back)."""
+    today = today or timezone.localdate()
+    since = months_before(today, 12)
+    listed = {
+        email.lower()
+        for email in Stakeholder.objects.filter(
+            audience=Questionnaire.Audience.TEACHING_TEAM
+        ).values_list("email", flat=True)
+    }
+    made: list[Stakeholder] = []
+    links = (
+        SessionTrainer.objects.filter(session__ends_on__gte=since, session__starts_on__lte=today)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+    for link in links:
+        email = link.user.email.strip()
+        if email.lower() in listed:
+            continue
+        listed.add(email.lower())
+        made.append(
+            Stakeholder.objects.create(
+                audience=Questionnaire.Audience.TEACHING_TEAM,
+                name=link.user.get_full_name() or email,
+                email=email,
+                created_by=actor,
+            )
+        )
+    return made
 
 
 def _message(
@@ -221,45 +538,72 @@ def _new_link(invitation: Invitation, organisation: Organisation) -> str:
 
 def invitation_send(*, invitation_pk: int, organisation: Organisation) -> bool:
     """E-mail one invitation once (current schema): its link is made here, only its hash kept;
-    a redelivered task finds it sent and sends nothing."""
+    a redelivered task finds it sent and sends nothing.
+
+    The row is locked, marked sent, then the message goes and the transaction commits: a
+    second delivery waits for the lock and finds it sent; a mail server that fails rolls the
+    mark back (the task retries). Only a worker killed after the server took the message and
+    before the commit reached PostgreSQL leaves it unsent, to be sent again by the sweep."""
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related("questionnaire", "session__offer")
-            .filter(pk=invitation_pk, sent_at__isnull=True, answered_at__isnull=True)
+            .filter(SENDABLE, pk=invitation_pk)
             .first()
         )
         if invitation is None:
             return False
         url = _new_link(invitation, organisation)
         subject, body = _message(invitation, organisation, url, reminder=False)
-        send_mail(subject, body, None, [invitation.email], fail_silently=False)
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["token_hash", "old_token_hashes", "sent_at"])
+        try:
+            send_mail(subject, body, None, [invitation.email], fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as refused:
+            # The address itself is refused: trying again would give the same answer.
+            invitation.sent_at = None
+            invitation.send_error = str(refused)[:300]
+            invitation.save(update_fields=["sent_at", "send_error"])
+            return False
     return True
 
 
-def invitations_unsent() -> list[int]:
-    """Invitations still unsent a minute after they were made (current schema)."""
-    since = timezone.now() - timedelta(minutes=1)
-    return list(
-        Invitation.objects.filter(
-            sent_at__isnull=True, answered_at__isnull=True, created_at__lt=since
-        ).values_list("pk", flat=True)
-    )
+def invitations_lost(*, before: datetime, now: datetime | None = None) -> list[int]:
+    """Unsent invitations whose last message was queued before `before` (the sweep's barrier:
+    every message queued earlier has been taken by a worker) and that no worker is sending now:
+    their message was lost (current schema). Each is marked queued again, so the barriers
+    still waiting do not queue it once more.
+
+    A batch's messages are queued after its transaction commits, which takes seconds for
+    thousands: a row marked less than QUEUE_GRACE ago may still be waiting for its first
+    message, and is left to it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pks = list(
+            Invitation.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(SENDABLE, queued_at__lt=min(before, now - QUEUE_GRACE))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Invitation.objects.filter(pk__in=pks).update(queued_at=now)
+    return pks
 
 
 def _reminder_owed(now: datetime) -> Q:
     """Sent, unanswered, not expired, not stopped, fewer than SURVEY_REMINDERS sent, the last
     message SURVEY_REMINDER_DAYS old: the one condition listing and sending both read."""
     last = now - timedelta(days=settings.SURVEY_REMINDER_DAYS)
-    return Q(
-        sent_at__isnull=False,
-        answered_at__isnull=True,
-        opted_out_at__isnull=True,
-        expires_at__gt=now,
-        reminders_sent__lt=settings.SURVEY_REMINDERS,
-    ) & (Q(last_reminded_at__lte=last) | Q(last_reminded_at__isnull=True, sent_at__lte=last))
+    return (
+        Q(
+            sent_at__isnull=False,
+            answered_at__isnull=True,
+            opted_out_at__isnull=True,
+            expires_at__gt=now,
+            reminders_sent__lt=settings.SURVEY_REMINDERS,
+        )
+        & (Q(last_reminded_at__lte=last) | Q(last_reminded_at__isnull=True, sent_at__lte=last))
+        & (Q(stakeholder__isnull=True) | Q(stakeholder__archived_at__isnull=True))
+    )
 
 
 def reminders_due(*, now: datetime | None = None) -> list[int]:
@@ -288,12 +632,13 @@ def reminder_send(
             return False
         url = _new_link(invitation, organisation)
         subject, body = _message(invitation, organisation, url, reminder=True)
-        send_mail(subject, body, None, [invitation.email], fail_silently=False)
         invitation.reminders_sent += 1
         invitation.last_reminded_at = now
         invitation.save(
             update_fields=["token_hash", "old_token_hashes", "reminders_sent", "last_reminded_at"]
         )
+        # Last, as for the invitation: after the message only the commit remains.
+        send_mail(subject, body, None, [invitation.email], fail_silently=False)
     return True
 
 

@@ -1,12 +1,17 @@
-"""Background jobs of the surveys app."""
+"""Background jobs of the surveys app.
+
+Delivery is at least once (acks late): each task reads the database before acting, so a second
+delivery does nothing (docs/decisions/0011-lost-work.md)."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
@@ -34,6 +39,25 @@ def invitation_send(schema_name: str, invitation_pk: int) -> bool:
         return services.invitation_send(invitation_pk=invitation_pk, organisation=organisation)
 
 
+@shared_task(name="surveys.schedule_all_task", ignore_result=True)
+def schedule_all_task() -> int:
+    """Beat, daily: one scheduling task per organisation, so that a large or failing one
+    does not hold the others back."""
+    count = 0
+    for organisation in organisations_each():
+        schedule_organisation.delay(organisation.schema_name)
+        count += 1
+    return count
+
+
+@shared_task(name="surveys.schedule_organisation", ignore_result=True, acks_late=True)
+def schedule_organisation(schema_name: str) -> int:
+    """Make one organisation's owed invitations (their messages go after commit); running it
+    twice creates nothing the second time."""
+    with schema_context(schema_name):
+        return len(services.invitations_schedule())
+
+
 @shared_task(name="surveys.reminders_send_all_task", ignore_result=True)
 def reminders_send_all_task() -> int:
     """Every organisation's reminders owed today (idempotent: each step is sent once)."""
@@ -48,11 +72,22 @@ def reminders_send_all_task() -> int:
 
 
 @shared_task(name="surveys.invitations_unsent_task", ignore_result=True)
-def invitations_unsent_task() -> int:
-    """Queue again the invitations whose message was lost (each is sent once, under a lock)."""
+def invitations_unsent_task(before: str | None = None) -> int:
+    """Queue again the invitations whose message was lost (broker down, worker killed).
+
+    Beat calls this without `before`: it only queues itself, stamped with the time, behind every
+    message already waiting. The queue is first in, first out, so when that second run starts
+    every message sent before the stamp has been taken by a worker: an invitation still unsent,
+    last queued before the stamp and not being sent now, lost its message. Only those are
+    queued again, each once, so a long queue of invitations is not doubled by the sweep (the
+    same barrier as reports.tasks.report_queued_task)."""
+    if before is None:
+        invitations_unsent_task.apply_async(kwargs={"before": timezone.now().isoformat()})
+        return 0
+    stamp = datetime.fromisoformat(before)
     count = 0
     for organisation in organisations_each():
-        for pk in services.invitations_unsent():
+        for pk in services.invitations_lost(before=stamp):
             invitation_send.delay(organisation.schema_name, pk)
             count += 1
     return count

@@ -1,4 +1,5 @@
-"""The organisation's questionnaires and a session's surveys: thin views over services."""
+"""The organisation's questionnaires, its stakeholder contacts and a session's surveys: thin
+views over services and selectors."""
 
 from __future__ import annotations
 
@@ -21,24 +22,24 @@ from learners.views import session_with_learners_or_404
 from qualiopi_portal.core.exports import FORMATS, table_response
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
-from qualiopi_portal.tenancy.models import ActionCategory
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.shortcuts import apply_errors, org_reverse
 from training_offers import selectors as offer_selectors
 from training_offers.forms import PeriodForm
-from training_offers.models import Session
 
 from . import imports, selectors, services
 from .forms import (
     AnswersFileForm,
     QuestionFormSet,
     QuestionnaireEditForm,
+    StakeholderForm,
     question_drafts,
     question_initial,
 )
-from .models import Answer, Invitation, Question, Questionnaire, Response, RoomCode
+from .models import Answer, Invitation, Question, Questionnaire, Response, RoomCode, Stakeholder
 
 FREE_TEXT_PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 @organisation_permission_required(Permission.LEARNERS_VIEW)
@@ -83,6 +84,7 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
             "questionnaires": questionnaires,
             "missing": len(missing),
             "can_manage": request.organisation_access.has(Permission.LEARNERS_MANAGE),
+            "schedule": selectors.schedule(),
         },
     )
 
@@ -380,22 +382,13 @@ def _mapping_page(
     )
 
 
-def _end_of_session_kinds(session: Session) -> list[str]:
-    """What is asked at the end of a session: satisfaction, and for apprenticeship the
-    apprentices' evaluation of contents and teaching (V10 indicator 33)."""
-    kinds = [Questionnaire.Kind.SATISFACTION_HOT]
-    if session.offer.category == ActionCategory.APPRENTICESHIP:
-        kinds.append(Questionnaire.Kind.APPRENTICE_EVALUATION)
-    return kinds
-
-
 @organisation_permission_required(Permission.ORGANISATION_VIEW)
 @require_http_methods(["GET", "POST"])
 def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
     """Who was asked, sent and has answered; a manager sends the end-of-session surveys."""
     session = session_with_learners_or_404(request, session_pk)
     can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
-    kinds = _end_of_session_kinds(session)
+    kinds = services.end_of_session_kinds(session)
     if request.method == "POST":
         if not can_manage:
             raise Http404
@@ -428,8 +421,8 @@ def session_surveys(request: HttpRequest, session_pk: int) -> HttpResponse:
         return redirect(org_reverse(request, "org:session_surveys", session_pk=session.pk))
     invitations = list(
         Invitation.objects.filter(session=session)
-        .select_related("questionnaire")
-        .order_by("questionnaire__kind", "name")
+        .select_related("questionnaire", "stakeholder")
+        .order_by("questionnaire__kind", "name", "pk")
     )
     available = {q.kind: q for q in Questionnaire.objects.filter(is_current=True, kind__in=kinds)}
     return render(
@@ -538,7 +531,7 @@ def session_survey_room(request: HttpRequest, session_pk: int) -> HttpResponse:
     """The end-of-session questionnaire's QR code for the room's screen. Only the code's hash
     is kept, so it is shown once, when asked for; asking again ends the previous one."""
     session = session_with_learners_or_404(request, session_pk)
-    kinds = _end_of_session_kinds(session)
+    kinds = services.end_of_session_kinds(session)
     available = {q.kind: q for q in Questionnaire.objects.filter(is_current=True, kind__in=kinds)}
     url = svg = room = None
     error = ""
@@ -588,6 +581,8 @@ def session_survey_room(request: HttpRequest, session_pk: int) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
 @organisation_permission_required(Permission.LEARNERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def campaign_close(request: HttpRequest, session_pk: int, questionnaire_pk: int) -> HttpResponse:
@@ -701,3 +696,93 @@ def free_text_action(request: HttpRequest, pk: int, answer_pk: int) -> HttpRespo
     else:
         messages.info(request, _("Cette réponse a déjà son action dans le plan de progrès."))
     return redirect(org_reverse(request, "org:action_edit", pk=action.pk))
+
+
+# --- Stakeholder contacts ----------------------------------------------------------------------
+
+
+@organisation_permission_required(Permission.LEARNERS_VIEW)
+@require_http_methods(["GET", "POST"])
+def stakeholder_list(request: HttpRequest) -> HttpResponse:
+    """The employers', financers' and teaching team's contacts the schedule asks; a manager adds
+    one below (or the sessions' trainers at once)."""
+    can_manage = request.organisation_access.has(Permission.LEARNERS_MANAGE)
+    form = StakeholderForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                contact = services.stakeholder_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s est ajouté·e aux contacts : %(audience)s.")
+                    % {"name": contact.name, "audience": contact.get_audience_display()},
+                )
+                return redirect(org_reverse(request, "org:stakeholder_list"))
+    archived = request.GET.get("vue") == "archives"
+    contacts = Stakeholder.objects.filter(archived_at__isnull=not archived)
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "surveys/stakeholder_list.html",
+        {
+            "page": page,
+            "query": "vue=archives" if archived else "",
+            "archived": archived,
+            "archived_count": Stakeholder.objects.filter(archived_at__isnull=False).count(),
+            "form": form,
+            "can_manage": can_manage,
+            "schedule": selectors.schedule(),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def stakeholder_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, then archive: the contact is asked nothing more; their answers stay."""
+    contact = get_object_or_404(Stakeholder, pk=pk, archived_at__isnull=True)
+    if request.method == "POST":
+        services.stakeholder_archive(stakeholder=contact)
+        messages.success(
+            request,
+            _(
+                "%(name)s est archivé·e : plus aucune enquête ni aucun rappel ne lui sera "
+                "envoyé. Ses réponses sont conservées."
+            )
+            % {"name": contact.name},
+        )
+        return redirect(org_reverse(request, "org:stakeholder_list"))
+    return render(request, "surveys/stakeholder_archive.html", {"contact": contact})
+
+
+@organisation_permission_required(Permission.LEARNERS_MANAGE)
+@require_POST
+def stakeholder_trainers_add(request: HttpRequest) -> HttpResponse:
+    """The trainers of the last 12 months' sessions join the teaching team's contacts."""
+    made = services.stakeholders_from_trainers(actor=request.user)
+    if made:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s formateur·rice ajouté·e aux contacts de l'équipe pédagogique.",
+                "%(count)s formateur·rices ajouté·es aux contacts de l'équipe pédagogique.",
+                len(made),
+            )
+            % {"count": len(made)},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "Aucun·e formateur·rice à ajouter : les formateur·rices des sessions des "
+                "12 derniers mois sont déjà dans la liste (ou aucun·e n'est rattaché·e à une "
+                "session)."
+            ),
+        )
+    return redirect(org_reverse(request, "org:stakeholder_list"))

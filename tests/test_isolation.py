@@ -212,6 +212,9 @@ B_OBJECTS: dict[str, Callable[[dict], dict]] = {
         "pk": b["questionnaire"].pk,
         "answer_pk": b["free_text_answer"].pk,
     },
+    "org:stakeholder_list": lambda b: {},
+    "org:stakeholder_trainers_add": lambda b: {},
+    "org:stakeholder_archive": lambda b: {"pk": b["stakeholder"].pk},
 }
 
 # POST-only views, with what B's own referent posts and the status that answers it.
@@ -250,6 +253,8 @@ POST_ONLY = {
     "org:document_send": ({}, 302),
     # B's free-text answer becomes an action of B's plan de progrès; on to that action.
     "org:free_text_action": ({}, 302),
+    # B's trainers (none on a session): a message, back to B's contacts.
+    "org:stakeholder_trainers_add": ({}, 302),
 }
 # Pages that do not print the organisation's name (an htmx fragment, a confirmation, a
 # redirect).
@@ -272,6 +277,7 @@ WITHOUT_NAME = {
     "org:document_generate",
     "org:document_send",
     "org:free_text_action",
+    "org:stakeholder_trainers_add",
     # A PDF: its text is compressed (tests/learners read it).
     "org:attendance_sheet",
     # Figures only: the organisation is named by the file name.
@@ -483,9 +489,17 @@ def b_objects(world, django_capture_on_commit_callbacks) -> dict:
             },
         )
         free_text_answer = survey_models.Answer.objects.filter(question__type="text").first()
+        stakeholder = survey_services.stakeholder_create(
+            audience="financer",
+            organisation_name=f"Financeur {B_MARKER}",
+            name=f"Contact {B_MARKER}",
+            email="contact.financeur@example.org",
+            actor=world.referent_b,
+        )
     return {
         "questionnaire": questionnaire,
         "free_text_answer": free_text_answer,
+        "stakeholder": stakeholder,
         "enrolment": enrolment,
         "attendance_slot": attendance_slot,
         "record": record,
@@ -553,6 +567,11 @@ def _b_evidence_state() -> tuple:
             list(survey_models.Invitation.objects.values_list("pk", "expires_at", "answered_at")),
             list(survey_models.Answer.objects.values_list("pk", "action_id")),
             survey_models.CampaignSummary.objects.count(),
+            list(
+                survey_models.Stakeholder.objects.values_list(
+                    "pk", "email", "audience", "archived_at"
+                )
+            ),
         )
 
 

@@ -19,11 +19,18 @@ snapshot; every report ready, drawn from its own single snapshot, with exactly o
 organisation's reports folder and nothing else there. Then every task is delivered once more, as
 the broker does an hour later for a killed worker's messages, and nothing changes.
 
+A second stack proves the same for e-mail: one beat run of the survey schedule owing 2,000
+invitations in one organisation, the worker SIGKILLed once while they go out, then restarted.
+The mail server is a table of the stack's database written on the sender's connection
+(tests.stacks.DatabaseMailbox), so the test reads what the worker sent; every invitation is sent
+once, to its one address, and delivering the tasks again sends nothing.
+
 The fast tests at the end check the same rules in-process (tasks run eagerly).
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -53,7 +60,14 @@ from reports.models import Report
 from reports.services import report_render
 from reports.tasks import report_queued_task
 
-from .stacks import admin_connection, database_url, drop_database, free_port, recreate_database
+from .stacks import (
+    admin_connection,
+    database_url,
+    drop_database,
+    free_port,
+    mailbox_create,
+    recreate_database,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -143,7 +157,7 @@ def _redis_binary() -> str:
 class Stack:
     """The worker, beat and Redis of this run, each in its own process group."""
 
-    def __init__(self, run_dir: Path, database: str) -> None:
+    def __init__(self, run_dir: Path, database: str, **env: str) -> None:
         self.run_dir = run_dir
         self.media = run_dir / "media"
         self.database = database
@@ -159,6 +173,7 @@ class Stack:
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "PYTHONUNBUFFERED": "1",
             **STACK_SETTINGS,
+            **env,
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self.worker_starts = 0
@@ -373,15 +388,17 @@ def _progress(stack: Stack, made: dict) -> tuple:
     return reports, snapshots, tuple(_summaries(stack)), queued
 
 
-def _wait(condition, what: str, stack: Stack, made: dict) -> None:
-    """Until `condition` holds; fails only once nothing has advanced for STALL_S seconds."""
+def _wait(condition, what: str, stack: Stack, made: dict, progress=None) -> None:
+    """Until `condition` holds; fails only once nothing has advanced for STALL_S seconds
+    (`progress(stack, made)` says what moves; the reports run's by default)."""
+    progress = progress or _progress
     last, still_since = None, time.monotonic()
     while not condition():
         for label in ("worker", "beat", "redis"):
             process = stack.processes.get(label)
             if process is not None and process.poll() is not None:
                 pytest.fail(f"{label} exited by itself ({process.returncode})\n{stack.logs()}")
-        now = _progress(stack, made)
+        now = progress(stack, made)
         if now != last:
             last, still_since = now, time.monotonic()
         elif time.monotonic() - still_since > STALL_S:
@@ -511,6 +528,207 @@ def test_killed_workers_and_a_lost_queue_lose_nothing_and_do_nothing_twice(stack
         f"\nlost work: {TASKS} tasks, {KILLS} kills, 1 Redis restart losing {waiting} messages; "
         f"recovered in {recovered:.0f} s; {len(retried)} renderings cut short, finished once "
         f"({len(interrupted)} by a killed worker, {sum(row[10] for row in reports)} failures)"
+    )
+
+
+# --- Survey invitations: one beat run of 2,000, the worker killed in the middle -------------
+
+# Four sessions ended the day before yesterday, 250 learners each (the end-of-session survey),
+# and 1,000 contacts (financers and the teaching team: their yearly appraisals).
+SURVEY_SESSIONS = 4
+SURVEY_LEARNERS_EACH = 250
+SURVEY_CONTACTS_EACH = 500
+SURVEY_INVITATIONS = SURVEY_SESSIONS * SURVEY_LEARNERS_EACH + 2 * SURVEY_CONTACTS_EACH
+# The kill comes once this many are sent (and before all of them are).
+SURVEY_KILL_AT_SENT = 600
+
+
+def seed_surveys() -> None:
+    """Run inside the stack (`manage.py shell`): one organisation owed 2,000 invitations by
+    the schedule, made in bulk. Prints its schema as JSON."""
+    from learners.models import Enrolment, Learner
+    from qualiopi_portal.tenancy import services as tenancy
+    from surveys.models import Stakeholder
+    from surveys.services import questionnaires_install
+    from training_offers.models import Offer, Session
+
+    organisation = tenancy.organisation_create(
+        slug="lw-surveys",
+        name="Organisme enquêtes",
+        siret="73282932000074",
+        nda="11755555575",
+        categories=["AF"],
+    )
+    ended = timezone.localdate() - timedelta(days=2)
+    with schema_context(organisation.schema_name):
+        questionnaires_install()
+        offer = Offer.objects.create(title="Accueillir le public", category="AF")
+        for number in range(SURVEY_SESSIONS):
+            session = Session.objects.create(
+                offer=offer, starts_on=ended - timedelta(days=1), ends_on=ended
+            )
+            learners = Learner.objects.bulk_create(
+                Learner(
+                    first_name="Apprenant",
+                    last_name=f"{number}-{n:03d}",
+                    email=f"apprenant.{number}.{n:03d}@example.com",
+                    status="employee",
+                )
+                for n in range(SURVEY_LEARNERS_EACH)
+            )
+            Enrolment.objects.bulk_create(
+                Enrolment(learner=learner, session=session, status="completed")
+                for learner in learners
+            )
+        Stakeholder.objects.bulk_create(
+            Stakeholder(
+                audience=audience,
+                organisation_name="OPCO Atlas" if audience == "financer" else "",
+                name=f"Contact {n:03d}",
+                email=f"{audience}.{n:03d}@example.org",
+            )
+            for audience in ("financer", "teaching_team")
+            for n in range(SURVEY_CONTACTS_EACH)
+        )
+    print(json.dumps({"schema": organisation.schema_name}))
+
+
+@pytest.fixture(scope="module")
+def survey_stack(tmp_path_factory) -> Iterator[tuple[Stack, dict]]:
+    """A database of its own, migrated and seeded, its mail server a table of it; no worker."""
+    database = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_lost_surveys"
+    run_dir = tmp_path_factory.mktemp("lost-surveys")
+    stack = Stack(
+        run_dir,
+        database,
+        EMAIL_BACKEND="tests.stacks.DatabaseMailbox",
+        MAILBOX_JOURNAL=str(run_dir / "mailbox-journal.txt"),
+    )
+    recreate_database(database)
+    try:
+        stack.start_redis()
+        stack.manage("migrate_portal", "--verbosity", "0")
+        stack.manage("referential", "load")
+        with admin_connection(database) as connection:
+            mailbox_create(connection)
+        call = "from tests.test_lost_work import seed_surveys; seed_surveys()"
+        made = json.loads(stack.manage("shell", "-c", call).strip().splitlines()[-1])
+        yield stack, made
+    finally:
+        for label in ("worker", "beat", "redis"):
+            stack.kill(label)
+        if stack.db is not None:
+            stack.db.close()
+        drop_database(database)
+
+
+def _survey_counts(stack: Stack, made: dict) -> tuple[int, int, int]:
+    """Invitations made, invitations sent, messages the mail server kept."""
+    query = sql.SQL(
+        "SELECT (SELECT count(*) FROM {schema}.surveys_invitation),"
+        " (SELECT count(sent_at) FROM {schema}.surveys_invitation),"
+        " (SELECT count(*) FROM public.lost_work_mailbox)"
+    ).format(schema=sql.Identifier(made["schema"]))
+    return stack.rows(query)[0]
+
+
+def _survey_progress(stack: Stack, made: dict) -> tuple:
+    try:
+        queued = stack.redis().llen(QUEUE)
+    except redis.ConnectionError:
+        queued = None
+    return _survey_counts(stack, made), queued
+
+
+def _survey_state(stack: Stack, made: dict) -> tuple[list[tuple], list[tuple]]:
+    """Every invitation (kind, address, sent at, token hash) and every message kept."""
+    invitations = stack.rows(
+        sql.SQL(
+            "SELECT q.kind, i.email, i.sent_at, i.token_hash FROM {schema}.surveys_invitation i"
+            " JOIN {schema}.surveys_questionnaire q ON q.id = i.questionnaire_id ORDER BY i.id"
+        ).format(schema=sql.Identifier(made["schema"]))
+    )
+    messages = stack.rows("SELECT recipient, subject FROM public.lost_work_mailbox ORDER BY id")
+    return invitations, messages
+
+
+@pytest.mark.timeout(900)
+def test_a_beat_run_of_2000_survey_invitations_survives_a_killed_worker(survey_stack):
+    from celery import Celery
+
+    stack, made = survey_stack
+    app = Celery(broker=stack.redis_url)
+    try:
+        # Given the daily run's message waiting (as beat sends it at 8:30)…
+        app.send_task("surveys.schedule_all_task")
+        began = time.monotonic()
+        stack.start_beat()  # the sweeps, every 2 s here
+        stack.start_worker()
+
+        # …and the worker killed (the whole of it, SIGKILL) while the invitations go out…
+        def halfway() -> bool:
+            made_count, sent, _kept = _survey_counts(stack, made)
+            return made_count == SURVEY_INVITATIONS and sent >= SURVEY_KILL_AT_SENT
+
+        _wait(halfway, "the invitations going out", stack, made, _survey_progress)
+        stack.kill("worker")
+        at_kill = _survey_counts(stack, made)
+        assert at_kill[1] < SURVEY_INVITATIONS, "the kill came after the last message"
+        stack.start_worker()
+
+        # …when the work settles (the sweep finds the messages the killed worker held)…
+        def settled() -> bool:
+            return _survey_counts(stack, made) == (SURVEY_INVITATIONS,) * 3
+
+        _wait(settled, "every invitation sent", stack, made, _survey_progress)
+        recovered = time.monotonic() - began
+        _wait(lambda: _idle(stack), "an idle worker", stack, made, _survey_progress)
+
+        # …then every invitation was made once and e-mailed exactly once.
+        invitations, messages = before = _survey_state(stack, made)
+        assert len(invitations) == SURVEY_INVITATIONS
+        assert collections.Counter(kind for kind, *_rest in invitations) == {
+            "satisfaction_hot": SURVEY_SESSIONS * SURVEY_LEARNERS_EACH,
+            "financer": SURVEY_CONTACTS_EACH,
+            "teaching_team": SURVEY_CONTACTS_EACH,
+        }
+        assert all(sent_at is not None for _kind, _email, sent_at, _hash in invitations)
+        addresses = collections.Counter(email for _kind, email, *_rest in invitations)
+        assert set(addresses.values()) == {1}
+        assert collections.Counter(recipient for recipient, _subject in messages) == addresses
+        # The kill cost messages (those the killed worker held), and the sweep queued them
+        # again: otherwise it missed.
+        (requeued,) = stack.rows(
+            sql.SQL(
+                "SELECT count(*) FROM {schema}.surveys_invitation"
+                " WHERE queued_at > created_at + interval '20 seconds'"
+            ).format(schema=sql.Identifier(made["schema"]))
+        )[0]
+        assert requeued >= 1, "the kill lost no message: it missed"
+
+        # And a second delivery (the killed worker's messages come back after the visibility
+        # timeout; beat may run twice) changes nothing: the daily run, the organisation's
+        # scheduling, and one invitation in ten sent again (the same check guards each).
+        app.send_task("surveys.schedule_all_task")
+        app.send_task("surveys.schedule_organisation", args=[made["schema"]])
+        pks = stack.rows(
+            sql.SQL("SELECT id FROM {schema}.surveys_invitation ORDER BY id").format(
+                schema=sql.Identifier(made["schema"])
+            )
+        )
+        for (pk,) in pks[::10]:
+            app.send_task("surveys.invitation_send", args=[made["schema"], pk])
+        _wait(lambda: _idle(stack), "the second deliveries", stack, made, _survey_progress)
+        assert _survey_state(stack, made) == before
+    finally:
+        app.close()
+    journal = (stack.run_dir / "mailbox-journal.txt").read_text(encoding="utf-8").split()
+    print(
+        f"\nlost work (surveys): {SURVEY_INVITATIONS} invitations, killed at {at_kill[1]} sent, "
+        f"{requeued} message(s) lost and queued again by the sweep; all sent once in "
+        f"{recovered:.0f} s; {len(journal) - SURVEY_INVITATIONS} message(s) "
+        "cut short by the kill between the message and the commit (rolled back with it here; "
+        "an SMTP server would have delivered them twice)"
     )
 
 

@@ -154,6 +154,9 @@ REPORT_TIME_LIMIT_S = env.int("REPORT_TIME_LIMIT_S", default=150)
 REPORT_STALE_AFTER_S = env.int("REPORT_STALE_AFTER_S", default=REPORT_TIME_LIMIT_S + 30)
 REPORT_MAX_FAILURES = env.int("REPORT_MAX_FAILURES", default=3)
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=10)
+# When the survey schedule runs each day (local time, CELERY_TIMEZONE).
+SURVEY_SCHEDULE_HOUR = env.int("SURVEY_SCHEDULE_HOUR", default=8)
+SURVEY_SCHEDULE_MINUTE = env.int("SURVEY_SCHEDULE_MINUTE", default=30)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "core.worker_heartbeat_task",
@@ -198,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.invitations_unsent_task",
         "schedule": RECOVERY_SWEEP_INTERVAL_S,
     },
+    # Surveys sent on schedule: end of session, cold appraisal, yearly stakeholder rounds (one
+    # task per organisation; each run creates only what is owed, so a second one creates nothing).
+    "surveys-schedule": {
+        "task": "surveys.schedule_all_task",
+        "schedule": crontab(hour=SURVEY_SCHEDULE_HOUR, minute=SURVEY_SCHEDULE_MINUTE),
+    },
     # Survey reminders (each step once, never after an answer or a stop request).
     "surveys-reminders": {
         "task": "surveys.reminders_send_all_task",
@@ -224,6 +233,13 @@ RESULTS_MIN_SAMPLE = env.int("RESULTS_MIN_SAMPLE", default=5)
 # settings, no rule).
 SURVEY_REMINDERS = env.int("SURVEY_REMINDERS", default=2)
 SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
+# The survey schedule (portal settings, no rule): the end-of-session questionnaires go the day
+# after a session's last day, and are still sent up to SURVEY_HOT_WINDOW_DAYS after it; the
+# cold appraisal SURVEY_COLD_DAYS after the last day (the referential sets no delay), caught up
+# during SURVEY_COLD_WINDOW_DAYS; financers and the teaching team once every 12 months.
+SURVEY_HOT_WINDOW_DAYS = env.int("SURVEY_HOT_WINDOW_DAYS", default=7)
+SURVEY_COLD_DAYS = env.int("SURVEY_COLD_DAYS", default=60)
+SURVEY_COLD_WINDOW_DAYS = env.int("SURVEY_COLD_WINDOW_DAYS", default=30)
 # Extra memory a PDF rendering may take in the worker before it fails cleanly.
 REPORT_MEMORY_BUDGET_MB = env.int("REPORT_MEMORY_BUDGET_MB", default=1024)
 # The portal's address, for links in emails sent by background jobs.

@@ -101,6 +101,10 @@ def test_main_pages_reflow_at_320_px_and_pass_axe(page, login, email):
         urls += edit + upload
         # Every questionnaire's free-text answers (the end-of-session one has some).
         urls += _first_links(page, rf"{ORG}/enquetes/\d+/reponses-libres/", limit=10)
+        # The stakeholder contacts (the demo has two) and the archiving confirmation.
+        page.goto(f"{ORG}/enquetes/contacts/")
+        urls += [f"{ORG}/enquetes/contacts/"]
+        urls += _first_links(page, rf"{ORG}/enquetes/contacts/\d+/archiver/")
     problems = []
     for url in urls:
         page.goto(url)

@@ -17,9 +17,11 @@ from improvement.models import Action
 from learners import services as learner_services
 from learners.models import AttendanceRecord, Enrolment
 from learners.models import Slot as LearnerSlot
+from qualiopi_portal.core.text import fold
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
 from session_documents.models import GeneratedDocument
 from surveys.models import Response as SurveyResponse
+from surveys.models import Stakeholder
 from training_offers.models import Offer, Session
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +181,14 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
         past = Session.objects.filter(survey_responses__isnull=False).distinct().get()
         assert (past.hot_average, past.hot_responses) == (Decimal("8.0"), 3)
         assert (past.recommend_yes, past.recommend_responses) == (2, 3)
+        # Two contacts for the schedule: a learner's employer (cold appraisal), an OPCO adviser.
+        employer, financer = Stakeholder.objects.order_by("audience")
+        assert (employer.audience, employer.email) == ("employer", "claire.dumas@example.com")
+        assert fold(employer.organisation_name) in {
+            fold(name) for name in Enrolment.objects.values_list("learner__employer", flat=True)
+        }
+        assert (financer.audience, financer.email) == ("financer", "karim.benali@opco.example.org")
+        assert "OPCO" in financer.organisation_name
         # Three weeks ago: its documents rendered from the session, each a proof in the library.
         assert sorted(GeneratedDocument.objects.values_list("kind", flat=True)) == [
             "attendance_sheet",

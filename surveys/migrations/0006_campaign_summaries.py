@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('evidence', '0003_evidence_v10_confirmation'),
         ('improvement', '0002_survey_source'),
-        ('surveys', '0006_a_room_codes_and_imports'),
+        ('surveys', '0005_room_codes_and_imports'),
         ('training_offers', '0003_certification_cpf_subcontracting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0003_audience_choices'),
+        ('surveys', '0004_stakeholders_schedule'),
         ('training_offers', '0003_certification_cpf_subcontracting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -80,8 +80,8 @@ def test_a_learner_answers_from_the_room_s_qr_code_once_and_gets_no_e_mail(clien
         assert invitation.session_id == session.pk and invitation.sent_at is not None
         assert invitation.token_hash == token_hash(answer_path.split("/")[3])
         # The worker's sweep and a stray send both leave it alone: no e-mail, ever.
-        Invitation.objects.update(created_at=timezone.now() - timedelta(minutes=5))
-        assert services.invitations_unsent() == []
+        Invitation.objects.update(queued_at=timezone.now() - timedelta(minutes=5))
+        assert services.invitations_lost(before=timezone.now()) == []
         assert not services.invitation_send(invitation_pk=invitation.pk, organisation=world.org_a)
     assert mail.outbox == []
 

@@ -2,13 +2,15 @@
 
 Each organisation gets the ready-made questionnaires; the session that ended three weeks ago
 had its end-of-session questionnaire sent to its learners, and most of them answered: the
-published satisfaction of that session comes from those answers. Two stakeholder contacts
+published satisfaction of that session comes from those answers. An older session's cold
+appraisal was collected on paper and imported (the insertion rate). Two stakeholder contacts
 wait for the schedule: the employer of a demo learner (cold appraisal) and an OPCO adviser
 (the financers' yearly appraisal), at example.com / example.org addresses.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -19,7 +21,7 @@ from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy.models import Organisation, Role
 from training_offers.models import Session
 
-from . import services
+from . import imports, services
 from .models import Invitation, Questionnaire
 
 # (satisfaction on 5, would recommend, what to improve) of the learners who answered.
@@ -73,7 +75,47 @@ def seed_surveys(*, organisation: Organisation, people: dict[str, Any]) -> bool:
         services.answer_submit(token=token, raw=raw)
     # The others: sent, not answered yet.
     Invitation.objects.filter(session=session, sent_at__isnull=True).update(sent_at=timezone.now())
+    _seed_paper_cold_appraisal(referent, today)
     return True
+
+
+# Paper forms of a cold appraisal typed into a spreadsheet: (use, situation, satisfaction on 5).
+PAPER_COLD = [
+    ("often", "employed", "5"),
+    ("often", "employed", "4"),
+    ("sometimes", "employed", "4"),
+    ("sometimes", "job_seeking", "3"),
+    ("often", "employed", "5"),
+    ("not_yet", "training", "4"),
+    ("sometimes", "employed", "4"),
+]
+
+
+def _seed_paper_cold_appraisal(referent: Any, today: date) -> None:
+    """The cold appraisal of an older session, collected on paper and imported through the
+    CSV import (all lines or none): the insertion rate has its sample."""
+    questionnaire = services.current(Questionnaire.Kind.APPRAISAL_COLD)
+    session = (
+        Session.objects.filter(
+            ends_on__lte=today - timedelta(days=60), ends_on__gte=today - timedelta(days=365)
+        )
+        .order_by("-ends_on")
+        .first()
+    )
+    if questionnaire is None or session is None:
+        return
+    table = imports.Table(
+        header=["session", "use", "situation", "overall"],
+        rows=[
+            (line, [str(session.pk), *answers]) for line, answers in enumerate(PAPER_COLD, start=2)
+        ],
+    )
+    services.responses_import(
+        questionnaire=questionnaire,
+        table=table,
+        chosen=[imports.SESSION, *(imports.QUESTION_PREFIX + code for code in table.header[1:])],
+        actor=referent,
+    )
 
 
 def _seed_contacts(referent: Any) -> None:

@@ -2,6 +2,7 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -177,10 +178,21 @@ def test_seed_demo_builds_the_three_clients_and_is_idempotent(world):
         assert absences.filter(status="absent_justified").count() == past.count()
         # Its end-of-session questionnaire: three answers, the session's satisfaction from them
         # ((5 + 4 + 3) × 2 / 3 on 10) and two of three who would recommend it.
-        assert SurveyResponse.objects.count() == 3
-        past = Session.objects.filter(survey_responses__isnull=False).distinct().get()
+        assert SurveyResponse.objects.filter(origin="link").count() == 3
+        past = (
+            Session.objects.filter(survey_responses__origin="link", survey_responses__isnull=False)
+            .distinct()
+            .get()
+        )
         assert (past.hot_average, past.hot_responses) == (Decimal("8.0"), 3)
         assert (past.recommend_yes, past.recommend_responses) == (2, 3)
+        # An older session's cold appraisal, on paper, imported: 5 « en emploi » of 7.
+        paper = SurveyResponse.objects.filter(origin="import")
+        assert paper.count() == 7
+        older = Session.objects.get(pk=paper.values_list("session", flat=True).distinct().get())
+        assert older.ends_on <= timezone.localdate() - timedelta(days=60)
+        assert (older.employed, older.employment_responses, older.cold_responses) == (5, 7, 7)
+        assert older.cold_average == Decimal("8.3")  # (5+4+4+3+5+4+4) × 2 / 7
         # Two contacts for the schedule: a learner's employer (cold appraisal), an OPCO adviser.
         employer, financer = Stakeholder.objects.order_by("audience")
         assert (employer.audience, employer.email) == ("employer", "claire.dumas@example.com")

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-LABEL_WIDTH = 150
-BAR_AREA = 240
-ROW_HEIGHT = 28
+# Each bar under its label and its value (left and right): narrow enough for a phone.
+BAR_AREA = 330
+ROW_HEIGHT = 40
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,11 @@ class BarChart:
     title: str
     bars: tuple[ChartBar, ...]
     height: int
-    label_width: int = LABEL_WIDTH
     bar_area: int = BAR_AREA
 
     @property
     def width(self) -> int:
-        return self.label_width + self.bar_area + 170
-
-    @property
-    def bar_x(self) -> int:
-        return self.label_width + 6
-
-    @property
-    def text_x(self) -> int:
-        return self.label_width + self.bar_area + 12
+        return self.bar_area
 
     @property
     def description(self) -> str:
@@ -64,9 +55,9 @@ def bar_chart(
                 if value is not None and maximum
                 else 0
             ),
-            y=6 + ROW_HEIGHT * index,
+            y=4 + ROW_HEIGHT * index,
             established=value is not None,
         )
         for index, (label, value, text) in enumerate(items)
     )
-    return BarChart(slug=slug, title=title, bars=bars, height=12 + ROW_HEIGHT * len(bars))
+    return BarChart(slug=slug, title=title, bars=bars, height=8 + ROW_HEIGHT * len(bars))

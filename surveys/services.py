@@ -739,6 +739,15 @@ def answer_submit(
     invitation.save(update_fields=["answered_at"])
     if invitation.session is not None:
         session_survey_figures_sync(invitation.session)
+        campaign = selectors.campaign_get(
+            session_id=invitation.session_id, questionnaire_id=questionnaire.pk, now=now
+        )
+        if campaign is not None and campaign.is_closed:
+            # The last awaited answer closes the campaign: its summary now, not tonight.
+            queue_task_after_commit(
+                "surveys.campaign_summary_task",
+                args=[current_schema_name(), invitation.session_id, questionnaire.pk],
+            )
     readiness_changed("survey answered")
     return response
 

@@ -108,8 +108,9 @@ def _notices_send(organisation: Organisation, pks: list[int]) -> int:
 def campaign_summary_task(
     schema_name: str, session_pk: int, questionnaire_pk: int, actor_pk: int | None = None
 ) -> bool:
-    """One campaign closed early by a manager: its summary, once (a redelivered task finds it
-    made; a lost one is made by the nightly task)."""
+    """One campaign just closed (its last awaited answer came, or a manager closed it early):
+    its summary, once (a redelivered task finds it made; a lost one is made by the nightly
+    task)."""
     organisation = Organisation.objects.filter(schema_name=schema_name).first()
     if organisation is None:
         return False

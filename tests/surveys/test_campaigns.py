@@ -20,6 +20,7 @@ from evidence.models import EvidenceItem
 from indicators.referential.models import ReferentialVersion
 from learners import services as learner_services
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy.models import Organisation
 from surveys import selectors, services
 from surveys.models import CampaignSummary, CampaignSummaryNotice, Invitation, Response
@@ -344,3 +345,28 @@ def test_a_campaign_closed_on_its_own_is_not_closed_again(client, world):
     assert client.get(_url(session, f"enquetes/{other.pk}/clore/")).status_code == 404
     with schema_context("org_alpha"):
         assert AuditEvent.objects.filter(action="survey.campaign_closed").count() == 0
+
+
+def test_the_last_awaited_answer_closes_the_campaign_and_makes_its_summary(
+    world, media, django_capture_on_commit_callbacks
+):
+    from tests.surveys.test_results import _answer, _required
+
+    session = _session(world, starts_on=timezone.localdate() - timedelta(days=3), days=2)
+    first = _enrol(world, session, "Léa", "Martin", "lea@example.fr")
+    second = _enrol(world, session, "Hugo", "Bernard", "hugo@example.fr")
+    with schema_context("org_alpha"):
+        services.questionnaires_install()
+        hot = services.current("satisfaction_hot")
+        raw = _required(hot, {})
+        awaited = _answer(hot, session, second, None)
+        with django_capture_on_commit_callbacks(execute=True):
+            _answer(hot, session, first, raw)
+        assert not CampaignSummary.objects.exists()  # one answer of two: still open
+        token, hashed = new_token()
+        Invitation.objects.filter(pk=awaited.pk).update(token_hash=hashed)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.answer_submit(token=token, raw=raw)
+        summary = CampaignSummary.objects.get()
+        assert (summary.session_id, summary.questionnaire_id) == (session.pk, hot.pk)
+        assert (summary.invited, summary.answered) == (2, 2)

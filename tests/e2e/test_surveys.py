@@ -22,10 +22,13 @@ def _invite(token: str) -> int:
     portal's outbox): only the token's hash is stored. Returns its session's id."""
     name = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_e2e"
     with psycopg.connect(database_url(name), autocommit=True) as connection:
+        # An ended session whose campaign is not closed yet (the demo's answered one is).
         questionnaire, session = connection.execute(
-            f"SELECT q.id, r.session_id FROM {SCHEMA}.surveys_questionnaire q "  # noqa: S608
-            f"JOIN {SCHEMA}.surveys_response r ON r.questionnaire_id = q.id "
-            "WHERE q.kind = 'satisfaction_hot' AND q.is_current LIMIT 1"
+            f"SELECT q.id, s.id FROM {SCHEMA}.surveys_questionnaire q, "  # noqa: S608
+            f"{SCHEMA}.training_offers_session s WHERE q.kind = 'satisfaction_hot' "
+            "AND q.is_current AND s.ends_on < current_date AND NOT EXISTS (SELECT 1 FROM "
+            f"{SCHEMA}.surveys_campaignsummary c WHERE c.session_id = s.id) "
+            "ORDER BY s.ends_on DESC LIMIT 1"
         ).fetchone()
         connection.execute(
             f"INSERT INTO {SCHEMA}.surveys_invitation (questionnaire_id, session_id, email, "  # noqa: S608
@@ -37,12 +40,30 @@ def _invite(token: str) -> int:
     return session
 
 
+def _typed_hot_responses(session: int) -> int:
+    name = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_e2e"
+    with psycopg.connect(database_url(name), autocommit=True) as connection:
+        (count,) = connection.execute(
+            f"SELECT hot_responses FROM {SCHEMA}.training_offers_session WHERE id = %s",  # noqa: S608
+            [session],
+        ).fetchone()
+    return count
+
+
 def test_a_learner_answers_on_a_phone_and_the_results_show_it(page, login, browser, portal):
     token = "e2e-jeton-de-reponse-0123456789abcdef"
     session = _invite(token)
     # While the campaign waits for that answer, the referent could close it early: the
     # confirmation says what happens, at 320 px and through axe; they cancel.
     login("referent.solstice@demo.test")
+    page.goto(f"{ORG}/offres/resultats/")
+    sample_before = int(
+        page.get_by_role("row")
+        .filter(has_text="Satisfaction à chaud")
+        .first.locator('td[data-label="Effectif"]')
+        .inner_text()
+    )
+    typed = _typed_hot_responses(session)
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(f"{ORG}/sessions/{session}/enquetes/")
     expect(page.get_by_text("Campagne en cours", exact=False)).to_be_visible()
@@ -88,10 +109,25 @@ def test_a_learner_answers_on_a_phone_and_the_results_show_it(page, login, brows
     assert sideways_overflow(respondent) == []
     phone.close()
 
+    # The results page and the public catalogue: the session's typed figures gave way to its
+    # one answer, and the response rate counts it (the demo's three answers, and this one).
     page.goto(f"{ORG}/offres/resultats/")
     row = page.get_by_role("row").filter(has_text="Satisfaction à chaud").first
     expect(row).to_contain_text("une note sur 5 compte double")
     expect(row).to_contain_text("calculée des réponses aux questionnaires")
+    expect(row).to_contain_text("100 % (4 sur 4)")
+    expect(row.locator('td[data-label="Effectif"]')).to_have_text(str(sample_before - typed + 1))
+    visitor = browser.new_context(base_url=portal, locale="fr-FR")
+    public = visitor.new_page()
+    public.goto("/catalogue/cooperative-solstice/")
+    published = public.get_by_role("row").filter(has_text="Satisfaction à chaud").first
+    expect(published).to_contain_text("100 % (4 sur 4)")
+    expect(published).to_contain_text("calculée des réponses aux questionnaires")
+    expect(published.locator('td[data-label="Effectif"]')).to_have_text(
+        str(sample_before - typed + 1)
+    )
+    expect(public.get_by_text("Sessions terminées du", exact=False)).to_be_visible()
+    visitor.close()
 
     # The referent reads the free-text answers and makes one of them an action, once.
     page.goto(f"{ORG}/enquetes/")

@@ -690,6 +690,17 @@ def specs(questions: list[Question]) -> list[answers.QuestionSpec]:
     ]
 
 
+def _answer_of(response: Response, question: Question, value: answers.Value) -> Answer:
+    """One checked answer, ready to store (from a link or a file alike)."""
+    return Answer(
+        response=response,
+        question=question,
+        number=value.number,
+        text=value.text,
+        choices=list(value.choices),
+    )
+
+
 @dataclass
 class Refused(Exception):
     errors: dict[str, str]
@@ -726,27 +737,20 @@ def answer_submit(
         )
         Response.objects.filter(pk=response.pk).update(submitted_at=day)
     Answer.objects.bulk_create(
-        Answer(
-            response=response,
-            question=questions[code],
-            number=value.number,
-            text=value.text,
-            choices=list(value.choices),
-        )
-        for code, value in checked.values.items()
+        _answer_of(response, questions[code], value) for code, value in checked.values.items()
     )
     invitation.answered_at = now or timezone.now()
     invitation.save(update_fields=["answered_at"])
     if invitation.session is not None:
         session_survey_figures_sync(invitation.session)
         campaign = selectors.campaign_get(
-            session_id=invitation.session_id, questionnaire_id=questionnaire.pk, now=now
+            session_id=invitation.session.pk, questionnaire_id=questionnaire.pk, now=now
         )
         if campaign is not None and campaign.is_closed:
             # The last awaited answer closes the campaign: its summary now, not tonight.
             queue_task_after_commit(
                 "surveys.campaign_summary_task",
-                args=[current_schema_name(), invitation.session_id, questionnaire.pk],
+                args=[current_schema_name(), invitation.session.pk, questionnaire.pk],
             )
     readiness_changed("survey answered")
     return response
@@ -1015,13 +1019,7 @@ def responses_import(
     by_code = {q.code: q for q in questionnaire.questions.all()}
     Answer.objects.bulk_create(
         (
-            Answer(
-                response=response,
-                question=by_code[code],
-                number=value.number,
-                text=value.text,
-                choices=list(value.choices),
-            )
+            _answer_of(response, by_code[code], value)
             for response, row in zip(created, rows, strict=True)
             for code, value in row.values.items()
         ),

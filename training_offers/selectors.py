@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -82,16 +82,19 @@ def period_results(
     """
     today = today or timezone.localdate()
     end = min(end, today) if end else today
-    sessions = list(sessions_ended(offer=offer, start=start, end=end).order_by("ends_on", "pk"))
-    by_quarter: dict[tuple[int, int], list[Session]] = {}
-    for session in sessions:
-        quarter = (session.ends_on.year, (session.ends_on.month - 1) // 3 + 1)
-        by_quarter.setdefault(quarter, []).append(session)
+    # The figures only, not whole sessions: a year of a large provider is hundreds of rows.
+    rows = sessions_ended(offer=offer, start=start, end=end).order_by("ends_on", "pk")
+    figures: list[SessionFigures] = []
+    by_quarter: dict[tuple[int, int], list[SessionFigures]] = {}
+    for ends_on, *values in rows.values_list("ends_on", *FIGURE_FIELDS):
+        session = SessionFigures(**dict(zip(FIGURE_FIELDS, values, strict=True)))
+        figures.append(session)
+        by_quarter.setdefault((ends_on.year, (ends_on.month - 1) // 3 + 1), []).append(session)
     return PeriodResults(
-        rates=_rates(sessions),
+        rates=_rates(figures),
         start=start,
         end=end,
-        session_count=len(sessions),
+        session_count=len(figures),
         quarters=[
             (str(_("T%(quarter)s %(year)s") % {"quarter": quarter, "year": year}), _rates(group))
             for (year, quarter), group in by_quarter.items()
@@ -99,32 +102,12 @@ def period_results(
     )
 
 
-def _rates(sessions: list[Session]) -> list[Rate]:
-    return rates(
-        (
-            SessionFigures(
-                enrolled=s.enrolled,
-                completed=s.completed,
-                dropouts=s.dropouts,
-                certification_candidates=s.certification_candidates,
-                certification_passed=s.certification_passed,
-                hot_average=s.hot_average,
-                hot_responses=s.hot_responses,
-                cold_average=s.cold_average,
-                cold_responses=s.cold_responses,
-                recommend_yes=s.recommend_yes,
-                recommend_responses=s.recommend_responses,
-                hot_invited=s.hot_invited,
-                hot_answered=s.hot_answered,
-                cold_invited=s.cold_invited,
-                cold_answered=s.cold_answered,
-                employed=s.employed,
-                employment_responses=s.employment_responses,
-            )
-            for s in sessions
-        ),
-        min_sample=settings.RESULTS_MIN_SAMPLE,
-    )
+# The session fields the results read, named as SessionFigures names them.
+FIGURE_FIELDS = tuple(field.name for field in fields(SessionFigures))
+
+
+def _rates(sessions: list[SessionFigures]) -> list[Rate]:
+    return rates(sessions, min_sample=settings.RESULTS_MIN_SAMPLE)
 
 
 def offers_threatening(*, version_code: str) -> dict[int, int]:

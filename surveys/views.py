@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,6 +43,20 @@ FREE_TEXT_PAGE_SIZE = 25
 PAGE_SIZE = 50
 
 
+def _count_per_code(invitations: QuerySet[Invitation]) -> Coalesce:
+    """How many of these invitations were made with any version of the row's questionnaire."""
+    return Coalesce(
+        Subquery(
+            invitations.filter(questionnaire__code=OuterRef("code"))
+            .order_by()
+            .values("questionnaire__code")
+            .annotate(count=Count("pk"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 @organisation_permission_required(Permission.LEARNERS_VIEW)
 @require_http_methods(["GET", "POST"])
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
@@ -63,10 +78,9 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
     questionnaires = list(
         Questionnaire.objects.filter(is_current=True)
         .annotate(
-            asked=Count("invitations", distinct=True),
-            answered=Count(
-                "invitations", filter=Q(invitations__answered_at__isnull=False), distinct=True
-            ),
+            # Every version of the questionnaire: an edit does not start the count again.
+            asked=_count_per_code(Invitation.objects.all()),
+            answered=_count_per_code(Invitation.objects.filter(answered_at__isnull=False)),
             questions_count=Count("questions", distinct=True),
             text_questions=Count(
                 "questions", filter=Q(questions__type=Question.Type.TEXT), distinct=True

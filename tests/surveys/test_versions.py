@@ -3,6 +3,8 @@ answers stay as they were; the questions kept keep their code and role."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -172,8 +174,12 @@ def test_editing_makes_version_two_and_version_one_keeps_its_answers(client, wor
         )
         assert new.questionnaire_id == second.pk
 
-    # Each version has its page; the old one says it is no longer used.
+    # The list counts every version: 3 asked (2 on version 1, 1 on version 2), 2 answered.
     client.force_login(world.referent_a)
+    listed = re.sub(r"\s+", " ", client.get("/o/alpha/enquetes/").content.decode())
+    row = listed[listed.index(f'href="/o/alpha/enquetes/{second.pk}/"') :]
+    assert row[: row.index("</tr>")].endswith("<td>3</td> <td>2</td> ")
+    # Each version has its page; the old one says it is no longer used.
     page = client.get(f"/o/alpha/enquetes/{second.pk}/").content.decode()
     assert f'href="/o/alpha/enquetes/{first.pk}/">Version 1</a>' in page
     old_page = client.get(f"/o/alpha/enquetes/{first.pk}/").content.decode()

@@ -8,13 +8,14 @@ threshold, 5 by default) weigh as a major in the certifier's decision.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
+
+from qualiopi_portal.core.dates import add_months
 
 CERTIFICATE_YEARS = 3
 SURVEILLANCE_FROM_MONTH = 14
@@ -23,13 +24,6 @@ DEADLINE_MONTHS = {"nc_minor": 6, "nc_major": 3}
 # After a major NC's 3 months, the certifier checks the proof within a month (DOMAIN.md).
 CERTIFIER_CHECK_MONTHS = 1
 DEFAULT_MINOR_THRESHOLD = 5
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, on the month's last day when it has no such day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

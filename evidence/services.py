@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qualiopi_portal.core.dates import add_months
 from qualiopi_portal.core.signals import readiness_changed
 from qualiopi_portal.core.tenants import current_schema_name
 from qualiopi_portal.tenancy.models import Role
@@ -108,12 +108,6 @@ def oversize_errors(names: list[str]) -> ValidationError:
             ]
         }
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def evidence_problems(
@@ -218,7 +212,7 @@ def evidence_create(
     if entry and entry.validity_months and not values.get("valid_until"):
         start = values.get("valid_from") or timezone.localdate()
         values["valid_from"] = start
-        values["valid_until"] = _add_months(start, entry.validity_months)
+        values["valid_until"] = add_months(start, entry.validity_months)
 
     title = (values.pop("title", "") or "").strip()
     items = []

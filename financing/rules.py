@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from audits.rules import add_months, cycle
+from audits.rules import cycle
+from qualiopi_portal.core.dates import add_months
 
 from .catalogue import Document, Route
 

@@ -7,7 +7,6 @@ de progrès."""
 
 from __future__ import annotations
 
-import calendar
 import logging
 import secrets
 import smtplib
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from django.conf import settings
@@ -36,6 +35,7 @@ from improvement.models import Action
 from indicators.referential import selectors as referential
 from learners.models import Enrolment, SessionTrainer
 from learners.services import ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH
+from qualiopi_portal.core.dates import add_months
 from qualiopi_portal.core.pdf import render_pdf
 from qualiopi_portal.core.queue import queue_task_after_commit
 from qualiopi_portal.core.services import audit_event_record
@@ -63,7 +63,6 @@ from .models import (
 
 logger = logging.getLogger("qualiopi.surveys")
 
-_Moment = TypeVar("_Moment", date, datetime)
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "surveys" / "questionnaires.yaml"
 # How long a personal link to answer stays valid (the portal's default, no rule).
@@ -246,13 +245,6 @@ def invitations_for_session(
 # --- The schedule (beat, daily: surveys.schedule_all_task) ----------------------------------
 
 
-def months_before(moment: _Moment, months: int) -> _Moment:
-    """The same day (and time) `months` earlier; the month's last day when it has fewer."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
 def hot_window(today: date) -> tuple[date, date]:
     """The last days of the sessions whose end-of-session questionnaires the schedule sends
     today: from the day after the last day, for SURVEY_HOT_WINDOW_DAYS days."""
@@ -296,7 +288,7 @@ def _yearly_not_asked(
 ) -> list[_Recipient]:
     """The active contacts of the audience asked no questionnaire of this kind (any version)
     in the last YEARLY_MONTHS months."""
-    since = months_before(now, YEARLY_MONTHS)
+    since = add_months(now, -YEARLY_MONTHS)
     asked = set(
         Invitation.objects.filter(
             questionnaire__kind=questionnaire.kind,
@@ -452,7 +444,7 @@ def stakeholders_from_trainers(*, actor: Any, today: date | None = None) -> list
     unless their address is already listed for the teaching team (archived contacts included:
     someone archived on purpose does not come back)."""
     today = today or timezone.localdate()
-    since = months_before(today, 12)
+    since = add_months(today, -12)
     listed = {
         email.lower()
         for email in Stakeholder.objects.filter(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qualiopi_portal.core.charts import BarChart, bar_chart
+from qualiopi_portal.core.dates import add_months
 
 from .completeness import Completeness, check
 from .eligibility import CpfEligibility, cpf_eligibility
@@ -50,10 +51,7 @@ class PeriodResults:
 
 def last_twelve_months(today: date) -> date:
     """The first day of the year of results ending today (the default period published)."""
-    try:
-        return today.replace(year=today.year - 1) + timedelta(days=1)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - 1, day=28) + timedelta(days=1)
+    return add_months(today, -12) + timedelta(days=1)
 
 
 def sessions_ended(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from audits import rules
 from audits.rules import CycleWarning, Decision, FindingFacts
+from qualiopi_portal.core.dates import add_months
 
 
 @pytest.mark.parametrize(
@@ -19,10 +20,13 @@ from audits.rules import CycleWarning, Decision, FindingFacts
         (date(2027, 11, 30), 3, date(2028, 2, 29)),  # leap year
         (date(2026, 8, 31), 6, date(2027, 2, 28)),
         (date(2026, 12, 1), 36, date(2029, 12, 1)),
+        (date(2026, 12, 4), -12, date(2025, 12, 4)),  # earlier: the published year of results
+        (date(2024, 2, 29), -12, date(2023, 2, 28)),
+        (datetime(2026, 3, 31, 8, 30), -1, datetime(2026, 2, 28, 8, 30)),  # keeps the time
     ],
 )
 def test_add_months(day, months, expected):
-    assert rules.add_months(day, months) == expected
+    assert add_months(day, months) == expected
 
 
 def test_the_cycle_of_a_certificate():

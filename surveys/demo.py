@@ -70,7 +70,7 @@ def seed_surveys(*, organisation: Organisation, people: dict[str, Any]) -> bool:
                 raw[question.code] = [str(grade * 2)]
             elif question.type in ("single", "multiple") and question.choices:
                 raw[question.code] = [question.choices[0]["code"]]
-            elif question.type == "text" and improve:
+            elif question.type == "text" and improve and question.code == "improve":
                 raw[question.code] = [improve]
         services.answer_submit(token=token, raw=raw)
     # The others: sent, not answered yet.

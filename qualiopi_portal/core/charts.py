@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 # Each bar under its label and its value (left and right): narrow enough for a phone.
 BAR_AREA = 330
 ROW_HEIGHT = 40
@@ -35,7 +37,10 @@ class BarChart:
 
     @property
     def description(self) -> str:
-        return " ; ".join(f"{bar.label} : {bar.text}" for bar in self.bars)
+        return _(" ; ").join(
+            _("%(label)s : %(value)s") % {"label": bar.label, "value": bar.text}
+            for bar in self.bars
+        )
 
 
 def bar_chart(

@@ -331,9 +331,10 @@ def slot_save(*, audit: Audit, slot: Slot | None, **fields: Any) -> Slot:
     if fields["ends_at"] <= fields["starts_at"]:
         errors["ends_at"] = _("La fin du créneau doit suivre son début.")
     numbers = sorted(set(fields.get("indicator_numbers") or []))
-    known = set(
-        referential.version_get(code=audit.version_code).indicators.values_list("number", flat=True)
-    )
+    known = {
+        i.number
+        for i in referential.indicators_of(referential.version_get(code=audit.version_code))
+    }
     if set(numbers) - known:
         errors["indicator_numbers"] = _("Cet indicateur n'existe pas dans la version de l'audit.")
     if errors:

@@ -189,7 +189,7 @@ def audit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _indicators(audit: Audit):
-    return list(referential.version_get(code=audit.version_code).indicators.order_by("number"))
+    return referential.indicators_of(referential.version_get(code=audit.version_code))
 
 
 @organisation_permission_required(Permission.AUDITS_VIEW)

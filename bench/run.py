@@ -839,7 +839,7 @@ def _session_cookie(user) -> str:
     return f"sessionid={session.session_key}"
 
 
-def _gunicorn(*, workers: int, timeout: int) -> tuple[int, subprocess.Popen]:
+def _gunicorn(*, workers: int, timeout: int, threads: int = 1) -> tuple[int, subprocess.Popen]:
     """gunicorn serving the portal on a free loopback port, returned once it answers /ping."""
     port = _free_port()
     server = subprocess.Popen(
@@ -854,6 +854,8 @@ def _gunicorn(*, workers: int, timeout: int) -> tuple[int, subprocess.Popen]:
             str(workers),
             "--timeout",
             str(timeout),
+            "--threads",
+            str(threads),
         ],
         cwd=ROOT,
         env=os.environ.copy(),
@@ -873,7 +875,9 @@ def _gunicorn(*, workers: int, timeout: int) -> tuple[int, subprocess.Popen]:
     raise RuntimeError("gunicorn did not answer on /ping within 30 s")
 
 
-def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
+def bench_load(
+    seconds: float = 30.0, clients: int = 8, workers: int | None = None, threads: int = 1
+) -> dict[str, float]:
     """Concurrent clients over the main pages, against gunicorn with 2 workers on loopback.
 
     As many clients as workers: the figures are the pages' own times under concurrency, not a
@@ -900,7 +904,7 @@ def bench_load(seconds: float = 10.0, clients: int = 2) -> dict[str, float]:
         "budget": ("/o/bench-2/financements/budget/", _session_cookie(referent)),
         "cockpit": ("/portefeuille/", _session_cookie(consultant)),
     }
-    port, server = _gunicorn(workers=2, timeout=60)
+    port, server = _gunicorn(workers=workers or clients, timeout=60, threads=threads)
     timings: dict[str, list[float]] = {name: [] for name in pages}
     errors = [0]
     lock = threading.Lock()

@@ -129,7 +129,7 @@ def indicator_rows_for(organisation, version, scope: Scope | None = None):
     organisation's declared one unless another is being previewed)."""
     scope = scope or referential.scope_for_organisation(organisation)
     result = evaluate(referential.rules_for_version(version), scope)
-    indicators = list(version.indicators.select_related("criterion").order_by("number"))
+    indicators = referential.indicators_of(version)
     return result, indicator_rows(indicators, result, scope.categories)
 
 

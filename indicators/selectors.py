@@ -12,6 +12,7 @@ from django.utils import timezone
 from .models import Outcome, ReadinessSnapshot
 from .presentation import ReadinessLabels
 from .readiness import IndicatorStatus
+from .referential import selectors as referential_selectors
 from .referential.models import ReferentialVersion
 
 BAR_WIDTH = 260
@@ -57,11 +58,15 @@ def readiness_panel() -> ReadinessPanel | None:
     snapshot = ReadinessSnapshot.objects.first()
     if snapshot is None:
         return None
-    version = ReferentialVersion.objects.filter(code=snapshot.version_code).first()
     titles, criteria = {}, {}
+    try:
+        version = referential_selectors.version_get(code=snapshot.version_code)
+    except ReferentialVersion.DoesNotExist:
+        version = None
     if version is not None:
-        titles = dict(version.indicators.values_list("number", "title"))
-        criteria = dict(version.criteria.values_list("number", "title"))
+        for indicator in referential_selectors.indicators_of(version):
+            titles[indicator.number] = indicator.title
+            criteria[indicator.criterion.number] = indicator.criterion.title
     result = snapshot.result
     bars = [
         CriterionBar(int(number), criteria.get(int(number), ""), percent, 8 + 30 * index)

@@ -71,7 +71,7 @@ def _compute(
     version = version or referential.version_for_organisation(organisation, today=today)
     target = referential.target_date_for_organisation(organisation, today=today)
     # One read of the version's indicators serves both the applicability rules and the facts.
-    rows = list(version.indicators.select_related("criterion"))
+    rows = referential.indicators_of(version)
     result = evaluate(
         [referential.rule_from_indicator(row) for row in rows],
         referential.scope_for_organisation(organisation),

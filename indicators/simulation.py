@@ -117,7 +117,7 @@ def simulate(data: Any) -> dict:
     audit_date = _date(data.get("audit_date"), "audit_date")
     audit_type = _choice(data.get("audit_type", "initial"), "audit_type", AUDIT_TYPES)
     scope = _scope(data.get("scope"))
-    rows = list(version.indicators.select_related("criterion").order_by("number"))
+    rows = referential.indicators_of(version)
     numbers = {row.number for row in rows}
     result = evaluate([referential.rule_from_indicator(row) for row in rows], scope)
     indicators = referential.indicator_facts(rows, result, initial_audit=audit_type == "initial")

@@ -54,11 +54,7 @@ def pack_entries(snapshot: ReadinessSnapshot) -> list[PackEntry]:
         for item in snapshot.result["indicators"]
         if item["status"] != "not_applicable"
     }
-    indicators = {
-        i.number: i
-        for i in version.indicators.select_related("criterion")
-        if i.number in applicable
-    }
+    indicators = {i.number: i for i in referential.indicators_of(version) if i.number in applicable}
     items = list(
         EvidenceItem.objects.filter(
             is_archived=False, status=EvidenceItem.Status.VALIDATED

@@ -68,7 +68,7 @@ def _sections(snapshot: ReadinessSnapshot, version) -> dict[int, list[IndicatorS
         for number in action.indicator_numbers:
             actions.setdefault(number, []).append(action)
     sections: dict[int, list[IndicatorSection]] = {}
-    for indicator in version.indicators.select_related("criterion").order_by("number"):
+    for indicator in referential.indicators_of(version):
         state = statuses.get(indicator.number)
         if state is None or state["status"] == "not_applicable":
             continue

@@ -1165,7 +1165,7 @@ def summary_indicators(*, organisation: Organisation, questionnaire: Questionnai
         except referential.NoVersionInForce:
             logger.warning("no referential version for %s", organisation.schema_name)
         else:
-            if version.indicators.filter(number=APPRENTICE_INDICATOR).exists():
+            if any(i.number == APPRENTICE_INDICATOR for i in referential.indicators_of(version)):
                 numbers.append(APPRENTICE_INDICATOR)
     return numbers
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 
+from indicators.referential.selectors import referential_cache_clear
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Organisation, Role
 
@@ -103,6 +104,8 @@ def world(django_db_setup, django_db_blocker) -> World:
 @pytest.fixture(autouse=True)
 def _clean_state_around_each_test():
     cache.clear()
+    # The referential is cached per process; a test's rolled-back writes must not outlive it.
+    referential_cache_clear()
     # A request answered in English leaves English active in the thread (LocaleMiddleware
     # does not switch back): each test starts in the portal's language.
     translation.activate(settings.LANGUAGE_CODE)

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from .applicability import CATEGORIES, Condition
 from .models import ChangeKind, Criterion, Indicator, Reason, ReferentialVersion
+from .selectors import referential_cache_clear
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "rnq"
 
@@ -252,6 +253,7 @@ def load(path: Path) -> LoadReport:
             },
         )
     version.indicators.exclude(number__in=[i["number"] for i in data["indicators"]]).delete()
+    referential_cache_clear()
     return LoadReport(code, len(data["criteria"]), len(data["indicators"]), changed=True)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
@@ -18,20 +21,82 @@ class NoVersionInForce(LookupError):
     """No referential version is loaded for that date (run `manage.py referential load`)."""
 
 
+# --- Process cache -------------------------------------------------------------------------
+# The referential is reference data: two versions of ~33 indicators, written only by
+# `manage.py referential load`. Every page inside an organisation needs its version, its
+# indicators and which apply; reading them from the database cost three queries and ~10 ms of
+# model building per request (docs/decisions/0021). They are kept per process, bounded by the
+# number of versions (not by the number of organisations), cleared in this process by any write
+# (signals, the loader) and re-read by the others after CACHE_SECONDS.
+CACHE_SECONDS = 300
+
+
+@dataclass
+class _Loaded:
+    at: float
+    versions: list[ReferentialVersion]
+    indicators: dict[int, list[Indicator]] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_loaded: _Loaded | None = None
+
+
+def referential_cache_clear() -> None:
+    """Forget the cached referential (after a load, or in tests around each case)."""
+    global _loaded
+    with _lock:
+        _loaded = None
+    _rules_applicable.cache_clear()
+
+
+def _current() -> _Loaded:
+    global _loaded
+    loaded = _loaded
+    if loaded is None or time.monotonic() - loaded.at > CACHE_SECONDS:
+        loaded = _Loaded(time.monotonic(), list(ReferentialVersion.objects.order_by("pk")))
+        with _lock:
+            _loaded = loaded
+        _rules_applicable.cache_clear()
+    return loaded
+
+
+def versions_all() -> list[ReferentialVersion]:
+    """Every loaded version, oldest first (cached per process)."""
+    return sorted(_current().versions, key=lambda version: version.in_force_from)
+
+
+def indicators_of(version: ReferentialVersion) -> list[Indicator]:
+    """The version's indicators by number, with their criterion (cached per process)."""
+    loaded = _current()
+    rows = loaded.indicators.get(version.pk)
+    if rows is None:
+        rows = list(
+            Indicator.objects.filter(version_id=version.pk)
+            .select_related("criterion")
+            .order_by("number")
+        )
+        loaded.indicators[version.pk] = rows
+    return rows
+
+
 def version_get(*, code: str) -> ReferentialVersion:
-    return ReferentialVersion.objects.get(code=code)
+    for version in _current().versions:
+        if version.code == code:
+            return version
+    return ReferentialVersion.objects.get(code=code)  # raises DoesNotExist as callers expect
 
 
 def version_in_force_on(*, day: date) -> ReferentialVersion:
-    version = (
-        ReferentialVersion.objects.filter(in_force_from__lte=day)
-        .exclude(in_force_until__lt=day)
-        .order_by("-in_force_from")
-        .first()
-    )
-    if version is None:
+    candidates = [
+        version
+        for version in _current().versions
+        if version.in_force_from <= day
+        and (version.in_force_until is None or version.in_force_until >= day)
+    ]
+    if not candidates:
         raise NoVersionInForce(day)
-    return version
+    return max(candidates, key=lambda version: version.in_force_from)
 
 
 def target_date_for_organisation(organisation, *, today: date | None = None) -> date:
@@ -42,8 +107,15 @@ def target_date_for_organisation(organisation, *, today: date | None = None) -> 
 def version_for_organisation(organisation, *, today: date | None = None) -> ReferentialVersion:
     """The pinned version, else the one in force on the target audit date."""
     if organisation.referential_version_id:
-        return organisation.referential_version
+        return _pinned(organisation)
     return version_in_force_on(day=target_date_for_organisation(organisation, today=today))
+
+
+def _pinned(organisation) -> ReferentialVersion:
+    for version in _current().versions:
+        if version.pk == organisation.referential_version_id:
+            return version
+    return organisation.referential_version
 
 
 def pinned_version_mismatch(
@@ -60,7 +132,7 @@ def pinned_version_mismatch(
         return None
     if in_force.pk == organisation.referential_version_id:
         return None
-    return organisation.referential_version, in_force
+    return _pinned(organisation), in_force
 
 
 def indicator_facts(rows, result: Result, *, initial_audit: bool) -> list[IndicatorFacts]:
@@ -120,15 +192,24 @@ def rule_from_indicator(indicator: Indicator) -> IndicatorRule:
 
 
 def rules_for_version(version: ReferentialVersion) -> list[IndicatorRule]:
-    return [rule_from_indicator(indicator) for indicator in version.indicators.all()]
+    return [rule_from_indicator(indicator) for indicator in indicators_of(version)]
 
 
 def applicability_for_organisation(organisation, version: ReferentialVersion) -> Result:
     return evaluate(rules_for_version(version), scope_for_organisation(organisation))
 
 
+@lru_cache(maxsize=512)
+def _rules_applicable(version_pk: int, scope: Scope) -> frozenset[int]:
+    """Bounded by versions × distinct scopes (categories and five flags), not organisations."""
+    version = next(v for v in _current().versions if v.pk == version_pk)
+    return frozenset(item.number for item in evaluate(rules_for_version(version), scope).applicable)
+
+
 def applicable_numbers(organisation, version: ReferentialVersion) -> set[int]:
     """The numbers of the version's indicators that apply to the organisation's scope."""
+    if any(v.pk == version.pk for v in _current().versions):
+        return set(_rules_applicable(version.pk, scope_for_organisation(organisation)))
     return {
         item.number for item in applicability_for_organisation(organisation, version).applicable
     }
@@ -153,5 +234,6 @@ def referential_context(
             version = version_for_organisation(organisation)
         except NoVersionInForce:
             return None
-    indicators = list(version.indicators.select_related("criterion").order_by("number"))
-    return ReferentialContext(version, indicators, applicable_numbers(organisation, version))
+    return ReferentialContext(
+        version, indicators_of(version), applicable_numbers(organisation, version)
+    )

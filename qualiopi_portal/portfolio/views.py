@@ -66,7 +66,7 @@ def portfolio_grid(request: HttpRequest) -> HttpResponse:
     rows = cockpit.portfolio_rows(user=request.user, sort="nom", with_statuses=True)
     try:
         version = referential.version_in_force_on(day=timezone.localdate())
-        indicators = list(version.indicators.order_by("number"))
+        indicators = referential.indicators_of(version)
     except referential.NoVersionInForce:
         version, indicators = None, []
     columns = cockpit.indicator_grid(rows=rows, indicators=indicators)

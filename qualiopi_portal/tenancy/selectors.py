@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -60,32 +60,73 @@ def organisation_access_get(*, user, slug: str) -> OrganisationAccess:
     return access
 
 
+def _accessible_by(queryset: QuerySet[Organisation], user) -> QuerySet[Organisation]:
+    return queryset.filter(
+        Exists(Membership.objects.filter(organisation=OuterRef("pk"), user=user))
+        | Exists(ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user))
+    )
+
+
 def organisation_accesses_for_user(*, user, limit: int | None = None) -> list[OrganisationAccess]:
     """Every organisation the user may enter (or the first `limit`), by name, in one query."""
     if not user.is_authenticated:
         return []
-    queryset = _with_user_role(Organisation.objects.order_by("name"), user).filter(
-        Exists(Membership.objects.filter(organisation=OuterRef("pk"), user=user))
-        | Exists(ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user))
-    )
+    queryset = _accessible_by(_with_user_role(Organisation.objects.order_by("name"), user), user)
     if limit is not None:
         queryset = queryset[:limit]
     return [access for org in queryset if (access := _access_from_annotated(org))]
+
+
+# Memo on the request's user object: the menu, the switcher and the portfolio views all ask.
+_CONSULTANT_MEMO = "_portal_is_consultant"
 
 
 def user_is_consultant(*, user) -> bool:
     """A member of a consultancy firm, or consultant in at least one organisation."""
     if not user.is_authenticated:
         return False
-    return (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .filter(
-            Exists(ConsultancyFirm.objects.filter(members=OuterRef("pk")))
-            | Exists(Membership.objects.filter(user=OuterRef("pk"), role=Role.CONSULTANT))
+    memo = getattr(user, _CONSULTANT_MEMO, None)
+    if memo is None:
+        memo = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .filter(
+                Exists(ConsultancyFirm.objects.filter(members=OuterRef("pk")))
+                | Exists(Membership.objects.filter(user=OuterRef("pk"), role=Role.CONSULTANT))
+            )
+            .exists()
         )
-        .exists()
+        setattr(user, _CONSULTANT_MEMO, memo)
+    return memo
+
+
+@dataclass(frozen=True)
+class Switcher:
+    """What the top bar shows every signed-in page: where the user may go, and the portfolio."""
+
+    accesses: list[OrganisationAccess]
+    is_consultant: bool
+
+
+def switcher_for_user(*, user, limit: int) -> Switcher:
+    """The first `limit` organisations and the consultant flag in one query (a second one only
+    for a user who may enter no organisation)."""
+    if not user.is_authenticated:
+        return Switcher([], False)
+    consultant = ExpressionWrapper(
+        Exists(ConsultancyFirm.objects.filter(members=user))
+        | Exists(Membership.objects.filter(user=user, role=Role.CONSULTANT)),
+        output_field=BooleanField(),
     )
+    rows = list(
+        _accessible_by(_with_user_role(Organisation.objects.order_by("name"), user), user).annotate(
+            user_is_consultant=consultant
+        )[:limit]
+    )
+    if rows:
+        setattr(user, _CONSULTANT_MEMO, rows[0].user_is_consultant)
+    accesses = [access for org in rows if (access := _access_from_annotated(org))]
+    return Switcher(accesses, user_is_consultant(user=user))
 
 
 def firms_for_user(*, user) -> QuerySet[ConsultancyFirm]:

@@ -7,6 +7,7 @@ each client's schema); it sits above the domains and the tenancy it reads.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +18,8 @@ from qualiopi_portal.tenancy import selectors
 from . import cockpit
 from .forms import PortfolioFilterForm
 
+# A consultancy following hundreds of clients reads them a page at a time.
+PORTFOLIO_PAGE_SIZE = 50
 # The review queue shows the oldest submitted items first; beyond this, filter by client.
 REVIEW_QUEUE_LIMIT = 200
 
@@ -30,24 +33,31 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("tri", cockpit.DEFAULT_SORT)
     if sort.lstrip("-") not in cockpit.SORTS:
         sort = cockpit.DEFAULT_SORT
-    rows = cockpit.portfolio_rows(
+    clients = cockpit.portfolio_clients(
         user=request.user,
         sort=sort,
         outcome=filters.get("issue") or "",
         query=filters.get("q") or "",
         within_days=filters.get("audit_sous"),
     )
+    page = Paginator(clients, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = cockpit.cockpit_rows(page.object_list)
     query = request.GET.copy()
     query.pop("tri", None)
+    query.pop("page", None)
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
     return render(
         request,
         "portfolio/portfolio.html",
         {
+            "page": page,
             "rows": rows,
             "lines": cockpit.cockpit_lines(rows),
             "form": form,
             "sort": sort,
             "query": query.urlencode(),
+            "page_query": page_query.urlencode(),
             "filtered": bool(filters and any(v not in (None, "") for v in filters.values())),
             "firms": selectors.firms_for_user(user=request.user),
         },

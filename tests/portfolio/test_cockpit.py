@@ -118,6 +118,58 @@ def test_the_portfolio_costs_the_same_queries_for_any_number_of_clients(client, 
     assert len(_data(seven)) <= 10
 
 
+def test_the_portfolio_reads_a_page_of_fifty_clients_sorted_and_filtered_by_the_database(
+    client, world
+):
+    created = Organisation.objects.bulk_create(
+        Organisation(
+            schema_name=f"org_page_{index}",
+            slug=f"page-{index}",
+            name=f"Client {index:02d}",
+            siret="73282932000074",
+            nda="11755555575",
+            categories=["AF"],
+        )
+        for index in range(58)
+    )
+    world.firm.clients.add(*created)
+    OrganisationReadiness.objects.bulk_create(
+        OrganisationReadiness(
+            organisation=o,
+            overall_percent=float(index),
+            outcome="certifiable" if index % 2 else "not_certifiable",
+            computed_at=timezone.now(),
+        )
+        for index, o in enumerate(created)
+    )
+    client.force_login(world.firm_consultant)
+    first = client.get("/portefeuille/?tri=-preparation").content.decode()
+    # 58 + Alpha and Gamma: never computed, so first when the order is reversed (ties by name,
+    # reversed too); then 57 % down to 10 %.
+    assert "60 clients" in first
+    assert first.count('<th scope="row">') == 50
+    assert "Page 1 sur 2" in first
+    assert 'href="?tri=-preparation&amp;page=2" rel="next"' in first
+    assert (
+        first.index(">Gamma CFA</a>")
+        < first.index(">Alpha Formation</a>")
+        < first.index(">Client 57</a>")
+        < first.index(">Client 10</a>")
+    )
+    assert ">Client 09</a>" not in first
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get("/portefeuille/?tri=-preparation&page=2").content.decode()
+    assert second.count('<th scope="row">') == 10
+    assert second.index(">Client 09</a>") < second.index(">Client 00</a>")
+    assert ">Client 10</a>" not in second
+    # Session, user, consultant flag and switcher, firms, count, page: the same for 60 or 600.
+    assert len(_data(captured)) == 7
+    filtered = client.get("/portefeuille/?issue=certifiable&q=Client+1").content.decode()
+    # Clients 10 to 19, the odd ones certifiable: 11, 13, 15, 17, 19.
+    assert "5 clients" in filtered
+    assert "Page 1 sur" not in filtered
+
+
 def test_grid_counts_the_clients_not_ready_per_indicator(client, world, media):
     # Fresh rows: other tests may have changed the session's in-memory organisations.
     for organisation in Organisation.objects.filter(slug__in=["alpha", "gamma"]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,7 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A trainer's landing is what is expected of them, not the organisation's figures.
         return my_space(request)
     today = timezone.localdate()
-    memberships = list(selectors.memberships_for_organisation(organisation=organisation))
+    member_count = selectors.memberships_for_organisation(organisation=organisation).count()
     next_steps = []
     if organisation.next_audit_date is None and access.has(Permission.ORGANISATION_EDIT):
         next_steps.append(
@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "url": reverse("org:profile", kwargs={"organisation_slug": organisation.slug}),
             }
         )
-    if len(memberships) < 2 and access.has(Permission.MEMBERS_MANAGE):
+    if member_count < 2 and access.has(Permission.MEMBERS_MANAGE):
         next_steps.append(
             {
                 "text": _("Invitez votre équipe : direction, formateurs et sous-traitants."),
@@ -65,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "dashboard/dashboard.html",
         {
             "days_to_audit": (audit_date - today).days if audit_date else None,
-            "member_count": len(memberships),
+            "member_count": member_count,
             "next_steps": next_steps,
             "referential_version": version,
             "version_mismatch": referential.pinned_version_mismatch(organisation, today=today),
@@ -89,10 +89,12 @@ def _dashboard_readiness(access, today) -> dict:
     """Readiness, its trend, items expiring before the audit and overdue actions."""
     if not access.has(Permission.EVIDENCE_VIEW_ALL):
         return {"readiness": None}
-    panel = indicator_selectors.readiness_panel()
+    panel = indicator_selectors.readiness_panel(
+        trend_days=indicator_selectors.TREND_DAYS, today=today
+    )
     context = {
         "readiness": panel,
-        "trend": indicator_selectors.readiness_trend(today=today),
+        "trend": panel.trend if panel else [],
         "trend_width": indicator_selectors.TREND_WIDTH,
         "trend_height": indicator_selectors.TREND_HEIGHT,
         "expiring": evidence_selectors.evidence_expiring_before(
@@ -104,9 +106,14 @@ def _dashboard_readiness(access, today) -> dict:
     context["incomplete_sessions"] = _incomplete_sessions(_gap_sessions(panel, access))
     context["recent_days"] = settings.READINESS_RECENT_SESSIONS_DAYS
     if access.has(Permission.ACTIONS_VIEW):
-        overdue = improvement_selectors.actions_overdue(today=today).select_related("owner")
-        context["overdue_actions"] = list(overdue[:8])
-        context["overdue_count"] = overdue.count()
+        # The first eight and how many in all, in one statement (a window count).
+        overdue = list(
+            improvement_selectors.actions_overdue(today=today)
+            .select_related("owner")
+            .annotate(overdue_total=Window(Count("pk")))[:8]
+        )
+        context["overdue_actions"] = overdue
+        context["overdue_count"] = overdue[0].overdue_total if overdue else 0
     return context
 
 

@@ -344,9 +344,19 @@ def at_risk(plans: list[SessionPlan], *, today: datetime.date) -> RevenueAtRisk:
 
 
 def revenue_at_risk(*, today: datetime.date) -> RevenueAtRisk:
-    """The revenue at risk on its own (dashboard, budget): no documents read."""
-    sessions = Session.objects.filter(starts_on__gte=today)
-    return at_risk(_funded_plans(sessions, documents=False), today=today)
+    """The revenue at risk on its own (dashboard, budget): no documents read, the upcoming
+    sessions' lines with their session in one query."""
+    lines = (
+        FundingLine.objects.filter(session__starts_on__gte=today)
+        .select_related("session__offer")
+        .order_by("session_id", "pk")
+    )
+    by_session: dict[int, tuple[Session, list[FundingLine]]] = {}
+    for line in lines:
+        by_session.setdefault(line.session_id, (line.session, []))[1].append(line)
+    spans = certificate_spans()
+    plans = [_plan(session, rows, [], spans) for session, rows in by_session.values()]
+    return at_risk(plans, today=today)
 
 
 def linkable_evidence() -> QuerySet[EvidenceItem]:

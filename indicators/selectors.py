@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -51,11 +52,29 @@ class ReadinessPanel:
     bar_width: int = BAR_WIDTH
     # The rule the outcome follows, stated next to it (partials/verdict_rules.html).
     minor_threshold: int = field(default_factory=lambda: settings.READINESS_MINOR_NC_THRESHOLD)
+    # The last figure of each day (readiness_trend), when asked for with the panel.
+    trend: list[TrendPoint] = field(default_factory=list)
 
 
-def readiness_panel() -> ReadinessPanel | None:
-    """The latest snapshot (current schema) with its bars and gaps, most severe gaps first."""
-    snapshot = ReadinessSnapshot.objects.first()
+def readiness_panel(
+    *, trend_days: int | None = None, today: date | None = None
+) -> ReadinessPanel | None:
+    """The latest snapshot (current schema) with its bars and gaps, most severe gaps first.
+
+    With `trend_days`, the same statement brings the trend over those days (the dashboard
+    shows both: one query instead of two).
+    """
+    snapshots = ReadinessSnapshot.objects.all()
+    if trend_days is not None:
+        sql, params = _trend_rows(days=trend_days, today=today).query.sql_with_params()
+        # The inner statement is Django's own, its values passed as parameters.
+        snapshots = snapshots.annotate(
+            trend_points=RawSQL(  # noqa: S611
+                f"SELECT json_agg(json_build_array(t.day, t.overall_percent) ORDER BY t.day) FROM ({sql}) t",  # noqa: S608, E501
+                params,
+            )
+        )
+    snapshot = snapshots.first()
     if snapshot is None:
         return None
     titles, criteria = {}, {}
@@ -88,12 +107,14 @@ def readiness_panel() -> ReadinessPanel | None:
         ),
         key=lambda gap: (severity[gap.status], not gap.is_fundamental, gap.number),
     )
+    points = getattr(snapshot, "trend_points", None) or []
     return ReadinessPanel(
         snapshot=snapshot,
         outcome_label=str(Outcome(snapshot.outcome).label),
         bars=bars,
         gaps=gaps,
         chart_height=16 + 30 * len(bars),
+        trend=_trend_points([(date.fromisoformat(day), percent) for day, percent in points]),
     )
 
 
@@ -110,18 +131,27 @@ class TrendPoint:
     y: float
 
 
-def readiness_trend(*, days: int = 90, today: date | None = None) -> list[TrendPoint]:
-    """The last figure of each day over the period, placed for a small SVG line."""
+TREND_DAYS = 90
+
+
+def _trend_rows(*, days: int, today: date | None):
     today = today or timezone.localdate()
     start = today - timedelta(days=days - 1)
-    rows = (
+    return (
         ReadinessSnapshot.objects.filter(computed_at__date__gte=start)
         .annotate(day=TruncDate("computed_at"))
         .order_by("day", "-computed_at", "-pk")
         .distinct("day")
         .values_list("day", "overall_percent")
     )
-    points = list(rows)
+
+
+def readiness_trend(*, days: int = TREND_DAYS, today: date | None = None) -> list[TrendPoint]:
+    """The last figure of each day over the period, placed for a small SVG line."""
+    return _trend_points(list(_trend_rows(days=days, today=today)))
+
+
+def _trend_points(points: list[tuple[date, float]]) -> list[TrendPoint]:
     step = TREND_WIDTH / max(len(points) - 1, 1)
     return [
         TrendPoint(

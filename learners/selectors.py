@@ -458,18 +458,20 @@ class GapSession:
 def gap_sessions(
     gaps: dict[int, list[dict[str, Any]]], *, with_names: bool
 ) -> dict[int, list[GapSession]]:
-    """The sessions (and learners' names) a snapshot's gaps point at, in two queries."""
+    """The sessions (and learners' names) a snapshot's gaps point at: one query when the
+    learners are named (their enrolments bring the sessions), else one for the sessions."""
     session_ids = {g["session"] for items in gaps.values() for g in items if "session" in g}
     enrolment_ids = {e for items in gaps.values() for g in items for e in g.get("enrolments", [])}
-    sessions = Session.objects.select_related("offer").in_bulk(session_ids)
-    names = (
-        {
-            e.pk: str(e.learner)
-            for e in Enrolment.objects.filter(pk__in=enrolment_ids).select_related("learner")
-        }
-        if with_names and enrolment_ids
-        else {}
-    )
+    names: dict[int, str] = {}
+    sessions: dict[int, Session] = {}
+    if with_names and enrolment_ids:
+        for enrolment in Enrolment.objects.filter(pk__in=enrolment_ids).select_related(
+            "learner", "session__offer"
+        ):
+            names[enrolment.pk] = str(enrolment.learner)
+            sessions.setdefault(enrolment.session_id, enrolment.session)
+    if session_ids - sessions.keys():
+        sessions |= Session.objects.select_related("offer").in_bulk(session_ids - sessions.keys())
     return {
         number: [
             GapSession(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, ManyToOneRel, Q, Value, When
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -233,3 +234,42 @@ def readiness_recompute_request(*, schema_name: str, reason: str, **_signal: Any
         )
     except Exception:  # broker down: the periodic job catches up
         logger.warning("could not queue readiness for %s; left for the periodic job", schema_name)
+
+
+# --- Retention ----------------------------------------------------------------------------
+
+
+def snapshots_thin(*, now: datetime | None = None) -> int:
+    """Keep the snapshots of the current schema from growing without bound; returns how many
+    were deleted (docs/decisions/0021).
+
+    Kept: every computation of the last READINESS_SNAPSHOTS_KEEP_ALL_DAYS days (the dashboard's
+    90-day trend reads them), the last computation of each earlier week (the long trend; so the
+    latest snapshot always stays), and any snapshot a row points at (a report drawn from it)
+    whatever its age.
+    Running it twice deletes nothing the second time.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.READINESS_SNAPSHOTS_KEEP_ALL_DAYS)
+    old = ReadinessSnapshot.objects.filter(computed_at__lt=cutoff)
+    # One row per week before the cutoff: a few dozen a year.
+    weekly = [
+        pk
+        for pk, _week in old.annotate(week=TruncWeek("computed_at"))
+        .order_by("week", "-computed_at", "-pk")
+        .distinct("week")
+        .values_list("pk", "week")
+    ]
+    doomed = old.exclude(pk__in=weekly)
+    # Whatever points at a snapshot (reports today) keeps it, found from the model's relations
+    # so that this app does not import the apps built on it.
+    for relation in ReadinessSnapshot._meta.get_fields(include_hidden=True):
+        if isinstance(relation, ManyToOneRel):
+            column = relation.field.attname
+            doomed = doomed.exclude(
+                pk__in=relation.related_model._default_manager.filter(
+                    **{f"{column}__isnull": False}
+                ).values(column)
+            )
+    deleted, _by_model = doomed.delete()
+    return deleted

@@ -13,10 +13,12 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.selectors import organisations_each
 
-from .services import readiness_recompute_owed, readiness_recompute_request
+from .services import readiness_recompute_owed, readiness_recompute_request, snapshots_thin
 
 # A failed computation leaves the previous snapshot and is retried.
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "max_retries": 5}
@@ -60,3 +62,21 @@ def readiness_recompute_all_task() -> int:
         readiness_recompute_request(schema_name=organisation.schema_name, reason="nightly")
         count += 1
     return count
+
+
+@shared_task(name="indicators.snapshots_thin_all_task", ignore_result=True)
+def snapshots_thin_all_task() -> int:
+    """Nightly: one retention task per organisation (a large history does not hold the others
+    back); returns how many were queued."""
+    count = 0
+    for organisation in organisations_each():
+        snapshots_thin_task.delay(organisation.schema_name)
+        count += 1
+    return count
+
+
+@shared_task(name="indicators.snapshots_thin_task", ignore_result=True, acks_late=True)
+def snapshots_thin_task(schema_name: str) -> int:
+    """Thin one organisation's snapshots; idempotent, so a redelivery costs nothing."""
+    with schema_context(schema_name):
+        return snapshots_thin()

@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.readiness_recompute_all_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Readiness snapshots: every one for READINESS_SNAPSHOTS_KEEP_ALL_DAYS, then one a week.
+    "readiness-snapshots-retention": {
+        "task": "indicators.snapshots_thin_all_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Reports whose message was lost (broker unreachable when asked, restarted, worker killed).
     "reports-queued": {
         "task": "indicators.report_queued_task",
@@ -245,6 +250,8 @@ REPORT_MEMORY_BUDGET_MB = env.int("REPORT_MEMORY_BUDGET_MB", default=1024)
 # The portal's address, for links in emails sent by background jobs.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 # Predicted minor non-conformities from which an organisation is "non certifiable en l'état".
+# Every readiness computation is kept this many days; before that, the last of each week.
+READINESS_SNAPSHOTS_KEEP_ALL_DAYS = env.int("READINESS_SNAPSHOTS_KEEP_ALL_DAYS", default=90)
 READINESS_MINOR_NC_THRESHOLD = env.int("READINESS_MINOR_NC_THRESHOLD", default=5)
 # The sessions whose learners' journeys readiness reads (the portal's setting, no rule: the
 # certifier samples actions since the last audit).

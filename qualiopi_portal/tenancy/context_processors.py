@@ -24,7 +24,7 @@ def organisation(request) -> dict:
         "current_organisation": getattr(request, "organisation", None),
         "current_access": access,
         "perms_here": access.permissions if access else frozenset(),
-        "switcher_accesses": SimpleLazyObject(lambda: switcher.accesses),
+        "switcher_entries": SimpleLazyObject(lambda: switcher.entries),
         "switcher_size": SWITCHER_SIZE,
         "is_consultant": SimpleLazyObject(lambda: switcher.is_consultant),
     }

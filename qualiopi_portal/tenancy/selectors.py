@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -49,12 +50,48 @@ def _access_from_annotated(organisation: Organisation) -> OrganisationAccess | N
     return None
 
 
+# The two statements every signed-in page runs (the middleware's access check and the top
+# bar's switcher) are written once in SQL: compiling their ORM form cost more than running them
+# (docs/decisions/0021). They say the same as _with_user_role / _accessible_by; a test holds
+# them to it (tests/tenancy/test_selectors.py).
+_ORG = Organisation._meta.db_table
+_MEMBERSHIP = Membership._meta.db_table
+_FIRM_CLIENTS = ConsultancyFirm.clients.through._meta.db_table
+_FIRM_MEMBERS = ConsultancyFirm.members.through._meta.db_table
+_FOLLOWED = (
+    f"EXISTS (SELECT 1 FROM {_FIRM_CLIENTS} fc JOIN {_FIRM_MEMBERS} fm"  # noqa: S608
+    " ON fm.consultancyfirm_id = fc.consultancyfirm_id"
+    " WHERE fc.organisation_id = o.id AND fm.user_id = %(user)s)"
+)
+_ACCESS_SQL = (
+    f"SELECT o.*, (SELECT m.role FROM {_MEMBERSHIP} m"  # noqa: S608 - table names from _meta
+    " WHERE m.organisation_id = o.id AND m.user_id = %(user)s LIMIT 1) AS member_role,"
+    f" {_FOLLOWED} AS followed_by_firm FROM {_ORG} o WHERE o.slug = %(slug)s"
+)
+_SWITCHER_SQL = (
+    "SELECT id, slug, name, member_role, followed_by_firm,"  # noqa: S608 - table names from _meta
+    f" (EXISTS (SELECT 1 FROM {_FIRM_MEMBERS} WHERE user_id = %(user)s)"
+    f" OR EXISTS (SELECT 1 FROM {_MEMBERSHIP} WHERE user_id = %(user)s"
+    " AND role = %(consultant)s)) AS user_is_consultant FROM ("
+    "SELECT o.id, o.slug, o.name, m.role AS member_role, FALSE AS followed_by_firm"
+    f" FROM {_MEMBERSHIP} m"
+    f" JOIN {_ORG} o ON o.id = m.organisation_id WHERE m.user_id = %(user)s"
+    " UNION"
+    f" SELECT o.id, o.slug, o.name, NULL, TRUE FROM {_FIRM_MEMBERS} fm"
+    f" JOIN {_FIRM_CLIENTS} fc ON fc.consultancyfirm_id = fm.consultancyfirm_id"
+    f" JOIN {_ORG} o ON o.id = fc.organisation_id WHERE fm.user_id = %(user)s"
+    f" AND NOT EXISTS (SELECT 1 FROM {_MEMBERSHIP} m2"
+    " WHERE m2.organisation_id = o.id AND m2.user_id = %(user)s)"
+    ") entries ORDER BY name, id LIMIT %(limit)s"
+)
+
+
 def organisation_access_get(*, user, slug: str) -> OrganisationAccess:
     """One query; the same 404 whether the organisation is missing or forbidden."""
     if not user.is_authenticated:
         raise Http404
-    organisation = _with_user_role(Organisation.objects.filter(slug=slug), user).first()
-    access = _access_from_annotated(organisation) if organisation else None
+    rows = list(Organisation.objects.raw(_ACCESS_SQL, {"user": user.pk, "slug": slug}))
+    access = _access_from_annotated(rows[0]) if rows else None
     if access is None:
         raise Http404
     return access
@@ -101,32 +138,40 @@ def user_is_consultant(*, user) -> bool:
 
 
 @dataclass(frozen=True)
+class SwitcherEntry:
+    """An organisation the top bar offers: enough to link to it and say the role held."""
+
+    pk: int
+    slug: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
 class Switcher:
     """What the top bar shows every signed-in page: where the user may go, and the portfolio."""
 
-    accesses: list[OrganisationAccess]
+    entries: list[SwitcherEntry]
     is_consultant: bool
 
 
 def switcher_for_user(*, user, limit: int) -> Switcher:
-    """The first `limit` organisations and the consultant flag in one query (a second one only
-    for a user who may enter no organisation)."""
+    """The first `limit` organisations by name and the consultant flag in one query (a second
+    one only for a user who may enter no organisation)."""
     if not user.is_authenticated:
         return Switcher([], False)
-    consultant = ExpressionWrapper(
-        Exists(ConsultancyFirm.objects.filter(members=user))
-        | Exists(Membership.objects.filter(user=user, role=Role.CONSULTANT)),
-        output_field=BooleanField(),
-    )
-    rows = list(
-        _accessible_by(_with_user_role(Organisation.objects.order_by("name"), user), user).annotate(
-            user_is_consultant=consultant
-        )[:limit]
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SWITCHER_SQL, {"user": user.pk, "consultant": Role.CONSULTANT, "limit": limit}
+        )
+        rows = cursor.fetchall()
     if rows:
-        setattr(user, _CONSULTANT_MEMO, rows[0].user_is_consultant)
-    accesses = [access for org in rows if (access := _access_from_annotated(org))]
-    return Switcher(accesses, user_is_consultant(user=user))
+        setattr(user, _CONSULTANT_MEMO, rows[0][5])
+    entries = [
+        SwitcherEntry(pk, slug, name, Role(role) if role else Role.CONSULTANT)
+        for pk, slug, name, role, _followed, _consultant in rows
+    ]
+    return Switcher(entries, user_is_consultant(user=user))
 
 
 def firms_for_user(*, user) -> QuerySet[ConsultancyFirm]:

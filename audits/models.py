@@ -8,6 +8,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 from . import rules
 
@@ -51,7 +52,7 @@ class Certificate(models.Model):
         return rules.cycle(self.valid_from or self.issued_on, self.expires_on)
 
 
-class Audit(models.Model):
+class Audit(ChoiceLabels):
     class Kind(models.TextChoices):
         INITIAL = "initial", _("Audit initial")
         SURVEILLANCE = "surveillance", _("Audit de surveillance")
@@ -97,7 +98,7 @@ class StandingFindingManager(models.Manager):
         return super().get_queryset().filter(cancelled_at__isnull=True)
 
 
-class Finding(models.Model):
+class Finding(ChoiceLabels):
     class Kind(models.TextChoices):
         CONFORM = "conform", _("Conforme")
         MINOR = "nc_minor", _("NC mineure")
@@ -141,7 +142,7 @@ class Finding(models.Model):
     cancellation_reason = models.TextField(_("motif de l'annulation"), blank=True)
 
     objects = StandingFindingManager()
-    all_objects = models.Manager()  # noqa: DJ012 (ruff takes the manager above for a field)
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("constat d'audit")

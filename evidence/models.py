@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 from .storage import get_evidence_storage
 
@@ -70,7 +71,7 @@ class ChecklistEntry(models.Model):
         return self.title
 
 
-class EvidenceItem(models.Model):
+class EvidenceItem(ChoiceLabels):
     """A proof: one or more file versions, or a URL, linked to the indicators it supports."""
 
     class Status(models.TextChoices):

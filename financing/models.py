@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 from .budget import DEFAULTS
 
@@ -29,7 +30,7 @@ def _days(label, **kwargs):
     )
 
 
-class FundingLine(models.Model):
+class FundingLine(ChoiceLabels):
     """One financer's share of one session."""
 
     session = models.ForeignKey(

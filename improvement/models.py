@@ -9,9 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 
-class Action(models.Model):
+class Action(ChoiceLabels):
     """One line of the plan de progrès."""
 
     class Status(models.TextChoices):

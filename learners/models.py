@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 
 class Learner(models.Model):
@@ -43,7 +44,7 @@ class Learner(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
-class Enrolment(models.Model):
+class Enrolment(ChoiceLabels):
     """A learner on a session: inscrit·e → en formation → terminé / abandon / non présenté·e."""
 
     class Status(models.TextChoices):
@@ -104,7 +105,7 @@ class SessionTrainer(models.Model):
         return f"{self.session_id}: {self.user_id}"
 
 
-class Slot(models.Model):
+class Slot(ChoiceLabels):
     """One half-day of a session, signed by its learners, closed by its trainer."""
 
     class Half(models.TextChoices):
@@ -141,7 +142,7 @@ class Slot(models.Model):
         return self.closed_at is not None
 
 
-class AttendanceRecord(models.Model):
+class AttendanceRecord(ChoiceLabels):
     """What one learner's presence on one slot is, as recorded at one moment.
 
     Never updated. The learner's signature, the trainer's countersignature, an absence noted at

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 
 def _report_storage():
@@ -17,7 +18,7 @@ def _report_storage():
     return get_evidence_storage()
 
 
-class Report(models.Model):
+class Report(ChoiceLabels):
     """A generated PDF, with the state the person waits on (queued → running → ready/failed)."""
 
     class Kind(models.TextChoices):

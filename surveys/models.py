@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 
 
 class Questionnaire(models.Model):
@@ -174,7 +175,7 @@ class Stakeholder(models.Model):
         return f"{self.name} ({self.organisation_name})" if self.organisation_name else self.name
 
 
-class Invitation(models.Model):
+class Invitation(ChoiceLabels):
     """One person asked to answer one questionnaire version, from a personal link (hash only):
     a learner (by their enrolment) or a stakeholder contact (for a session, or yearly)."""
 

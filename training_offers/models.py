@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi_portal.accounts.fields import user_fk
+from qualiopi_portal.core.models import ChoiceLabels
 from qualiopi_portal.tenancy.models import ActionCategory
 
 # The fields indicator 1 asks every offer to publish, in the order the public page shows them.
@@ -52,7 +53,7 @@ class CpfCase(models.TextChoices):
     )
 
 
-class Offer(models.Model):
+class Offer(ChoiceLabels):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
         PUBLISHED = "published", _("Publiée")
@@ -181,7 +182,7 @@ class SubcontractorStatus(models.TextChoices):
     NOT_CERTIFIED = "not_certified", _("Non certifié")
 
 
-class Session(models.Model):
+class Session(ChoiceLabels):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="sessions")
     starts_on = models.DateField(_("début"))
     ends_on = models.DateField(_("fin"))

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from qualiopi_portal.core.models import ChoiceLabels
+
 from .validators import validate_nda, validate_organisation_slug, validate_siret
 
 
@@ -158,7 +160,7 @@ class Role(models.TextChoices):
     CONSULTANT = "consultant", _("Consultant·e")
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels):
     """Grants a user a role in one organisation."""
 
     user = models.ForeignKey(

@@ -125,7 +125,8 @@ def bench_dashboard(requests: int = 200) -> dict[str, float]:
     return {
         "dashboard_p50_ms": round(timings[len(timings) // 2] * 1000, 2),
         "dashboard_p95_ms": round(timings[int(len(timings) * 0.95)] * 1000, 2),
-        "dashboard_queries": len(queries),
+        "dashboard_queries": _data_statements(queries),
+        "dashboard_statements": len(queries),
     }
 
 
@@ -192,8 +193,9 @@ def bench_evidence_list(items: int = 5000, requests: int = 100) -> dict[str, flo
     return {
         "evidence_list_p50_ms": round(timings[len(timings) // 2] * 1000, 2),
         "evidence_list_p95_ms": round(timings[int(len(timings) * 0.95)] * 1000, 2),
-        "evidence_list_queries": len(full_page),
-        "evidence_list_queries_10_rows": len(small_page),
+        "evidence_list_queries": _data_statements(full_page),
+        "evidence_list_queries_10_rows": _data_statements(small_page),
+        "evidence_list_statements": len(full_page),
     }
 
 
@@ -270,7 +272,8 @@ def bench_readiness(items: int = 5000, actions: int = 200, runs: int = 20) -> di
 
 
 def bench_cockpit(clients: int = 300, requests: int = 50) -> dict[str, float]:
-    """The consultant's portfolio with 300 clients, each with a computed readiness.
+    """The consultant's portfolio with 300 clients, each with a computed readiness (the first
+    page of 50; the others cost the same).
 
     The cockpit reads only public tables (Organisation + OrganisationReadiness), so the extra
     clients are rows without schemas: cloning 300 schemas would only slow the benchmark down.
@@ -327,8 +330,10 @@ def bench_cockpit(clients: int = 300, requests: int = 50) -> dict[str, float]:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(consultant)
     url = "/portefeuille/?tri=preparation"
-    first = client.get(url)
-    assert first.content.decode().count('<th scope="row">') == clients
+    first = client.get(url).content.decode()
+    # 50 clients a page, sorted and counted by PostgreSQL.
+    assert first.count('<th scope="row">') == 50, first.count('<th scope="row">')
+    assert f"{clients} clients" in first
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
@@ -839,7 +844,7 @@ def _session_cookie(user) -> str:
     return f"sessionid={session.session_key}"
 
 
-def _gunicorn(*, workers: int, timeout: int, threads: int = 1) -> tuple[int, subprocess.Popen]:
+def _gunicorn(*, workers: int, timeout: int) -> tuple[int, subprocess.Popen]:
     """gunicorn serving the portal on a free loopback port, returned once it answers /ping."""
     port = _free_port()
     server = subprocess.Popen(
@@ -854,8 +859,6 @@ def _gunicorn(*, workers: int, timeout: int, threads: int = 1) -> tuple[int, sub
             str(workers),
             "--timeout",
             str(timeout),
-            "--threads",
-            str(threads),
         ],
         cwd=ROOT,
         env=os.environ.copy(),
@@ -875,36 +878,79 @@ def _gunicorn(*, workers: int, timeout: int, threads: int = 1) -> tuple[int, sub
     raise RuntimeError("gunicorn did not answer on /ping within 30 s")
 
 
-def bench_load(
-    seconds: float = 30.0, clients: int = 8, workers: int | None = None, threads: int = 1
-) -> dict[str, float]:
-    """Concurrent clients over the main pages, against gunicorn with 2 workers on loopback.
+def _daily_pages() -> dict[str, tuple[object, str]]:
+    """The pages used every day, each with the account that reads it (issue 24's list): the
+    evidence-heavy organisation (bench-2, 5,000 proofs), the 20-learner session of
+    bench-attendance, the 300-client portfolio."""
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import schema_context
 
-    As many clients as workers: the figures are the pages' own times under concurrency, not a
-    queue's length (with more clients than workers, every page, even /ping, waits in line).
+    from training_offers.models import Session
+
+    users = get_user_model().objects
+    referent = users.get(email="bench.evidence@exemple.test")  # referent of bench-2
+    trainer_org = users.get(email="bench.attendance@exemple.test")  # referent there
+    consultant = users.get(email="bench.cockpit@exemple.test")  # 300 clients
+    with schema_context("org_bench_attendance"):
+        session = Session.objects.filter(enrolled=20).order_by("pk").first()
+        assert session is not None, "bench_attendance builds a 20-learner session first"
+    learners = f"/o/bench-attendance/sessions/{session.pk}"
+    return {
+        "dashboard": (referent, "/o/bench-2/"),
+        "evidence": (referent, "/o/bench-2/preuves/"),
+        "actions": (referent, "/o/bench-2/plan-de-progres/"),
+        "audits": (referent, "/o/bench-2/audits/"),
+        "offers": (referent, "/o/bench-2/offres/"),
+        "funding": (referent, "/o/bench-2/financements/"),
+        "budget": (referent, "/o/bench-2/financements/budget/"),
+        "sessions": (trainer_org, f"/o/bench-attendance/offres/{session.offer_id}/"),
+        "learners": (trainer_org, f"{learners}/apprenants/"),
+        "attendance": (trainer_org, f"{learners}/emargement/"),
+        "cockpit": (consultant, "/portefeuille/"),
+    }
+
+
+def bench_page_queries() -> dict[str, int]:
+    """Data statements of every daily page (the SET search_path before each apart), in
+    process: `<page>_queries` and the largest, `max_page_queries` (issue 24's budget: 12)."""
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # The names the issues use for the pages measured before this one (dashboard_queries…).
+    metric = {"evidence": "evidence_list", "cockpit": "cockpit_300"}
+    results: dict[str, int] = {}
+    for name, (user, path) in _daily_pages().items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        assert client.get(path).status_code == 200, path
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200, path
+        results[f"{metric.get(name, name)}_queries"] = _data_statements(captured)
+    results["max_page_queries"] = max(results.values())
+    return results
+
+
+def bench_load(seconds: float = 30.0, clients: int = 8) -> dict[str, float]:
+    """Concurrent clients over the daily pages, against gunicorn on loopback.
+
+    As many sync workers as clients: the figures are the pages' own times under concurrency
+    (here 8 processes sharing the machine's cores), not a queue's length (with more clients
+    than workers, every page, even /ping, waits in line and the ratios mean nothing).
 
     Each page's p50 and p95 and its ratio to a bare view (/ping, no database) timed in the
     same run; every non-200 answer or failed connection counts as an error.
     """
     import threading
 
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects
-    referent = users.get(email="bench.evidence@exemple.test")  # referent of bench-2 (5,000 items)
-    consultant = users.get(email="bench.cockpit@exemple.test")  # 300 clients
-    pages = {
-        "ping": ("/ping", ""),
-        "dashboard": ("/o/bench-2/", _session_cookie(referent)),
-        "evidence": ("/o/bench-2/preuves/", _session_cookie(referent)),
-        "actions": ("/o/bench-2/plan-de-progres/", _session_cookie(referent)),
-        "audits": ("/o/bench-2/audits/", _session_cookie(referent)),
-        "offers": ("/o/bench-2/offres/", _session_cookie(referent)),
-        "funding": ("/o/bench-2/financements/", _session_cookie(referent)),
-        "budget": ("/o/bench-2/financements/budget/", _session_cookie(referent)),
-        "cockpit": ("/portefeuille/", _session_cookie(consultant)),
-    }
-    port, server = _gunicorn(workers=workers or clients, timeout=60, threads=threads)
+    pages = {"ping": ("/ping", "")}
+    cookies: dict[object, str] = {}
+    for name, (user, path) in _daily_pages().items():
+        if user not in cookies:
+            cookies[user] = _session_cookie(user)
+        pages[name] = (path, cookies[user])
+    port, server = _gunicorn(workers=clients, timeout=60)
     timings: dict[str, list[float]] = {name: [] for name in pages}
     errors = [0]
     lock = threading.Lock()
@@ -919,8 +965,8 @@ def bench_load(
         return response.status
 
     try:
-        for path, cookie in pages.values():  # warm every worker's caches once
-            for _ in range(2):
+        for path, cookie in pages.values():  # warm every worker's caches (referential…)
+            for _ in range(clients):
                 fetch(path, cookie)
         deadline = time.monotonic() + seconds
         names = list(pages)
@@ -966,6 +1012,7 @@ def bench_load(
         results[f"load_{name}_p50_ms"] = round(percentile(values, 0.5), 2)
         results[f"load_{name}_p95_ms"] = round(p95, 2)
         results[f"load_{name}_ratio"] = round(p95 / baseline, 1)
+    results["load_max_ratio"] = max(v for k, v in results.items() if k.endswith("_ratio"))
     return results
 
 
@@ -1201,6 +1248,7 @@ def main() -> int:
     results.update(bench_attendance())
     results.update(bench_signing())
     results.update(bench_survey_results())
+    results.update(bench_page_queries())
     results.update(bench_load())
     results.update(bench_upload())
     connection.close()

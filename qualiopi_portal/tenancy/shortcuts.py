@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+
+from qualiopi_portal.core.reverse import fast_reverse
 
 
 def organisation_url(organisation, name: str, **kwargs) -> str:
     """reverse() for a URL under an organisation's /o/<slug>/ (also outside a request)."""
-    return reverse(name, kwargs={"organisation_slug": organisation.slug, **kwargs})
+    return fast_reverse(name, {"organisation_slug": organisation.slug, **kwargs})
 
 
 def org_reverse(request: HttpRequest, name: str, **kwargs) -> str:

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.urls import reverse
+
+from qualiopi_portal.core.reverse import fast_reverse
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ register = template.Library()
 def org_url(context, name: str, organisation=None, **kwargs) -> str:
     """`{% org_url "org:members" %}` → /o/<current slug>/membres/ (keyword arguments only)."""
     organisation = organisation or context["request"].organisation
-    return reverse(name, kwargs={"organisation_slug": organisation.slug, **kwargs})
+    return fast_reverse(name, {"organisation_slug": organisation.slug, **kwargs})
 
 
 @register.filter

@@ -35,6 +35,7 @@ from .forms import (
     TrainersForm,
 )
 from .models import AttendanceRecord, Enrolment, Slot
+from .presentation import attendance_cells
 
 
 def session_with_learners_or_404(request: HttpRequest, session_pk: int) -> Session:
@@ -297,6 +298,16 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
         {
             "session": session,
             "grid": grid,
+            "grid_rows": zip(
+                grid.rows,
+                attendance_cells(
+                    grid,
+                    organisation_slug=request.organisation.slug,
+                    session_pk=session.pk,
+                    can_correct=access.has(Permission.ATTENDANCE_CORRECT),
+                ),
+                strict=True,
+            ),
             "broken": broken,
             "can_manage": can_manage,
             "can_run": selectors.can_run_attendance(

@@ -10,6 +10,7 @@ The cache is bounded by the number of URL names, not by the data (docs/decisions
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -50,3 +51,14 @@ def fast_reverse(name: str, kwargs: dict[str, Any]) -> str:
     if template is None:
         return reverse(name, kwargs=kwargs)
     return "".join(values[part[1:]] if part.startswith("\0") else part for part in template)
+
+
+def path_maker(name: str, fixed: dict[str, Any], varying: str) -> Callable[[int], str]:
+    """A function giving the path of `name` for each value of the integer argument `varying`,
+    the others `fixed`: reversed once for a whole table instead of once per row."""
+    stand_in = 739154608264
+    path = fast_reverse(name, {**fixed, varying: stand_in})
+    head, found, tail = path.partition(str(stand_in))
+    if not found or str(stand_in) in tail:
+        return lambda value: fast_reverse(name, {**fixed, varying: value})
+    return lambda value: f"{head}{int(value)}{tail}"

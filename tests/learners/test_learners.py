@@ -16,9 +16,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from pypdf import PdfReader
 
-from learners import services
+from learners import selectors, services
 from learners.attendance import Schedule
 from learners.models import AttendanceRecord, Enrolment, Learner, SigningLink, Slot
+from learners.presentation import attendance_cells
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.tenancy.models import Membership
 from training_offers import services as offer_services
@@ -426,8 +427,26 @@ def test_only_a_referent_corrects_and_the_correction_keeps_the_original(client, 
         assert AttendanceRecord.objects.filter(pk=absence.pk, status="absent_unjustified").exists()
         assert services.chain_check(session) is None
     page = client.get(_url(session, "emargement/")).content.decode()
-    assert "Absence justifiée" in page
-    assert "corrigé" in page
+    # The cell as learners.presentation builds it: the record that counts, marked corrected,
+    # with the link to correct it again (the referent may).
+    assert (
+        '<td><span class="badge badge--warn">Absence justifiée</span>'
+        '<br><span class="small muted">corrigé</span>'
+        f'<br><a class="small" href="/o/alpha/sessions/{session.pk}/emargement/corriger/'
+        f'{correction.pk}/">Corriger</a></td>'
+    ) in page
+    # Whoever may not correct sees the same cell without the link.
+    with schema_context("org_alpha"):
+        grid = selectors.attendance_grid(session)
+    cells = attendance_cells(
+        grid, organisation_slug="alpha", session_pk=session.pk, can_correct=False
+    )
+    assert cells == [
+        [
+            '<span class="badge badge--warn">Absence justifiée</span>'
+            '<br><span class="small muted">corrigé</span>'
+        ]
+    ]
 
 
 def test_a_record_changed_in_the_database_breaks_the_chain_and_the_sheet_says_so(client, world):

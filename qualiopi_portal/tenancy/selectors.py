@@ -189,13 +189,19 @@ def member_user_ids(*, organisation: Organisation, roles=None) -> set[int]:
 def client_organisations(*, user) -> QuerySet[Organisation]:
     """The organisations a user follows as consultant — by membership with that role, or
     through a firm when they hold no other role there — in one query, with their readiness."""
-    direct = Membership.objects.filter(organisation=OuterRef("pk"), user=user, role=Role.CONSULTANT)
-    other_role = Membership.objects.filter(organisation=OuterRef("pk"), user=user).exclude(
-        role=Role.CONSULTANT
+    # Started from the user's memberships and firms (indexed), not from every organisation:
+    # a firm follows 1,000 clients among tens of thousands of organisations.
+    direct = Membership.objects.filter(user=user, role=Role.CONSULTANT).values("organisation_id")
+    other_role = (
+        Membership.objects.filter(user=user).exclude(role=Role.CONSULTANT).values("organisation_id")
     )
-    by_firm = ConsultancyFirm.objects.filter(clients=OuterRef("pk"), members=user)
+    by_firm = (
+        ConsultancyFirm.clients.through.objects.filter(consultancyfirm__members=user)
+        .exclude(organisation_id__in=other_role)
+        .values("organisation_id")
+    )
     return (
-        Organisation.objects.filter(Exists(direct) | (Exists(by_firm) & ~Exists(other_role)))
+        Organisation.objects.filter(pk__in=direct.union(by_firm))
         .select_related("readiness")
         .order_by("name")
     )

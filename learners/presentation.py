@@ -21,7 +21,7 @@ from .selectors import Cell, Grid
 def attendance_cells(
     grid: Grid, *, organisation_slug: str, session_pk: int, can_correct: bool
 ) -> list[list[SafeString]]:
-    """Each row's cells, in the grid's order (the template places them in <td>)."""
+    """Each row's cells' contents, in the grid's order."""
     status = AttendanceRecord.Status
     badges = {
         status.PRESENT: format_html('<span class="badge badge--ok">{}</span>', _("Présent·e")),
@@ -62,3 +62,19 @@ def attendance_cells(
         return mark_safe(html)  # noqa: S308 - escaped labels, integers and our own paths
 
     return [[cell_html(cell) for cell in row.cells] for row in grid.rows]
+
+
+def attendance_rows(
+    grid: Grid, *, organisation_slug: str, session_pk: int, can_correct: bool
+) -> list[SafeString]:
+    """Each row's half-day cells as one string of <td> elements (the template adds the
+    learner's name and the hours around it)."""
+    return [
+        mark_safe("".join(f"<td>{cell}</td>" for cell in cells))  # noqa: S308 - built above
+        for cells in attendance_cells(
+            grid,
+            organisation_slug=organisation_slug,
+            session_pk=session_pk,
+            can_correct=can_correct,
+        )
+    ]

@@ -35,7 +35,7 @@ from .forms import (
     TrainersForm,
 )
 from .models import AttendanceRecord, Enrolment, Slot
-from .presentation import attendance_cells
+from .presentation import attendance_rows
 
 
 def session_with_learners_or_404(request: HttpRequest, session_pk: int) -> Session:
@@ -300,7 +300,7 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
             "grid": grid,
             "grid_rows": zip(
                 grid.rows,
-                attendance_cells(
+                attendance_rows(
                     grid,
                     organisation_slug=request.organisation.slug,
                     session_pk=session.pk,

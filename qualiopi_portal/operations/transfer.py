@@ -31,7 +31,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -250,10 +250,12 @@ def _verify_folder(folder: Path, manifest: dict[str, Any]) -> None:
             raise TransferError(f"Le fichier {relative} a été modifié depuis l'export.")
 
 
-def _load(path: Path, model: type[models.Model]) -> list[Any]:
+def _load(path: Path, model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> list[Any]:
     """The rows of one data file, which may only hold rows of the model it is named after."""
     with path.open(encoding="utf-8") as handle:
-        items = list(serializers.deserialize("json", handle, handle_forward_references=True))
+        items = list(
+            serializers.deserialize("json", handle, handle_forward_references=True, using=using)
+        )
     if any(type(item.object) is not model for item in items):
         raise TransferError(
             f"{path.name} contient des lignes d'un autre type que {model.__name__}."

@@ -29,21 +29,22 @@ from django_tenants.utils import schema_exists
 from evidence import samples
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, EvidenceVersion, Kind
+from indicators.models import ReadinessSnapshot
+from indicators.services import readiness_recompute
 from learners.models import Learner
 from qualiopi_portal.core.databases import database_bound, is_bound
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.tenants import organisation_scope, schema_context
-from qualiopi_portal.operations.transfer import tenant_models
+from qualiopi_portal.operations.transfer import organisation_export, tenant_models
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.management.commands.migrate_portal import Command as MigratePortal
-from qualiopi_portal.tenancy.models import Organisation, Role
+from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness, Role
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 
 from ..factories import UserFactory
 from ..stacks import free_port
 
-pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 B_NAME = "qualiopi_second"
 
@@ -150,8 +151,9 @@ def _snapshot(organisation: Organisation) -> dict[str, object]:
     return {"counts": counts, "files": files, "where": where}
 
 
+@pytest.mark.django_db
 def test_two_servers_serve_their_organisations_and_one_moves_intact(
-    client, world, media, second_database
+    client, world, media, second_database, tmp_path
 ):
     referent_main = UserFactory(email="referent.principal@exemple.test")
     referent_b = UserFactory(email="referent.second@exemple.test")
@@ -198,6 +200,13 @@ def test_two_servers_serve_their_organisations_and_one_moves_intact(
     assert where_am_i.apply(headers={"_schema_name": "org_second"}).get() == [b_port, "org_second"]
     assert not is_bound()
 
+    # A nightly job works from the public schema and enters each organisation itself.
+    snapshot = readiness_recompute(organisation=on_b)
+    with organisation_scope(on_b):
+        assert ReadinessSnapshot.objects.filter(pk=snapshot.pk).exists()
+    assert OrganisationReadiness.objects.get(organisation=on_b).computed_at == snapshot.computed_at
+    assert not is_bound()
+
     # One atomic block covers both databases while bound: an error rolls back the tenant row
     # and the public one together.
     with pytest.raises(RuntimeError), organisation_scope(on_b), transaction.atomic():
@@ -207,6 +216,12 @@ def test_two_servers_serve_their_organisations_and_one_moves_intact(
     assert not AuditEvent.objects.filter(action="test.paired").exists()
     with organisation_scope(on_b):
         assert not Learner.objects.filter(last_name="ANNULE").exists()
+
+    # The per-organisation backup (ADR 0012) reads the organisation on its own server.
+    exported = organisation_export(slug="second", folder=tmp_path / "export-second")
+    assert exported.counts["tenant/learners.Learner"] == 1
+    assert exported.files == 1
+    assert (tmp_path / "export-second/files/org_second").is_dir()
 
     out = StringIO()
     call_command("move_organisation", "principal", "b", stdout=out)
@@ -238,3 +253,25 @@ def test_two_servers_serve_their_organisations_and_one_moves_intact(
         )
         assert learner.pk > Learner.objects.exclude(pk=learner.pk).get().pk
     assert AuditEvent.objects.filter(organisation=moved, action="organisation.moved").exists()
+
+
+def test_tenant_tables_point_only_at_tenant_tables_and_users():
+    """A schema on another server can hold a foreign key only to what that server has: its own
+    tables, and the users' copy (ADR 0022). A new key to another public table must come with a
+    copy of that table, or be an integer column."""
+    from django.conf import settings
+
+    from qualiopi_portal.accounts.models import User
+
+    tenant = set(tenant_models())
+    wrong = [
+        f"{model._meta.label}.{field.name} → {field.related_model._meta.label}"
+        for model in tenant
+        for field in model._meta.get_fields()
+        if field.is_relation
+        and not field.auto_created  # forward keys and many-to-many declared on the model
+        and field.related_model not in tenant
+        and field.related_model is not User
+    ]
+    assert wrong == [], wrong
+    assert settings.AUTH_USER_MODEL == "accounts.User"

@@ -12,8 +12,9 @@ organisations whose row names that database, and only those.
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import connection
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, ProgrammingError, connection
+from django.utils.translation import gettext as _
 from django_tenants.management.commands import SyncCommon
 from django_tenants.management.commands.migrate_schemas import (
     GET_EXECUTOR_FUNCTION,
@@ -52,11 +53,31 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
+        self._check_databases()
         for alias in organisation_databases():
             with database_bound(alias):
                 self._migrate(alias, verbosity)
         connection.set_schema_to_public()
         self.stdout.write(self.style.SUCCESS("public, template and organisation schemas migrated"))
+
+    def _check_databases(self) -> None:
+        """An organisation whose database is not configured would be left unmigrated."""
+        try:
+            named = set(Organisation.objects.values_list("database", flat=True).distinct())
+        except (ProgrammingError, OperationalError):
+            return  # a fresh database: no organisations table (or column) yet
+        finally:
+            connection.set_schema_to_public()
+        unknown = sorted(named - set(organisation_databases()))
+        if unknown:
+            raise CommandError(
+                _(
+                    "Des organisations sont rangées dans des bases absentes "
+                    "d'ORGANISATION_DATABASES : %(aliases)s. Ajoutez-les, ou déplacez d'abord "
+                    "ces organisations."
+                )
+                % {"aliases": ", ".join(unknown)}
+            )
 
     def _migrate(self, alias: str, verbosity: int) -> None:
         if alias == MAIN:

@@ -264,6 +264,17 @@ def postgres_start_another(name: str, port: int) -> int:
     log = home.data.parent / f"postgres-{name}.log"
     _pg_prepare(home, data)
     _pg_initdb(home, data)
+    leftover = data / "postmaster.pid"
+    if leftover.exists():
+        # A run that died before stopping it: if that PID is still this cluster's postmaster,
+        # the server is ours; stop it by its PID.
+        pid = int(leftover.read_text().split()[0])
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            command = ""
+        if "postgres" in command and str(data) in command:
+            postgres_stop_pid(pid)
     if _port_is_open(port):
         raise ServiceError(f"Port {port} on 127.0.0.1 is already taken.")
     _pg_ctl_start(home, data, log, port)

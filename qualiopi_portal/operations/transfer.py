@@ -35,13 +35,13 @@ from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from indicators.referential.models import ReferentialVersion
 from qualiopi_portal.accounts.models import User
 from qualiopi_portal.core.databases import database_bound, organisation_databases
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.core.services import audit_event_record
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import (
     AuditorAccess,
     AuditorLink,

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
+
+from qualiopi_portal.core.tenants import schema_context
 
 from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
 from .permissions import Permission, permissions_for_role, role_has_permission

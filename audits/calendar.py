@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_tenants.utils import schema_context
 
 from improvement.models import Action
 from qualiopi_portal.accounts.models import CalendarToken
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import new_token, token_hash
 from qualiopi_portal.tenancy.permissions import Permission
 from qualiopi_portal.tenancy.selectors import organisation_accesses_for_user

@@ -7,8 +7,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 from .reminders import reminders_send

@@ -147,9 +147,9 @@ def bench_evidence_list(items: int = 5000, requests: int = 100) -> dict[str, flo
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceItem
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy.models import Role
 
     organisation, user = _bench_member("bench-2", "bench.evidence@exemple.test", Role.REFERENT)
@@ -210,11 +210,11 @@ def bench_readiness(items: int = 5000, actions: int = 200, runs: int = 20) -> di
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceItem
     from improvement.models import Action
     from indicators.services import readiness_recompute
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy.models import Role
 
     organisation, user = _bench_member("bench-3", "bench.readiness@exemple.test", Role.REFERENT)
@@ -388,7 +388,7 @@ django.setup()
 REPORT_CHILD = (
     CHILD_SETUP
     + """
-from django_tenants.utils import schema_context
+from qualiopi_portal.core.tenants import schema_context
 from reports.models import Report
 from reports.services import report_render
 from qualiopi_portal.tenancy.models import Organisation
@@ -423,9 +423,9 @@ def bench_report(items: int = 500) -> dict[str, float]:
     rendered in a separate process like a worker's, whose peak memory is read by wait4."""
 
     from django.contrib.auth import get_user_model
-    from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceItem
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy import services
     from reports.models import Report
 
@@ -470,7 +470,7 @@ def bench_report(items: int = 500) -> dict[str, float]:
 PACK_CHILD = (
     CHILD_SETUP
     + """
-from django_tenants.utils import schema_context
+from qualiopi_portal.core.tenants import schema_context
 from indicators.models import ReadinessSnapshot
 from reports.pack import build_pack
 from indicators.services import readiness_recompute
@@ -504,10 +504,10 @@ def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:
     import tempfile
 
     from django.core.files.base import ContentFile
-    from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceItem, EvidenceVersion
     from evidence.storage import evidence_storage
+    from qualiopi_portal.core.tenants import schema_context
 
     organisation, user = _bench_member("bench-5", "bench.pack@exemple.test", "referent")
     payload = os.urandom(kb * 1024)
@@ -564,7 +564,7 @@ def bench_evidence_pack(files: int = 500, kb: int = 100) -> dict[str, float]:
 SHEET_CHILD = (
     CHILD_SETUP
     + """
-from django_tenants.utils import schema_context
+from qualiopi_portal.core.tenants import schema_context
 from learners.services import attendance_sheet_pdf
 from qualiopi_portal.tenancy.models import Organisation
 from training_offers.models import Session
@@ -593,11 +593,11 @@ def bench_attendance(learners: int = 20, days: int = 14) -> dict[str, float]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from django_tenants.utils import schema_context
 
     from learners import selectors as learner_selectors
     from learners import services as learner_services
     from learners.attendance import Schedule
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy import services
     from training_offers import services as offer_services
 
@@ -712,9 +712,9 @@ def bench_survey_results(sessions: int = 100, per_session: int = 12, requests: i
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from django_tenants.utils import schema_context
 
     from learners.models import Enrolment, Learner
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy import services
     from surveys import services as survey_services
     from surveys.models import Answer, Invitation, Response
@@ -883,8 +883,8 @@ def _daily_pages() -> dict[str, tuple[object, str]]:
     evidence-heavy organisation (bench-2, 5,000 proofs), the 20-learner session of
     bench-attendance, the 300-client portfolio."""
     from django.contrib.auth import get_user_model
-    from django_tenants.utils import schema_context
 
+    from qualiopi_portal.core.tenants import schema_context
     from training_offers.models import Session
 
     users = get_user_model().objects
@@ -1027,10 +1027,10 @@ def bench_signing(signers: int = 50) -> dict[str, float]:
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-    from django_tenants.utils import schema_context
 
     from learners import services as learner_services
     from learners.attendance import Schedule
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy.models import Organisation
     from training_offers import services as offer_services
 
@@ -1149,9 +1149,9 @@ def bench_upload(size_mb: int = 50) -> dict[str, float]:
 
     import psutil
     from django.conf import settings
-    from django_tenants.utils import schema_context
 
     from evidence.models import EvidenceVersion
+    from qualiopi_portal.core.tenants import schema_context
     from qualiopi_portal.tenancy.models import Role
 
     organisation, user = _bench_member("bench-3", "bench.upload@exemple.test", Role.REFERENT)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 from .services import evidence_expire_due

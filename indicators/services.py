@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Case, ManyToOneRel, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from assessments.selectors import self_ratings
 from audits import selectors as audit_selectors
@@ -25,6 +24,7 @@ from evidence.models import EvidenceItem
 from improvement.models import Action
 from learners import selectors as learner_selectors
 from qualiopi_portal.core.queue import queue_task
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
 from surveys import selectors as survey_selectors
 from training_offers import selectors as offer_selectors

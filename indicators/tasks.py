@@ -13,8 +13,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import organisations_each
 

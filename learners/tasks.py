@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import organisations_each
 

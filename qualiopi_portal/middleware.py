@@ -17,6 +17,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from qualiopi_portal.core.tenants import organisation_scope
 from qualiopi_portal.tenancy.selectors import organisation_access_get
 
 ORGANISATION_PATH = re.compile(r"^/o/(?P<slug>[^/]+)/")
@@ -42,11 +43,9 @@ class OrganisationMiddleware:
         access = organisation_access_get(user=request.user, slug=match["slug"])
         request.organisation = access.organisation
         request.organisation_access = access
-        connection.set_tenant(access.organisation)
-        try:
+        # Its schema, on the database its row names (docs/decisions/0022); public again after.
+        with organisation_scope(access.organisation):
             return self.get_response(request)
-        finally:
-            connection.set_schema_to_public()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # The slug was consumed above; views receive request.organisation instead.

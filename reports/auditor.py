@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from audits.models import Audit
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import token_hash
 from qualiopi_portal.tenancy.models import AuditorAccess, AuditorLink
 

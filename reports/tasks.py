@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 from .models import Report

@@ -174,33 +174,68 @@ def _pg_is_running() -> bool:
     return result.returncode == 0
 
 
-def postgres_start() -> None:
-    home = _pg_home()
-    pg_ctl = home.bin("pg_ctl")
+def _pg_prepare(home: PgHome, data: Path) -> None:
+    """Binaries readable and the cluster's folder owned by the server's account (as root)."""
     if _runs_as_other_account():
         _make_readable_by_pg_user(home.install_dir)
-    pg_dir = home.data.parent
+    pg_dir = data.parent
     pg_dir.mkdir(parents=True, exist_ok=True)
     if _runs_as_other_account():
         account = pwd.getpwnam(PG_SYSTEM_USER)
-        for path in (pg_dir, *([home.data] if home.data.exists() else [])):
+        for path in (pg_dir, *([data] if data.exists() else [])):
             os.chown(path, account.pw_uid, account.pw_gid)
-    if not (home.data / "PG_VERSION").exists():
-        _say(f"initialising a new PostgreSQL cluster in {home.data}")
-        result = _pg_run(
-            [
-                str(home.bin("initdb")),
-                "-D",
-                str(home.data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--no-locale",
-            ]
+
+
+def _pg_initdb(home: PgHome, data: Path) -> None:
+    if (data / "PG_VERSION").exists():
+        return
+    _say(f"initialising a new PostgreSQL cluster in {data}")
+    result = _pg_run(
+        [
+            str(home.bin("initdb")),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+        ]
+    )
+    if result.returncode != 0:
+        raise ServiceError(f"initdb failed:\n{result.stderr.strip()}")
+
+
+def _pg_ctl_start(home: PgHome, data: Path, log: Path, port: int) -> None:
+    options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c fsync=off"
+    result = _pg_run(
+        [
+            str(home.bin("pg_ctl")),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
+        ],
+        timeout=90,
+    )
+    if result.returncode != 0:
+        log_tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise ServiceError(
+            f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}).\n"
+            f"Last lines of {log}:\n{log_tail}"
         )
-        if result.returncode != 0:
-            raise ServiceError(f"initdb failed:\n{result.stderr.strip()}")
+
+
+def postgres_start() -> None:
+    home = _pg_home()
+    _pg_prepare(home, home.data)
+    _pg_initdb(home, home.data)
     if _pg_is_running():
         _say(f"PostgreSQL already running on 127.0.0.1:{PG_PORT}")
     elif _postgres_answers():
@@ -213,31 +248,54 @@ def postgres_start() -> None:
                 "PostgreSQL cannot start. Free the port, choose another one with "
                 "EMBEDDED_PG_PORT=<port>, or point DATABASE_URL at your own server."
             )
-        options = f"-h 127.0.0.1 -p {PG_PORT} -c unix_socket_directories='' -c fsync=off"
-        result = _pg_run(
-            [
-                str(pg_ctl),
-                "-D",
-                str(home.data),
-                "-l",
-                str(home.log),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                options,
-                "start",
-            ],
-            timeout=90,
-        )
-        if result.returncode != 0:
-            log_tail = home.log.read_text(errors="replace")[-2000:] if home.log.exists() else ""
-            raise ServiceError(
-                f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}).\n"
-                f"Last lines of {home.log}:\n{log_tail}"
-            )
+        _pg_ctl_start(home, home.data, home.log, PG_PORT)
         _say(f"PostgreSQL started on 127.0.0.1:{PG_PORT} (data in {home.data})")
     database_ensure(DATABASE_NAME)
+
+
+def postgres_start_another(name: str, port: int) -> int:
+    """A further embedded server beside the main one (the two-database test, ADR 0022).
+
+    Same binaries and account; its own cluster `<pg home>/data-<name>`, kept between runs (only
+    initdb is slow), on `port`. Returns the postmaster's PID: stop it with postgres_stop_pid().
+    """
+    home = _pg_home()
+    data = home.data.parent / f"data-{name}"
+    log = home.data.parent / f"postgres-{name}.log"
+    _pg_prepare(home, data)
+    _pg_initdb(home, data)
+    leftover = data / "postmaster.pid"
+    if leftover.exists():
+        # A run that died before stopping it: if that PID is still this cluster's postmaster,
+        # the server is ours; stop it by its PID.
+        pid = int(leftover.read_text().split()[0])
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            command = ""
+        if "postgres" in command and str(data) in command:
+            postgres_stop_pid(pid)
+    if _port_is_open(port):
+        raise ServiceError(f"Port {port} on 127.0.0.1 is already taken.")
+    _pg_ctl_start(home, data, log, port)
+    _say(f"PostgreSQL {name} started on 127.0.0.1:{port} (data in {data})")
+    return int((data / "postmaster.pid").read_text().split()[0])
+
+
+def postgres_stop_pid(pid: int, timeout: float = 30) -> None:
+    """Stop one server by its postmaster PID (fast shutdown: SIGINT) and wait for its exit."""
+    try:
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise ServiceError(f"PostgreSQL (PID {pid}) did not stop within {timeout:.0f} s.")
 
 
 def _postgres_answers() -> bool:

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import token_hash
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.shortcuts import organisation_by_slug_or_404, private_link_response

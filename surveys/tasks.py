@@ -12,8 +12,8 @@ from datetime import datetime
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import organisations_each
 

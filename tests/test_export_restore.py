@@ -23,13 +23,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django_tenants.utils import schema_context
 
 from evidence import samples
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, Kind
 from indicators.services import readiness_recompute
 from qualiopi_portal.accounts.models import User
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.operations.transfer import (
     LEFT_OUT,
     PUBLIC_MODELS,

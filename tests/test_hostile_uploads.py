@@ -15,10 +15,10 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import schema_context
 
 from evidence import samples
 from evidence.models import EvidenceItem, EvidenceVersion
+from qualiopi_portal.core.tenants import schema_context
 
 pytestmark = pytest.mark.django_db
 

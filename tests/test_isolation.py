@@ -18,7 +18,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from assessments import services as assessment_services
 from assessments.models import Answer, Campaign
@@ -48,6 +47,7 @@ from learners.models import (
 )
 from learners.models import Slot as AttendanceSlot
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (

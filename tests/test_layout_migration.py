@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django_tenants.utils import schema_context
 
 from assessments.models import AgreedRating, Answer, Campaign, Respondent
 from evidence.models import EvidenceItem
 from improvement.models import Action
+from qualiopi_portal.core.tenants import schema_context
 from reports.models import Report
 
 pytestmark = pytest.mark.django_db

@@ -48,12 +48,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from psycopg import sql
 
 from indicators.models import ReadinessSnapshot
 from indicators.services import readiness_recompute, readiness_recompute_request
 from indicators.tasks import readiness_recompute_task
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.workers import worker_incarnation
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
 from reports.models import Report

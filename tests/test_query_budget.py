@@ -15,7 +15,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import schema_context
 
 from audits import services as audit_services
 from evidence import services as evidence_services
@@ -25,6 +24,7 @@ from improvement import services as improvement_services
 from indicators.services import readiness_recompute
 from learners import attendance as learner_attendance
 from learners import services as learner_services
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from training_offers import services as offer_services

@@ -15,10 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
-from django_tenants.utils import schema_context
 
 from indicators.referential import selectors as referential
 from indicators.referential.views import referential_missing
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.decorators import organisation_permission_required
 from qualiopi_portal.tenancy.forms import CsvFileForm
 from qualiopi_portal.tenancy.models import Organisation

@@ -31,16 +31,17 @@ from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from indicators.referential.models import ReferentialVersion
 from qualiopi_portal.accounts.models import User
+from qualiopi_portal.core.databases import database_bound, organisation_databases
 from qualiopi_portal.core.models import AuditEvent
 from qualiopi_portal.core.services import audit_event_record
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import (
     AuditorAccess,
     AuditorLink,
@@ -151,6 +152,12 @@ def organisation_export(*, slug: str, folder: Path) -> Outcome:
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
         raise TransferError(f"Aucune organisation n'a l'identifiant « {slug} ».")
+    # The consistent picture is taken on the database holding its schema (ADR 0022).
+    with database_bound(organisation.database):
+        return _export(organisation, slug, folder)
+
+
+def _export(organisation: Organisation, slug: str, folder: Path) -> Outcome:
     if folder.exists() and any(folder.iterdir()):
         raise TransferError(f"Le dossier {folder} n'est pas vide : choisissez un dossier neuf.")
     folder.mkdir(parents=True, exist_ok=True)
@@ -250,10 +257,12 @@ def _verify_folder(folder: Path, manifest: dict[str, Any]) -> None:
             raise TransferError(f"Le fichier {relative} a été modifié depuis l'export.")
 
 
-def _load(path: Path, model: type[models.Model]) -> list[Any]:
+def _load(path: Path, model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> list[Any]:
     """The rows of one data file, which may only hold rows of the model it is named after."""
     with path.open(encoding="utf-8") as handle:
-        items = list(serializers.deserialize("json", handle, handle_forward_references=True))
+        items = list(
+            serializers.deserialize("json", handle, handle_forward_references=True, using=using)
+        )
     if any(type(item.object) is not model for item in items):
         raise TransferError(
             f"{path.name} contient des lignes d'un autre type que {model.__name__}."
@@ -261,8 +270,13 @@ def _load(path: Path, model: type[models.Model]) -> list[Any]:
     return items
 
 
-def organisation_import(*, folder: Path) -> Outcome:
-    """Recreate the organisation of an export; all or nothing, checked against the manifest."""
+def organisation_import(*, folder: Path, database: str = DEFAULT_DB_ALIAS) -> Outcome:
+    """Recreate the organisation of an export; all or nothing, checked against the manifest.
+
+    `database` names the database of this installation that will hold its schema (ADR 0022).
+    """
+    if database not in organisation_databases():
+        raise TransferError(f"Base de données inconnue : {database}.")
     manifest = _read_manifest(folder)
     slug = manifest["organisation"]["slug"]
     schema_name = manifest["schema_name"]
@@ -288,8 +302,9 @@ def organisation_import(*, folder: Path) -> Outcome:
     outcome = Outcome(organisation=slug)
     written: list[Path] = []
     try:
-        with transaction.atomic():
-            organisation = _import_rows(folder, manifest, outcome)
+        # Bound to another database, the block covers it and the main one (ADR 0022).
+        with database_bound(database), transaction.atomic():
+            organisation = _import_rows(folder, manifest, outcome, database)
             for name, meta in manifest["files"].items():
                 target = media / name
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -336,7 +351,9 @@ def _present_emails(model: type[models.Model], emails: list[str]) -> set[str]:
     )
 
 
-def _import_rows(folder: Path, manifest: dict[str, Any], outcome: Outcome) -> Organisation:
+def _import_rows(
+    folder: Path, manifest: dict[str, Any], outcome: Outcome, database: str = DEFAULT_DB_ALIAS
+) -> Organisation:
     """Every row of the export, in this transaction; fills `outcome.counts` by counting again."""
     public = folder / "public"
     version = None
@@ -373,6 +390,7 @@ def _import_rows(folder: Path, manifest: dict[str, Any], outcome: Outcome) -> Or
         raise TransferError("L'organisation exportée ne correspond pas au manifeste.")
     organisation.pk = None
     organisation.referential_version = version
+    organisation.database = database  # where it was exported from says nothing here
     organisation.save(verbosity=0)  # creates the schema, cloned from the template
     # created_at is auto_now_add: the export's date is put back after the insert.
     Organisation.objects.filter(pk=organisation.pk).update(

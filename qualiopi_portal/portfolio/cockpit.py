@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from indicators.readiness import IndicatorStatus
+from qualiopi_portal.core.databases import connection_for
 from qualiopi_portal.tenancy.models import (
     Organisation,
     OrganisationReadiness,
@@ -372,16 +373,25 @@ def review_queue(*, user, limit: int = 200) -> list[QueueItem]:
     if not organisations:
         return []
     quote = connection.ops.quote_name
-    parts = [
-        "SELECT %s AS schema_name, id, title, indicator_numbers, updated_at "  # noqa: S608
-        f"FROM {quote(_checked_schema(schema))}.evidence_evidenceitem "
-        "WHERE status = 'submitted' AND NOT is_archived"
-        for schema in organisations
-    ]
-    sql = " UNION ALL ".join(parts) + " ORDER BY updated_at, schema_name, id LIMIT %s"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*organisations.keys(), limit])
-        fetched = cursor.fetchall()
+    # One statement per database holding some of them (one in all with a single database:
+    # docs/decisions/0022), merged in the same order.
+    by_database: dict[str, list[str]] = {}
+    for schema, org in organisations.items():
+        by_database.setdefault(org.database, []).append(schema)
+    fetched = []
+    for database, schemas in by_database.items():
+        parts = [
+            "SELECT %s AS schema_name, id, title, indicator_numbers, updated_at "  # noqa: S608
+            f"FROM {quote(_checked_schema(schema))}.evidence_evidenceitem "
+            "WHERE status = 'submitted' AND NOT is_archived"
+            for schema in schemas
+        ]
+        sql = " UNION ALL ".join(parts) + " ORDER BY updated_at, schema_name, id LIMIT %s"
+        with connection_for(database).cursor() as cursor:
+            cursor.execute(sql, [*schemas, limit])
+            fetched += cursor.fetchall()
+    if len(by_database) > 1:
+        fetched = sorted(fetched, key=lambda row: (row[4], row[0], row[1]))[:limit]
     return [
         QueueItem(organisations[schema], item_id, title, list(numbers or []), updated_at)
         for schema, item_id, title, numbers, updated_at in fetched

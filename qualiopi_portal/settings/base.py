@@ -67,7 +67,12 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 # it migrated): ~0.15 s instead of running every tenant migration.
 TENANT_BASE_SCHEMA = "template_organisation"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DATABASE_ROUTERS = [
+    # Shared apps' models stay on the main database while an organisation kept on another one is
+    # current (docs/decisions/0022-past-one-database.md); a no-op with one database.
+    "qualiopi_portal.core.databases.OrganisationDatabaseRouter",
+    "django_tenants.routers.TenantSyncRouter",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -113,6 +118,20 @@ DATABASES = {"default": env.db("DATABASE_URL", default=EMBEDDED_DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Organisations may live on other PostgreSQL servers: "b=postgres://…,c=postgres://…". The public
+# schema stays on DATABASE_URL; each organisation's row names its database (alias), see
+# docs/decisions/0022-past-one-database.md. Unset: one database, as before.
+for _alias, _url in (
+    item.split("=", 1) for item in env.list("ORGANISATION_DATABASES", default=[]) if "=" in item
+):
+    if _alias.strip() in ("default", "public"):
+        raise ValueError("ORGANISATION_DATABASES: the aliases default and public are reserved")
+    DATABASES[_alias.strip()] = {
+        **environ.Env.db_url_config(_url.strip()),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker

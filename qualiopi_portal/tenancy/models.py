@@ -113,6 +113,11 @@ class Organisation(TenantMixin):
         default=False,
         help_text=_("Chaque membre doit activer un code à usage unique (TOTP) pour accéder."),
     )
+    # The database alias holding the schema ("default", or one of ORGANISATION_DATABASES);
+    # changed only by tenancy.moves.organisation_move (docs/decisions/0022).
+    database = models.CharField(
+        _("base de données"), max_length=63, default="default", editable=False
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     # Schemas are cloned from TENANT_BASE_SCHEMA; never drop one because a row goes away.

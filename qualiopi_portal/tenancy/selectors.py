@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
+
+from qualiopi_portal.core.tenants import schema_context
 
 from .models import ConsultancyFirm, Invitation, Membership, Organisation, Role
 from .permissions import Permission, permissions_for_role, role_has_permission
@@ -160,7 +162,9 @@ def switcher_for_user(*, user, limit: int) -> Switcher:
     one only for a user who may enter no organisation)."""
     if not user.is_authenticated:
         return Switcher([], False)
-    with connection.cursor() as cursor:
+    # Public tables: the main database, even inside an organisation kept on another one
+    # (the router says which; docs/decisions/0022).
+    with connections[router.db_for_read(Membership)].cursor() as cursor:
         cursor.execute(
             _SWITCHER_SQL, {"user": user.pk, "consultant": Role.CONSULTANT, "limit": limit}
         )

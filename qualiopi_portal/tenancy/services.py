@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_exists
 
+from qualiopi_portal.core.databases import (
+    MAIN,
+    database_bound,
+    organisation_databases,
+)
 from qualiopi_portal.core.services import audit_event_record
 from qualiopi_portal.core.tokens import new_token, token_hash
 
@@ -99,19 +104,46 @@ def organisation_create(
     slug: str,
     created_by: Any = None,
     firm: ConsultancyFirm | None = None,
+    database: str = MAIN,
     **profile: Any,
 ) -> Organisation:
     """Create an organisation and its schema, cloned from the migrated template.
 
     Everything happens in one transaction: a failure leaves neither the row nor the schema.
+    `database` names the server that holds its schema (docs/decisions/0022): the row is
+    written on the main database in any case, the schema cloned from that server's template.
     """
-    organisation = Organisation(slug=slug, schema_name=Organisation.schema_name_for(slug or ""))
+    if database not in organisation_databases():
+        raise ValidationError(
+            {"database": [_("Base de données inconnue : %(alias)s.") % {"alias": database}]}
+        )
+    organisation = Organisation(
+        slug=slug, schema_name=Organisation.schema_name_for(slug or ""), database=database
+    )
     for field, value in profile.items():
         if field not in EDITABLE_FIELDS:
             raise TypeError(f"unknown organisation field {field!r}")
         setattr(organisation, field, value)
     organisation_validate(organisation)
-    organisation_check_available(organisation)
+    with database_bound(database):
+        organisation_check_available(organisation)
+        if database == MAIN:
+            return _organisation_insert(organisation, created_by=created_by, firm=firm)
+        # Two servers, two commits (the schema's first): should the main one fail, the new
+        # schema, which no row names, is dropped again.
+        try:
+            return _organisation_insert(organisation, created_by=created_by, firm=firm)
+        except BaseException:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{organisation.schema_name}" CASCADE')
+            raise
+
+
+def _organisation_insert(
+    organisation: Organisation, *, created_by: Any, firm: ConsultancyFirm | None
+) -> Organisation:
+    # Bound to another database, this block also covers the main one (the row, the audit
+    # event): core.databases.install_paired_atomic.
     with transaction.atomic():
         organisation.save(verbosity=0)
         if firm is not None:

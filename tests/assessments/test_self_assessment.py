@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
@@ -17,6 +16,7 @@ from improvement.models import Action
 from indicators import services
 from indicators.readiness import consolidate, effective_ratings
 from indicators.referential.models import Indicator
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness
 
 from ..indicators.test_readiness_services import _validated

@@ -8,9 +8,9 @@ from datetime import date, time, timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from audits import services
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import AuditorAccess, AuditorLink
 from reports.models import Report
 

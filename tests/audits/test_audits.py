@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import schema_context
 
 from audits import services
 from audits.models import Audit, Certificate, Finding
 from improvement.models import Action
 from indicators.services import readiness_compute
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 from ..indicators.test_readiness_services import _validated

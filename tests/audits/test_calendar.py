@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import icalendar
 import pytest
-from django_tenants.utils import schema_context
 
 from audits import services
 from audits.calendar import Event, render_ics
 from qualiopi_portal.accounts.models import CalendarToken
+from qualiopi_portal.core.tenants import schema_context
 
 from ..conftest import B_MARKER
 

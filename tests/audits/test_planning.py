@@ -7,10 +7,10 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
-from django_tenants.utils import schema_context
 
 from audits import planning, rules, services
 from audits.models import Audit
+from qualiopi_portal.core.tenants import schema_context
 
 
 def test_days_off_are_weekends_and_french_public_holidays():

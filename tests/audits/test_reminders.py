@@ -7,13 +7,13 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from audits import services
 from audits.models import Reminder
 from audits.reminders import reminders_send
 from audits.tasks import reminders_send_all_task
 from improvement import services as improvement_services
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django_tenants.utils import schema_context
 
 from audits import services
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 
 pytestmark = pytest.mark.django_db

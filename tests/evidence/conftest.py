@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import schema_context
 
 from evidence import samples
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Role
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 

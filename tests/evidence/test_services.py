@@ -10,12 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from evidence import samples, selectors, services
 from evidence.models import ChecklistEntry, EvidenceEvent, EvidenceItem, EvidenceVersion, Kind
 from evidence.selectors import ChecklistState
 from evidence.tasks import evidence_expire_all_task
+from qualiopi_portal.core.tenants import schema_context
 
 from .conftest import access_for, pdf_upload, stored_files
 

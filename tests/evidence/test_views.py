@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
 from evidence import samples, services
 from evidence.models import ChecklistEntry, EvidenceComment, EvidenceItem, EvidenceVersion, Kind
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 
 from .conftest import access_for, pdf_upload, stored_files
 

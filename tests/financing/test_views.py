@@ -11,12 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from audits import services as audit_services
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, Kind
 from financing.models import CertificationBudget, FundingLine, SessionDocument
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation, Role
 from qualiopi_portal.tenancy.selectors import OrganisationAccess
 from training_offers import services as offer_services

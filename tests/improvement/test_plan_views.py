@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from assessments import services as assessment_services
 from assessments.models import AgreedRating, Answer, Campaign
 from improvement import services as improvement_services
 from improvement.models import Action
 from indicators import services
+from qualiopi_portal.core.tenants import schema_context
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, Kind
@@ -18,6 +17,7 @@ from indicators import selectors, services
 from indicators.models import ReadinessSnapshot
 from indicators.referential import selectors as referential
 from indicators.tasks import readiness_recompute_owed_task
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import OrganisationReadiness
 
 from ..evidence.conftest import access_for

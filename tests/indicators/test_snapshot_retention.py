@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django_tenants.utils import schema_context
 
 from indicators import tasks
 from indicators.models import ReadinessSnapshot
 from indicators.services import snapshots_thin
+from qualiopi_portal.core.tenants import schema_context
 from reports.models import Report
 
 pytestmark = pytest.mark.django_db

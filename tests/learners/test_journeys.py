@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from learners import journey, selectors, services
 from learners.models import Enrolment, Milestone, MilestoneChase
+from qualiopi_portal.core.tenants import schema_context
 from tests.learners.test_learners import ALL_DAY, _enrol, _session, _url
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from pypdf import PdfReader
 
 from learners import selectors, services
@@ -21,6 +20,7 @@ from learners.attendance import Schedule
 from learners.models import AttendanceRecord, Enrolment, Learner, SigningLink, Slot
 from learners.presentation import attendance_cells
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Membership
 from training_offers import services as offer_services
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from learners import services
 from learners.models import Learner
 from learners.tasks import anonymise_expired_all_task
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 from tests.learners.test_learners import ALL_DAY, _enrol, _session
 
 pytestmark = pytest.mark.django_db

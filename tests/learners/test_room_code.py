@@ -14,13 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from PIL import Image
 from pypdf import PdfReader
 
 from learners import services
 from learners.attendance import Schedule
 from learners.models import AttendanceRecord, Enrolment, Slot
+from qualiopi_portal.core.tenants import schema_context
 
 from .test_learners import _enrol, _planned, _session, _url
 

@@ -9,11 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from evidence import services as evidence_services
 from evidence.models import Kind
 from indicators.services import readiness_recompute
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.portfolio import cockpit
 from qualiopi_portal.tenancy.models import Organisation, OrganisationReadiness, Role
 from qualiopi_portal.tenancy.selectors import OrganisationAccess

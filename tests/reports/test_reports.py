@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from pypdf import PdfReader
 
 from audits import services as audit_services
 from improvement import services as improvement_services
 from qualiopi_portal.core.pdf import html_to_pdf
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from reports.models import Report
 from reports.services import report_render

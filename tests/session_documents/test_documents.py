@@ -13,7 +13,6 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from pypdf import PdfReader
 
 from evidence.models import EvidenceItem
@@ -21,6 +20,7 @@ from financing import services as funding_services
 from financing.models import SessionDocument
 from learners import services as learner_services
 from learners.models import Milestone
+from qualiopi_portal.core.tenants import schema_context
 from session_documents import services
 from session_documents.models import Dispatch, DocumentJob, GeneratedDocument
 from session_documents.tasks import document_jobs_sweep_task

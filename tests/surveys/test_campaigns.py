@@ -13,13 +13,13 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 from django.utils.formats import date_format
-from django_tenants.utils import schema_context
 from pypdf import PdfReader
 
 from evidence.models import EvidenceItem
 from indicators.referential.models import ReferentialVersion
 from learners import services as learner_services
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import new_token
 from qualiopi_portal.tenancy.models import Organisation
 from surveys import selectors, services

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from improvement import services as improvement_services
 from improvement.models import Action
 from learners import services as learner_services
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from surveys.models import Answer, Question, Questionnaire, Response
 from tests.surveys.test_campaigns import OFFER, _answer, _asked

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from surveys import imports, services
 from surveys.models import Answer, Questionnaire, Response
 from tests.learners.test_learners import _session

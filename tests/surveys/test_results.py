@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
-from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
 from learners.models import SessionTrainer
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import new_token
 from surveys import selectors, services
 from surveys.models import Invitation, Questionnaire

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.tokens import token_hash
 from surveys import services
 from surveys.models import Invitation, Response, RoomCode

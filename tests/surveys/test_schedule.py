@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from learners import services as learner_services
+from qualiopi_portal.core.tenants import schema_context
 from surveys import services
 from surveys.models import Invitation, Questionnaire, Response, Stakeholder
 from surveys.tasks import invitations_unsent_task, reminders_send_all_task, schedule_all_task

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from learners import services as learner_services
+from qualiopi_portal.core.tenants import schema_context
 from surveys import services
 from surveys.models import Stakeholder
 from tests.learners.test_learners import _session

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from qualiopi_portal.core.tenants import schema_context
 from surveys import answers, services
 from surveys.models import Answer, Invitation, Questionnaire, Response
 from surveys.tasks import invitation_send

@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 from surveys import editing, services
 from surveys.models import Answer, Invitation, Questionnaire, Response
 from tests.learners.test_learners import _enrol, _url

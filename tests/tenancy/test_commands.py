@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_exists
 
 from audits.models import Finding
 from financing.models import FundingLine
@@ -18,6 +18,7 @@ from improvement.models import Action
 from learners import services as learner_services
 from learners.models import AttendanceRecord, Enrolment
 from learners.models import Slot as LearnerSlot
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.core.text import fold
 from qualiopi_portal.tenancy.models import ConsultancyFirm, Membership, Organisation, Role
 from session_documents.models import GeneratedDocument

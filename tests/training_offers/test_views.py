@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
-from django_tenants.utils import schema_context
 
 from indicators.services import readiness_compute
 from qualiopi_portal.core.models import AuditEvent
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from training_offers.models import Offer, OfferVersion, Session
 

@@ -15,10 +15,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path, help="dossier produit par export_organisation")
+        parser.add_argument(
+            "--database",
+            default="default",
+            help="base qui gardera son schéma (default ou un alias d'ORGANISATION_DATABASES)",
+        )
 
     def handle(self, *args, folder: Path, **options):
         try:
-            outcome = organisation_import(folder=folder)
+            outcome = organisation_import(folder=folder, database=options["database"])
         except TransferError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(

@@ -13,13 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from audits.demo import seed_audits
 from evidence.demo import seed_evidence
 from financing.demo import seed_funding
 from indicators.services import readiness_recompute
 from learners.demo import seed_learners
+from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.operations.demo_plan import seed_history, seed_plan
 from qualiopi_portal.tenancy import services
 from qualiopi_portal.tenancy.models import (

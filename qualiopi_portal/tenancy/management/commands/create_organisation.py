@@ -40,6 +40,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--next-audit", help="AAAA-MM-JJ")
         parser.add_argument("--firm", help="identifiant du cabinet de conseil qui la suit")
+        parser.add_argument(
+            "--database",
+            default="default",
+            help="base qui gardera son schéma (default ou un alias d'ORGANISATION_DATABASES)",
+        )
 
     def handle(self, *args, **options):
         firm = None
@@ -63,6 +68,7 @@ class Command(BaseCommand):
             organisation = services.organisation_create(
                 slug=options["slug"],
                 firm=firm,
+                database=options["database"],
                 name=options["name"],
                 siret=options["siret"],
                 nda=options["nda"],
@@ -84,6 +90,7 @@ class Command(BaseCommand):
                 for message in messages
             ]
             raise CommandError("organisation non créée :\n  " + "\n  ".join(lines)) from error
+        where = "" if organisation.database == "default" else f", base {organisation.database}"
         self.stdout.write(
-            f"organisation {organisation.slug} créée (schéma {organisation.schema_name})"
+            f"organisation {organisation.slug} créée (schéma {organisation.schema_name}{where})"
         )

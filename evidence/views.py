@@ -41,6 +41,7 @@ from .forms import (
     member_queryset,
 )
 from .models import ChecklistEntry, EvidenceItem
+from .presentation import register_rows
 from .storage import evidence_storage
 
 PAGE_SIZE = 50
@@ -89,13 +90,16 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    today = timezone.localdate()
+    soon = today + timedelta(days=settings.EVIDENCE_EXPIRING_SOON_DAYS)
     context = {
         "filter_form": form,
         "page": page,
+        "rows": register_rows(
+            page.object_list, organisation_slug=request.organisation.slug, today=today, soon=soon
+        ),
         "filters": filters,
         "query_string": query.urlencode(),
-        "today": timezone.localdate(),
-        "soon": timezone.localdate() + timedelta(days=settings.EVIDENCE_EXPIRING_SOON_DAYS),
     }
     template = "evidence/list.html"
     if request.htmx and request.htmx.target == "evidence-results":

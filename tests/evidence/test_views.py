@@ -585,3 +585,43 @@ def test_the_v9_v10_page_lists_only_a_contributors_own_proofs(client, world, med
     page = client.get("/o/alpha/referentiel/v9-v10/").content.decode()
     assert "Catalogue 2025 de la référente" not in page
     assert f"/o/alpha/preuves/{old.pk}/" not in page
+
+
+def test_register_rows_are_the_register_s_markup_escaped(client, world, media):
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    soon = _item(
+        world,
+        title="Émargements <juin>",
+        kind=Kind.RECORD,
+        indicator_numbers=[4, 11],
+        valid_until=today + timedelta(days=10),
+        concerns=world.contributor_a,
+    )
+    lapsed = _item(world, title="Ancien livret", valid_until=today - timedelta(days=1))
+    with schema_context("org_alpha"):
+        EvidenceItem.objects.filter(pk=lapsed.pk).update(is_archived=False, status="validated")
+        lapsed.refresh_from_db()
+    client.force_login(world.referent_a)
+    page = client.get(BASE).content.decode()
+    day = timezone.localtime(soon.updated_at).strftime("%d/%m/%Y")
+    expected = (
+        f'<tr>\n      <th scope="row"><a href="{BASE}{soon.pk}/">Émargements &lt;juin&gt;</a>'
+        '<br><span class="muted small">Trace de mise en œuvre · 1 version · '
+        f"{world.contributor_a.display_name}</span></th>\n"
+        '      <td><span class="indicator-number">4</span> '
+        '<span class="indicator-number">11</span> </td>\n'
+        '      <td><span class="badge ">Brouillon</span></td>\n'
+        f"      <td>{world.referent_a.display_name}</td>\n"
+        '      <td><span class="badge badge--warn">expire le '
+        f"{(today + timedelta(days=10)).strftime('%d/%m/%Y')}</span></td>\n"
+        f"      <td>{day}</td>\n    </tr>"
+    )
+    assert expected in page
+    assert (
+        '<td><span class="badge badge--ok">Validée</span></td>\n'
+        f"      <td>{world.referent_a.display_name}</td>\n"
+        '      <td><span class="badge badge--warn">échue le '
+        f"{(today - timedelta(days=1)).strftime('%d/%m/%Y')}</span></td>"
+    ) in page

@@ -52,14 +52,53 @@ def enrolments_of(session: Session) -> QuerySet[Enrolment]:
     )
 
 
+# What the grid page and the chain check read of a record (learners.services._content).
+RECORD_FIELDS = (
+    "id",
+    "slot_id",
+    "enrolment_id",
+    "kind",
+    "status",
+    "recorded_at",
+    "signed_name",
+    "signed_name_digest",
+    "consent",
+    "drawing",
+    "drawing_digest",
+    "minutes_late",
+    "minutes_left_early",
+    "recorded_by_id",
+    "reason",
+    "corrects_id",
+    "previous_hash",
+    "hash",
+)
+
+
+class RecordRow:
+    """A record as read for the grid page: its values, without building a model instance
+    (a 20-learner, 20-half-day session has ~800 records; docs/decisions/0021)."""
+
+    __slots__ = (*RECORD_FIELDS, "slot")
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        for name, value in zip(RECORD_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        pk: int = getattr(self, "id")  # noqa: B009 - set from RECORD_FIELDS in __init__
+        return pk
+
+
 @dataclass
 class Cell:
     """One learner on one slot: the record that counts now, and whether it was corrected."""
 
-    record: AttendanceRecord | None
+    record: Any  # AttendanceRecord, or a RecordRow for the grid page
     corrected: bool = False
     # The learner's own signature, kept when the trainer's countersignature follows it.
-    signature: AttendanceRecord | None = None
+    signature: Any = None
     # Corrections are for closed half-days: an open one is still being signed.
     closed: bool = False
 
@@ -85,19 +124,27 @@ class Grid:
     rows: list[GridRow] = field(default_factory=list)
     # Every record of the session in order, each holding its slot: the chain check reads them
     # without loading them again (services.chain_check).
-    records: list[AttendanceRecord] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)
 
 
-def attendance_grid(session: Session) -> Grid:
-    """Learners × half-days with the record that counts in each cell, in three queries."""
+def attendance_grid(session: Session, *, rows_only: bool = False) -> Grid:
+    """Learners × half-days with the record that counts in each cell, in three queries.
+
+    `rows_only`: the records as RecordRow values (the grid page: what it shows and what the
+    chain check reads), instead of model instances (the sheet PDF, which draws signatures).
+    """
     slots = list(session.attendance_slots.order_by("day", "half"))
     by_pk = {slot.pk: slot for slot in slots}
     enrolments = list(enrolments_of(session))
-    latest: dict[tuple[int, int], AttendanceRecord] = {}
+    latest: dict[tuple[int, int], Any] = {}
     corrected: set[tuple[int, int]] = set()
-    signatures: dict[tuple[int, int], AttendanceRecord] = {}
+    signatures: dict[tuple[int, int], Any] = {}
     grid = Grid(slots=slots)
-    for record in AttendanceRecord.objects.filter(slot__session=session).order_by("pk"):
+    records = AttendanceRecord.objects.filter(slot__session=session).order_by("pk")
+    rows: Iterator[Any] = (
+        map(RecordRow, records.values_list(*RECORD_FIELDS)) if rows_only else iter(records)
+    )
+    for record in rows:
         record.slot = by_pk[record.slot_id]
         grid.records.append(record)
         key = (record.slot_id, record.enrolment_id)

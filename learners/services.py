@@ -198,7 +198,7 @@ def slots_plan(*, session: Session, schedule: attendance.Schedule) -> list[Slot]
 # --- Records and their chain ---------------------------------------------------------------
 
 
-def _content(record: AttendanceRecord) -> dict[str, object]:
+def _content(record: Any) -> dict[str, object]:
     """What a record's hash covers: every field that says who was present, when, and why.
 
     The learner is named by their enrolment, not by their name: anonymising a learner after
@@ -579,13 +579,11 @@ def record_correct(
     return correction
 
 
-def chain_check(
-    session: Session, records: list[AttendanceRecord] | None = None
-) -> AttendanceRecord | None:
+def chain_check(session: Session, records: list[Any] | None = None) -> Any:
     """The first record of the session whose chain does not hold, or None.
 
-    `records`: all of the session's, in order, each with its slot (the attendance grid's),
-    when the caller already has them."""
+    `records`: all of the session's, in order, each with its slot (the attendance grid's:
+    model instances or selectors.RecordRow values), when the caller already has them."""
     if records is None:
         records = list(
             AttendanceRecord.objects.filter(slot__session=session)

@@ -281,8 +281,12 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
                 return redirect(
                     org_reverse(request, "org:session_attendance", session_pk=session.pk)
                 )
-    grid = selectors.attendance_grid(session)
+    grid = selectors.attendance_grid(session, rows_only=True)
     broken = services.chain_check(session, grid.records)
+    if broken is not None:  # the message names the half-day and the learner
+        broken = AttendanceRecord.objects.select_related("slot", "enrolment__learner").get(
+            pk=broken.pk
+        )
     now = timezone.localtime()
     # Today's open half-days not over yet: their QR code can be shown in the room.
     room_code_slots = {

@@ -88,11 +88,19 @@ def _manage(*args: str, **env: str) -> tuple[float, str]:
 
 
 def bench_creation(count: int) -> dict[str, float]:
-    """The template clone, count times; the 10th–19th against the last ten (flat, or not)."""
+    """The template clone, count times; the 10th–19th against the last ten (flat, or not).
+
+    Each on a new connection, as a web request (CONN_MAX_AGE 60 s) or `create_organisation`
+    would: one session cloning a thousand schemas keeps every new relation in its caches, and
+    its server process grows by about 12 MB per schema.
+    """
+    from django.db import connection
+
     from qualiopi_portal.tenancy import services
 
     durations = []
     for index in range(count):
+        connection.close()
         started = time.perf_counter()
         services.organisation_create(
             slug=f"scale-{index:04d}",
@@ -149,25 +157,40 @@ def bench_catalogue(before: int, count: int) -> dict[str, float]:
     }
 
 
-def bench_connect_switch(schemas: list[str], runs: int = 50) -> float:
-    """A new connection, SET search_path to one organisation, its first query (median, ms)."""
+def bench_connect_switch(schemas: list[str], runs: int = 50) -> dict[str, float]:
+    """A new connection, SET search_path to one organisation, its first query (median, ms);
+    then the same with a first read of the users' table, as every signed-in request does.
+
+    Every tenant foreign key to public.accounts_user adds two triggers to that table (38 keys
+    per schema today): a new server process reads them all the first time it opens the table.
+    """
     from django.conf import settings
+    from django.db import connection as django_connection
 
     database = settings.DATABASES["default"]
-    durations = []
-    for schema in random.Random(24).choices(schemas, k=runs):
-        started = time.perf_counter()
-        with psycopg.connect(
-            host=database["HOST"],
-            port=database["PORT"],
-            user=database["USER"],
-            password=database["PASSWORD"] or None,
-            dbname=database["NAME"],
-        ) as connection:
-            connection.execute(f'SET search_path = "{schema}", public')
-            connection.execute("SELECT count(*) FROM evidence_evidenceitem").fetchone()
-        durations.append(time.perf_counter() - started)
-    return round(statistics.median(durations) * 1000, 2)
+    figures = {}
+    for name, query in (
+        ("scale_connect_switch_ms", "SELECT count(*) FROM evidence_evidenceitem"),
+        ("scale_connect_user_ms", "SELECT email FROM accounts_user WHERE id = 0"),
+    ):
+        durations = []
+        for schema in random.Random(24).choices(schemas, k=runs):
+            started = time.perf_counter()
+            with psycopg.connect(
+                host=database["HOST"],
+                port=database["PORT"],
+                user=database["USER"],
+                password=database["PASSWORD"] or None,
+                dbname=database["NAME"],
+            ) as connection:
+                connection.execute(f'SET search_path = "{schema}", public')
+                connection.execute(query).fetchall()
+            durations.append(time.perf_counter() - started)
+        figures[name] = round(statistics.median(durations) * 1000, 2)
+    with django_connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'accounts_user'::regclass")
+        figures["scale_user_table_triggers"] = cursor.fetchone()[0]
+    return figures
 
 
 def bench_migrations(count: int) -> dict[str, float]:
@@ -489,6 +512,7 @@ def _get(port: int, path: str, cookie: str) -> int:
 def bench_web_rss(organisations, user, per_organisation: int = 20) -> dict[str, float]:
     """One gunicorn worker's RSS after per_organisation requests on every organisation's
     dashboard, minus its RSS after one request on each (flat: no per-organisation cache)."""
+    per_organisation = int(os.environ.get("SCALE_WEB_REQUESTS_PER_ORGANISATION", per_organisation))
     import psutil
 
     cookie = _session_cookie(user)
@@ -501,6 +525,7 @@ def bench_web_rss(organisations, user, per_organisation: int = 20) -> dict[str, 
         for slug in slugs:  # warm-up: one request each
             assert _get(port, f"/o/{slug}/", cookie) == 200
         warm = _rss_kb(worker, "VmRSS")
+        print(f"  … warm-up done, worker RSS {warm / 1024:.1f} MB", flush=True)
         total = per_organisation * len(slugs)
         for index in range(total):
             slug = slugs[(index * 7919) % len(slugs)]  # a stride: organisations interleaved
@@ -510,7 +535,9 @@ def bench_web_rss(organisations, user, per_organisation: int = 20) -> dict[str, 
             assert status == 200, (slug, status)
             if (index + 1) % (total // 4) == 0:
                 rss_mb.append(round(_rss_kb(worker, "VmRSS") / 1024, 1))
-                print(f"  … {index + 1} requests, worker RSS {rss_mb[-1]} MB", flush=True)
+                p50 = _percentile_ms(timings, 0.5)
+                line = f"{index + 1} requests, worker RSS {rss_mb[-1]} MB, p50 {p50} ms"
+                print(f"  … {line}", flush=True)
         end = _rss_kb(worker, "VmRSS")
     finally:
         server.terminate()
@@ -551,7 +578,7 @@ def main() -> int:
         schemas = [organisation.schema_name for organisation in organisations]
         print("catalogue and connections", flush=True)
         _say(results, bench_catalogue(before, ORGANISATIONS))
-        _say(results, {"scale_connect_switch_ms": bench_connect_switch(schemas)})
+        _say(results, bench_connect_switch(schemas))
         print("migrations", flush=True)
         _say(results, bench_migrations(ORGANISATIONS))
         user = _member_everywhere("scale@exemple.test", organisations)

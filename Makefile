@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run stop test test-fast bench lint format messages services
+.PHONY: install run stop test test-fast bench bench-scale lint format messages services
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -38,6 +38,10 @@ test-fast: services
 
 bench: services
 	$(PY) bench/run.py
+
+# The growth curve at 1,000 organisations (SCALE_ORGANISATIONS to shrink); not part of `make test`.
+bench-scale: services
+	$(PY) bench/scale.py
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -29,15 +29,15 @@ import psycopg  # noqa: E402
 RESULTS = ROOT / "bench" / "results.json"
 
 
-def _bench_database() -> str:
-    """Point DATABASE_URL at a fresh <name>_bench database before Django starts."""
+def _bench_database(suffix: str = "bench") -> str:
+    """Point DATABASE_URL at a fresh <name>_<suffix> database before Django starts."""
     # Not imported from the settings: importing them now would freeze DATABASES before the
     # bench database is set below.
     embedded = (
         f"postgres://postgres@127.0.0.1:{os.environ.get('EMBEDDED_PG_PORT', '54329')}/qualiopi"
     )
     config = environ.Env.db_url_config(os.environ.get("DATABASE_URL", embedded))
-    name = f"{config['NAME']}_bench"
+    name = f"{config['NAME']}_{suffix}"
     with psycopg.connect(
         host=config["HOST"],
         port=config["PORT"],
@@ -53,6 +53,13 @@ def _bench_database() -> str:
         f"postgres://{config['USER']}{password}@{config['HOST']}:{config['PORT']}/{name}"
     )
     return name
+
+
+def _drop_database(name: str) -> None:
+    """Drop the database made by _bench_database (DATABASE_URL points at it)."""
+    environ_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(environ_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def bench_organisation_creation(runs: int = 15) -> dict[str, float]:
@@ -1260,9 +1267,7 @@ def main() -> int:
     for name, value in results.items():
         print(f"{name:{width}}  {value}")
     print(f"(database {database}; written to {RESULTS.relative_to(ROOT)})")
-    environ_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(environ_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    _drop_database(database)
     import shutil
 
     shutil.rmtree(media, ignore_errors=True)

@@ -67,6 +67,11 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 # it migrated): ~0.15 s instead of running every tenant migration.
 TENANT_BASE_SCHEMA = "template_organisation"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# migrate_portal migrates only the schemas that are behind; from this many, in parallel
+# (django-tenants' multiprocessing executor, this many processes, schemas handed out in chunks).
+TENANT_MIGRATION_PARALLEL_FROM = env.int("TENANT_MIGRATION_PARALLEL_FROM", default=20)
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MULTIPROCESSING_MAX_PROCESSES", default=2)
+TENANT_MULTIPROCESSING_CHUNKS = 10
 DATABASE_ROUTERS = [
     # Shared apps' models stay on the main database while an organisation kept on another one is
     # current (docs/decisions/0022-past-one-database.md); a no-op with one database.

@@ -119,7 +119,14 @@ def test_the_daily_job_covers_every_organisation_and_the_dashboard_shows_them(
     settings.REMINDER_DAYS = [7]
     _setup(world)
     monkeypatch.setattr(timezone, "localdate", lambda *args: TODAY)
-    assert reminders_send_all_task() == 2
+    # One task per organisation (run in process here: CELERY_TASK_ALWAYS_EAGER).
+    assert reminders_send_all_task() == Organisation.objects.exclude(schema_name="public").count()
+    with schema_context("org_alpha"):
+        assert Reminder.objects.count() == 2
+    reminders_send_all_task()  # a second run sends nothing again
+    with schema_context("org_alpha"):
+        assert Reminder.objects.count() == 2
+    assert len(mail.outbox) == 2
     client.force_login(world.director_a)
     page = client.get("/o/alpha/").content.decode()
     assert "Vos rappels" in page

@@ -118,6 +118,8 @@ def tenant_schemas_migrate(schemas: list[str], *, verbosity: int, parallel: bool
 
 class Command(BaseCommand):
     help = "Migre le schéma public, le schéma modèle des organisations, puis chaque organisation."
+    # `--all`; also read when a database is migrated on its own (`_migrate`, the two-server test).
+    every_schema = False
 
     def add_arguments(self, parser):
         parser.add_argument(

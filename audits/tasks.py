@@ -7,10 +7,10 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
+from qualiopi_portal.tenancy.services import organisations_fan_out
 
 from .reminders import reminders_send
 
@@ -22,13 +22,7 @@ def reminders_send_all_task() -> int:
     """Beat, daily: one reminders task per organisation, so that a large or failing one does not
     hold the others back (nor, retried, send the others' reminders again: it has none to send,
     each reminder is recorded once)."""
-    count = 0
-    for organisation in Organisation.objects.exclude(schema_name=get_public_schema_name()).order_by(
-        "pk"
-    ):
-        reminders_send_organisation_task.delay(organisation.schema_name)
-        count += 1
-    return count
+    return organisations_fan_out(reminders_send_organisation_task)
 
 
 @shared_task(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
-from qualiopi_portal.tenancy.selectors import organisations_each
+from qualiopi_portal.tenancy.services import organisations_fan_out
 
 from .services import readiness_recompute_owed, readiness_recompute_request, snapshots_thin
 
@@ -68,11 +68,7 @@ def readiness_recompute_all_task() -> int:
 def snapshots_thin_all_task() -> int:
     """Nightly: one retention task per organisation (a large history does not hold the others
     back); returns how many were queued."""
-    count = 0
-    for organisation in organisations_each():
-        snapshots_thin_task.delay(organisation.schema_name)
-        count += 1
-    return count
+    return organisations_fan_out(snapshots_thin_task)
 
 
 @shared_task(name="indicators.snapshots_thin_task", ignore_result=True, acks_late=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from qualiopi_portal.core.tenants import schema_context
 from qualiopi_portal.tenancy.models import Organisation
 from qualiopi_portal.tenancy.selectors import organisations_each
+from qualiopi_portal.tenancy.services import organisations_fan_out
 
 from . import selectors, services
 
@@ -43,11 +44,7 @@ def invitation_send(schema_name: str, invitation_pk: int) -> bool:
 def schedule_all_task() -> int:
     """Beat, daily: one scheduling task per organisation, so that a large or failing one
     does not hold the others back."""
-    count = 0
-    for organisation in organisations_each():
-        schedule_organisation.delay(organisation.schema_name)
-        count += 1
-    return count
+    return organisations_fan_out(schedule_organisation)
 
 
 @shared_task(name="surveys.schedule_organisation", ignore_result=True, acks_late=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tenants.utils import schema_exists
+from django_tenants.utils import get_public_schema_name, schema_exists
 
 from qualiopi_portal.core.databases import (
     MAIN,
@@ -396,3 +396,22 @@ def invitation_revoke(*, invitation: Invitation, actor: Any) -> Invitation:
                 email=invitation.email,
             )
     return invitation
+
+
+def organisations_fan_out(task: Any) -> int:
+    """Queue `task(schema_name)` once per organisation and return how many were queued.
+
+    The nightly jobs go out this way (readiness snapshots' retention, audit reminders, the
+    survey schedule): one task each, so that a large or failing organisation neither holds the
+    others back nor, retried, repeats their work; each task enters its schema itself.
+    """
+    schemas = (
+        Organisation.objects.exclude(schema_name=get_public_schema_name())
+        .order_by("pk")
+        .values_list("schema_name", flat=True)
+    )
+    count = 0
+    for schema_name in schemas.iterator():
+        task.delay(schema_name)
+        count += 1
+    return count

@@ -292,31 +292,22 @@ def expected_keys(session: Session) -> set[str]:
     return {item.key for item in expected}
 
 
-def _funded_plans(sessions: QuerySet[Session], *, documents: bool = True) -> list[SessionPlan]:
+def _funded_plans(sessions: QuerySet[Session]) -> list[SessionPlan]:
     """Plans of many sessions in four queries, whatever their number."""
-    prefetch: list[Prefetch] = [
-        Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk"))
-    ]
-    if documents:
-        prefetch.append(
-            Prefetch(
-                "funding_documents", queryset=SessionDocument.objects.select_related("evidence")
-            )
-        )
     sessions = (
         sessions.filter(funding_lines__isnull=False)
         .distinct()
         .select_related("offer")
-        .prefetch_related(*prefetch)
+        .prefetch_related(
+            Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk")),
+            Prefetch(
+                "funding_documents", queryset=SessionDocument.objects.select_related("evidence")
+            ),
+        )
     )
     spans = certificate_spans()
     return [
-        _plan(
-            s,
-            list(s.funding_lines.all()),
-            list(s.funding_documents.all()) if documents else [],
-            spans,
-        )
+        _plan(s, list(s.funding_lines.all()), list(s.funding_documents.all()), spans)
         for s in sessions
     ]
 

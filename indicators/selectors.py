@@ -52,7 +52,7 @@ class ReadinessPanel:
     bar_width: int = BAR_WIDTH
     # The rule the outcome follows, stated next to it (partials/verdict_rules.html).
     minor_threshold: int = field(default_factory=lambda: settings.READINESS_MINOR_NC_THRESHOLD)
-    # The last figure of each day (readiness_trend), when asked for with the panel.
+    # The last figure of each day (_trend_points), when asked for with the panel.
     trend: list[TrendPoint] = field(default_factory=list)
 
 
@@ -146,12 +146,8 @@ def _trend_rows(*, days: int, today: date | None):
     )
 
 
-def readiness_trend(*, days: int = TREND_DAYS, today: date | None = None) -> list[TrendPoint]:
-    """The last figure of each day over the period, placed for a small SVG line."""
-    return _trend_points(list(_trend_rows(days=days, today=today)))
-
-
 def _trend_points(points: list[tuple[date, float]]) -> list[TrendPoint]:
+    """The last figure of each day over the period, placed for a small SVG line."""
     step = TREND_WIDTH / max(len(points) - 1, 1)
     return [
         TrendPoint(

@@ -46,6 +46,7 @@ from bench.run import (  # noqa: E402
     _gunicorn,
     _rss_kb,
     _session_cookie,
+    timed_organisation_create,
 )
 
 RESULTS = ROOT / "bench" / "results-scale.json"
@@ -96,20 +97,10 @@ def bench_creation(count: int) -> dict[str, float]:
     """
     from django.db import connection
 
-    from qualiopi_portal.tenancy import services
-
     durations = []
     for index in range(count):
         connection.close()
-        started = time.perf_counter()
-        services.organisation_create(
-            slug=f"scale-{index:04d}",
-            name=f"Organisme {index:04d}",
-            siret="73282932000074",
-            nda="11755555575",
-            categories=["AF"],
-        )
-        durations.append(time.perf_counter() - started)
+        durations.append(timed_organisation_create(f"scale-{index:04d}", f"Organisme {index:04d}"))
         if (index + 1) % 100 == 0:
             window = statistics.median(durations[-10:])
             print(f"  … {index + 1} organisations, last ten {window:.3f} s each", flush=True)
